@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build run test unit e2e asan format clean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR)
+
+run: build
+	@echo "reportd on http://localhost:$${PORT:-3000}  (try: curl http://localhost:$${PORT:-3000}/healthz)"
+	@echo "Engine.IO handshake: curl 'http://localhost:$${PORT:-3000}/socket.io/?EIO=4&transport=polling'"
+	./$(BUILD_DIR)/src/app/reportd
+
+test: build
+	$(MAKE) unit e2e asan
+
+unit:
+	ctest --test-dir $(BUILD_DIR) --output-on-failure
+
+e2e:
+	ECHO_BIN=$(CURDIR)/$(BUILD_DIR)/examples/engineio-echo/engineio-echo \
+	  node --test --test-concurrency=1 tests/e2e/*.test.mjs
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREPORTD_SANITIZE=ON \
+	  -DREPORTD_BUILD_SERVERS=OFF
+	cmake --build $(ASAN_DIR) --target unit_tests
+	ctest --test-dir $(ASAN_DIR) --output-on-failure
+
+format:
+	find src examples tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

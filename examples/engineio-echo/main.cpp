@@ -1,0 +1,77 @@
+// An Engine.IO server that sends every message back unchanged and in order: the server that
+// the public Engine.IO protocol test suite expects (port 3000, path /engine.io/, pingInterval
+// 300 ms, pingTimeout 200 ms, maxPayload 1000000).
+//
+// Environment: PORT, CORS_ORIGINS (comma-separated), HTTP_HEADER_TIMEOUT_MS,
+// HTTP_IDLE_TIMEOUT_MS, IO_THREADS.
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "engineio/server.hpp"
+#include "net/fd_limit.hpp"
+#include "net/http_server.hpp"
+#include "net/router.hpp"
+#include "net/runtime.hpp"
+
+namespace {
+
+long env_number(const char* name, long fallback) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  char* end = nullptr;
+  const long parsed = std::strtol(value, &end, 10);
+  if (*end != '\0' || parsed < 0) {
+    spdlog::error("event=bad_environment variable={} value=\"{}\"", name, value);
+    std::exit(2);
+  }
+  return parsed;
+}
+
+}  // namespace
+
+int main() {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  net::raise_open_file_limit();
+  net::IoContext ioc;
+
+  engineio::ServerOptions options;
+  options.path = "/engine.io/";
+  options.ping_interval = std::chrono::milliseconds(300);
+  options.ping_timeout = std::chrono::milliseconds(200);
+  options.max_payload = 1'000'000;
+  engineio::Server engine(ioc, options);
+  engine.on_connection([](engineio::Session& session) {
+    session.on_message([&session](std::string&& data, bool binary) {
+      if (binary) {
+        session.send_binary(std::move(data));
+      } else {
+        session.send_text(data);
+      }
+    });
+  });
+
+  net::Router router;
+  router.add(options.path, engine);
+
+  net::HttpServerOptions http;
+  const char* origins = std::getenv("CORS_ORIGINS");
+  http.cors = net::CorsPolicy::from_list(origins ? origins : "");
+  http.header_timeout = std::chrono::milliseconds(env_number("HTTP_HEADER_TIMEOUT_MS", 10'000));
+  http.idle_timeout = std::chrono::milliseconds(env_number("HTTP_IDLE_TIMEOUT_MS", 30'000));
+  net::HttpServer server(ioc, std::move(http), router);
+  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(env_number("PORT", 3000)));
+  const auto threads = static_cast<unsigned>(env_number("IO_THREADS", net::default_io_threads()));
+  spdlog::info("event=listening port={} path={} io_threads={}", port, options.path, threads);
+
+  net::run_until_signalled(
+      ioc, threads,
+      {[&] {
+         server.stop_accepting();
+         engine.close_all();
+       },
+       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
+  return 0;
+}

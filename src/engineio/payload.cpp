@@ -1,0 +1,41 @@
+#include "engineio/payload.hpp"
+
+#include "engineio/base64.hpp"
+
+namespace engineio {
+
+std::string encode_payload(std::span<const SharedPacket> packets) {
+  std::string body;
+  for (const auto& packet : packets) {
+    if (!body.empty()) body.push_back(kRecordSeparator);
+    if (packet->binary) {
+      body.push_back('b');
+      body += base64_encode(packet->bytes);
+    } else {
+      body += packet->bytes;
+    }
+  }
+  return body;
+}
+
+std::optional<std::vector<Packet>> decode_payload(std::string_view body) {
+  std::vector<Packet> packets;
+  while (true) {
+    const auto separator = body.find(kRecordSeparator);
+    const auto part = body.substr(0, separator);
+    if (part.starts_with('b')) {
+      auto bytes = base64_decode(part.substr(1));
+      if (!bytes) return std::nullopt;
+      packets.push_back(Packet{PacketType::message, std::move(*bytes), true});
+    } else {
+      auto packet = decode_text_packet(part);
+      if (!packet) return std::nullopt;
+      packets.push_back(std::move(*packet));
+    }
+    if (separator == std::string_view::npos) break;
+    body.remove_prefix(separator + 1);
+  }
+  return packets;
+}
+
+}  // namespace engineio

@@ -1,0 +1,21 @@
+#pragma once
+// The HTTP long-polling payload: packets joined by the record separator 0x1e, binary ones as
+// "b<base64>".
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engineio/packet.hpp"
+
+namespace engineio {
+
+inline constexpr char kRecordSeparator = '\x1e';
+
+std::string encode_payload(std::span<const SharedPacket> packets);
+// nullopt when any packet in the body is malformed: the body is taken whole or not at all.
+std::optional<std::vector<Packet>> decode_payload(std::string_view body);
+
+}  // namespace engineio

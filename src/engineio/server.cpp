@@ -1,0 +1,118 @@
+#include "engineio/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "engineio/errors.hpp"
+#include "engineio/query.hpp"
+#include "engineio/sid.hpp"
+
+namespace engineio {
+
+namespace asio = boost::asio;
+
+Server::Server(net::IoContext& ioc, ServerOptions options)
+    : ioc_(ioc), options_(std::move(options)) {}
+
+void Server::close_all() {
+  for (auto& session : registry_.snapshot()) session->close("server shutting down");
+}
+
+std::size_t Server::max_body_bytes(const net::HttpRequest&) const { return options_.max_payload; }
+
+void Server::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
+  const auto query = parse_query(request.target);
+  if (query.eio != "4") {
+    exchange->respond(error_response(ErrorCode::unsupported_protocol_version));
+    return;
+  }
+  if (query.transport != "polling" && query.transport != "websocket") {
+    exchange->respond(error_response(ErrorCode::unknown_transport));
+    return;
+  }
+  const bool websocket = query.transport == "websocket";
+  if (websocket != request.websocket_upgrade) {
+    exchange->respond(error_response(ErrorCode::bad_request));
+    return;
+  }
+  if (query.sid) {
+    route_to_session(*query.sid, std::move(request), websocket, std::move(exchange));
+  } else {
+    open_session(std::move(request), websocket, std::move(exchange));
+  }
+}
+
+void Server::open_session(net::HttpRequest&& request, bool websocket,
+                          net::HttpExchangePtr exchange) {
+  if (request.method != "GET") {
+    exchange->respond(error_response(ErrorCode::bad_handshake_method));
+    return;
+  }
+  if (filter_) {
+    if (auto refusal = filter_(request)) {
+      exchange->respond(error_response(ErrorCode::forbidden, *refusal, 403));
+      return;
+    }
+  }
+  auto session = std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_),
+                                           std::move(request), options_, registry_);
+  spdlog::debug("event=engineio_session_opening sid={} transport={} remote={}", session->id(),
+                websocket ? "websocket" : "polling", session->request().remote_address);
+  if (!websocket) {
+    registry_.add(session);
+    asio::dispatch(session->executor(), [this, session, exchange = std::move(exchange)]() mutable {
+      session->start_polling(std::move(exchange), on_connection_);
+    });
+    return;
+  }
+  net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes};
+  exchange->accept_websocket(session->executor(), limits,
+                             [this, session](net::WebSocketPtr ws) {
+                               if (!ws) return;
+                               registry_.add(session);
+                               session->start_websocket(std::move(ws), on_connection_);
+                             });
+}
+
+void Server::route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,
+                              net::HttpExchangePtr exchange) {
+  auto session = registry_.find(sid);
+  if (!session) {
+    exchange->respond(error_response(ErrorCode::unknown_sid));
+    return;
+  }
+  auto run = [&](auto action) {
+    asio::dispatch(session->executor(), std::move(action));
+  };
+  if (websocket) {
+    run([session, exchange = std::move(exchange)]() mutable {
+      session->handle_upgrade_request(std::move(exchange));
+    });
+  } else if (request.method == "GET") {
+    run([session, exchange = std::move(exchange)]() mutable {
+      session->handle_poll(std::move(exchange));
+    });
+  } else if (request.method == "POST") {
+    run([session, body = std::move(request.body), exchange = std::move(exchange)]() mutable {
+      session->handle_post(std::move(body), std::move(exchange));
+    });
+  } else {
+    exchange->respond(error_response(ErrorCode::bad_request, "Unsupported method"));
+  }
+}
+
+void Server::handle_oversized(net::HttpRequest&& head, net::HttpExchangePtr exchange) {
+  auto query = parse_query(head.target);
+  auto session = query.sid ? registry_.find(*query.sid) : nullptr;
+  if (!session) {
+    exchange->respond(error_response(ErrorCode::bad_request, "Payload too large", 413));
+    return;
+  }
+  asio::dispatch(session->executor(), [session, exchange = std::move(exchange)]() mutable {
+    session->handle_oversized_post(std::move(exchange));
+  });
+}
+
+}  // namespace engineio

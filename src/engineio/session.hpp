@@ -1,0 +1,97 @@
+#pragma once
+// One Engine.IO session: a client identified by its sid across polling requests and, after an
+// upgrade, one WebSocket. All state lives on the session's strand; the public send/close
+// members may be called from any thread.
+
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engineio/options.hpp"
+#include "engineio/packet.hpp"
+#include "net/http_handler.hpp"
+
+namespace engineio {
+
+class SessionRegistry;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  enum class Transport { polling, websocket };
+  using MessageHandler = std::function<void(std::string&& data, bool binary)>;
+  using CloseHandler = std::function<void(std::string_view reason)>;
+
+  Session(std::string id, net::Strand strand, net::HttpRequest request,
+          const ServerOptions& options, SessionRegistry& registry);
+
+  const std::string& id() const { return id_; }
+  // The HTTP request that opened the session (headers, target, remote address; no body).
+  const net::HttpRequest& request() const { return request_; }
+  net::Strand executor() const { return strand_; }
+
+  // Strand only. Set these when the server announces the session; they run on the strand.
+  void on_message(MessageHandler handler) { message_handler_ = std::move(handler); }
+  void on_close(CloseHandler handler) { close_handler_ = std::move(handler); }
+  Transport transport() const { return transport_; }
+
+  // Any thread. Sends a packet that may be shared with other sessions; it is never copied.
+  void send(SharedPacket packet);
+  void send_text(std::string_view text);
+  void send_binary(std::string bytes);
+  // Any thread. Ends the session, telling the client with a close packet.
+  void close(std::string reason = "forced close");
+
+ private:
+  friend class Server;
+  enum class State { open, upgrading, closing, closed };
+  enum class Initiator { client, server };
+
+  // Called by Server on the strand.
+  void start_polling(net::HttpExchangePtr handshake, const std::function<void(Session&)>& announce);
+  void start_websocket(net::WebSocketPtr ws, const std::function<void(Session&)>& announce);
+  void handle_poll(net::HttpExchangePtr exchange);
+  void handle_post(std::string body, net::HttpExchangePtr exchange);
+  void handle_oversized_post(net::HttpExchangePtr exchange);
+  void handle_upgrade_request(net::HttpExchangePtr exchange);
+
+  SharedPacket open_packet(bool can_upgrade) const;
+  void send_now(SharedPacket packet);
+  void schedule_flush();
+  void flush_poll();
+  void on_packet(Packet&& packet);
+  void on_websocket_message(const net::WebSocket* from, std::string&& data, bool binary);
+  void on_websocket_closed(const net::WebSocket* from, std::string_view reason);
+  void on_probe_packet(Packet&& packet);
+  void attach_websocket(net::WebSocketPtr ws);
+  void complete_upgrade();
+  void abandon_upgrade();
+  void arm_heartbeat(std::chrono::milliseconds delay);
+  void on_heartbeat();
+  void close_now(std::string_view reason, Initiator initiator);
+
+  const std::string id_;
+  net::Strand strand_;
+  net::HttpRequest request_;
+  const ServerOptions& options_;
+  SessionRegistry& registry_;
+
+  State state_ = State::open;
+  Transport transport_ = Transport::polling;
+  net::HttpExchangePtr pending_poll_;
+  std::vector<SharedPacket> buffer_;  // waiting for the next poll, or for the upgrade to end
+  std::size_t buffered_bytes_ = 0;
+  bool flush_scheduled_ = false;
+  net::WebSocketPtr websocket_;  // the active transport once upgraded or opened directly
+  net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
+  boost::asio::steady_timer heartbeat_;
+  std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
+  std::uint64_t heartbeat_generation_ = 0;  // tells a stale timer wake-up from a live one
+  bool awaiting_pong_ = false;
+  MessageHandler message_handler_;
+  CloseHandler close_handler_;
+};
+
+}  // namespace engineio

@@ -1,0 +1,272 @@
+#include "net/http_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <optional>
+
+#include "net/websocket_accept.hpp"
+
+namespace net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using BeastRequest = http::request<http::string_body>;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, const HttpServerOptions& options, HttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  // Both are called through Exchange, from any thread.
+  void respond(HttpResponse response) {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this(), response = std::move(response)]() mutable {
+                     self->write(std::move(response));
+                   });
+  }
+
+  void accept_websocket(Strand executor, const WebSocketLimits& limits,
+                        std::function<void(WebSocketPtr)> on_open) {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), executor, limits,
+                                            on_open = std::move(on_open)]() mutable {
+      self->hand_over_websocket(executor, limits, std::move(on_open));
+    });
+  }
+
+ private:
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    stream_.expires_after(first_request_ ? options_.header_timeout : options_.idle_timeout);
+    first_request_ = false;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      keep_alive_ = false;
+      write(HttpResponse::json_error(431, "header_too_large", "request header too large"));
+      return;
+    }
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+          ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+        keep_alive_ = false;
+        write(HttpResponse::json_error(400, "bad_request", "malformed HTTP request"));
+        return;
+      }
+      close();
+      return;
+    }
+    head_ = make_head(parser_->get());
+    keep_alive_ = parser_->keep_alive();
+    origin_.reset();
+    if (auto origin = head_.header("origin")) origin_.emplace(*origin);
+
+    if (head_.websocket_upgrade) {
+      dispatch_request();
+      return;
+    }
+    const std::size_t limit = handler_.max_body_bytes(head_);
+    if (auto length = parser_->content_length(); length && *length > limit) {
+      reject_oversized();
+      return;
+    }
+    parser_->body_limit(limit);
+    stream_.expires_after(options_.body_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_body(ec);
+                     });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      reject_oversized();
+      return;
+    }
+    if (ec) {
+      close();
+      return;
+    }
+    head_.body = std::move(parser_->get().body());
+    dispatch_request();
+  }
+
+  HttpRequest make_head(const BeastRequest& req) {
+    HttpRequest head;
+    head.method = std::string(req.method_string());
+    head.target = std::string(req.target());
+    head.headers.reserve(std::distance(req.begin(), req.end()));
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      head.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) head.remote_address = remote.address().to_string();
+    head.websocket_upgrade = beast::websocket::is_upgrade(req);
+    return head;
+  }
+
+  void reject_oversized() {
+    // The rest of the body is never read, so the connection cannot carry another request.
+    keep_alive_ = false;
+    stream_.expires_never();
+    handler_.handle_oversized(std::move(head_), make_exchange());
+  }
+
+  void dispatch_request() {
+    if (auto preflight = options_.cors.preflight(head_)) {
+      write(std::move(*preflight));
+      return;
+    }
+    // The handler may hold the request as long as it likes (long-polling).
+    stream_.expires_never();
+    handler_.handle(std::move(head_), make_exchange());
+  }
+
+  HttpExchangePtr make_exchange();
+
+  void write(HttpResponse&& response) {
+    if (!stream_.socket().is_open()) return;
+    options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt, response);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), 11);
+    res->set(http::field::server, "reportd");
+    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res->insert(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    stream_.expires_after(options_.write_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        self->on_write(ec);
+                      });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (ec) {
+      close();
+      return;
+    }
+    if (!keep_alive_) {
+      drain_then_close();
+      return;
+    }
+    read_header();
+  }
+
+  // Closing a socket with unread input makes the kernel send a reset, which can destroy the
+  // response we just wrote before the client reads it (e.g. a 413 while the client is still
+  // sending). So: stop sending, then read and discard for a bounded time before closing.
+  void drain_then_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrainBytes) {
+                                self->close();
+                                return;
+                              }
+                              self->drain();
+                            });
+  }
+
+  static constexpr std::size_t kMaxDrainBytes = 8 * 1024 * 1024;
+
+  void hand_over_websocket(Strand executor, const WebSocketLimits& limits,
+                           std::function<void(WebSocketPtr)> on_open) {
+    stream_.expires_never();
+    auto& socket = stream_.socket();
+    beast::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    // Re-register the descriptor under the session's strand so that the session and its
+    // WebSocket share one strand and talk without hops between threads.
+    const auto fd = ec ? -1 : socket.release(ec);
+    tcp::socket moved(executor);
+    if (!ec) moved.assign(protocol, fd, ec);
+    if (ec) {
+      spdlog::warn("event=websocket_handover_failed error=\"{}\"", ec.message());
+      asio::post(executor, [on_open = std::move(on_open)] { on_open(nullptr); });
+      return;
+    }
+    net::accept_websocket(std::move(moved), executor, parser_->release(), limits,
+                          std::move(on_open));
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequest head_;
+  std::optional<std::string> origin_;  // of the request being answered, for CORS
+  const HttpServerOptions& options_;
+  HttpHandler& handler_;
+  std::size_t drained_ = 0;
+  bool first_request_ = true;
+  bool keep_alive_ = false;
+};
+
+// Holds the connection until the handler answers; only the first answer counts.
+class Exchange final : public HttpExchange {
+ public:
+  explicit Exchange(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+
+  void respond(HttpResponse response) override {
+    if (answered_.exchange(true)) return;
+    connection_->respond(std::move(response));
+  }
+
+  void accept_websocket(Strand executor, const WebSocketLimits& limits,
+                        std::function<void(WebSocketPtr)> on_open) override {
+    if (answered_.exchange(true)) return;
+    connection_->accept_websocket(executor, limits, std::move(on_open));
+  }
+
+ private:
+  std::shared_ptr<Connection> connection_;
+  std::atomic<bool> answered_{false};
+};
+
+HttpExchangePtr Connection::make_exchange() {
+  return std::make_shared<Exchange>(shared_from_this());
+}
+
+}  // namespace
+
+void serve_http_connection(tcp::socket socket, const HttpServerOptions& options,
+                           HttpHandler& handler) {
+  std::make_shared<Connection>(std::move(socket), options, handler)->start();
+}
+
+}  // namespace net

@@ -1,0 +1,41 @@
+#pragma once
+// Plain request/response values exchanged between the HTTP server and its handlers,
+// so that handlers never include Beast.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace net {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;  // upper case, as sent: "GET", "POST", ...
+  std::string target;  // origin-form, e.g. "/socket.io/?EIO=4&transport=polling"
+  HeaderList headers;  // names in lower case
+  std::string body;
+  std::string remote_address;
+  bool websocket_upgrade = false;
+
+  // The path part of the target (before '?').
+  std::string_view path() const;
+  // The value of the first header with this lower-case name.
+  std::optional<std::string_view> header(std::string_view lower_name) const;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=UTF-8";
+  HeaderList headers;
+  std::string body;
+
+  static HttpResponse text(unsigned status, std::string body);
+  static HttpResponse json(unsigned status, std::string body);
+  // The REST error shape: {"error":{"code":"...","message":"..."}}.
+  static HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+};
+
+}  // namespace net

@@ -1,0 +1,62 @@
+#include "net/runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+namespace net {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::chrono::milliseconds kDrainPollInterval{20};
+
+struct Shutdown : std::enable_shared_from_this<Shutdown> {
+  Shutdown(IoContext& ioc, ShutdownPlan plan)
+      : ioc(ioc), signals(ioc, SIGINT, SIGTERM), timer(ioc), plan(std::move(plan)) {}
+
+  void arm() {
+    signals.async_wait([self = shared_from_this()](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      spdlog::info("event=shutdown_started signal={} grace_ms={}", signal, self->plan.grace.count());
+      self->deadline = std::chrono::steady_clock::now() + self->plan.grace;
+      self->plan.begin();
+      self->poll();
+    });
+  }
+
+  void poll() {
+    if (plan.drained() || std::chrono::steady_clock::now() >= deadline) {
+      spdlog::info("event=shutdown_finished drained={}", plan.drained());
+      ioc.stop();
+      return;
+    }
+    timer.expires_after(kDrainPollInterval);
+    timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->poll();
+    });
+  }
+
+  IoContext& ioc;
+  asio::signal_set signals;
+  asio::steady_timer timer;
+  ShutdownPlan plan;
+  std::chrono::steady_clock::time_point deadline{};
+};
+
+}  // namespace
+
+unsigned default_io_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+void run_until_signalled(IoContext& ioc, unsigned threads, ShutdownPlan plan) {
+  std::make_shared<Shutdown>(ioc, std::move(plan))->arm();
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& worker : workers) worker.join();
+}
+
+}  // namespace net

@@ -1,0 +1,19 @@
+#pragma once
+// Internal to net/: turns an upgrade request on a socket into an open WebSocket.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <functional>
+
+#include "net/websocket.hpp"
+
+namespace net {
+
+// `socket` must already use `executor`; on_open runs there with the WebSocket, or with nullptr
+// when the handshake fails.
+void accept_websocket(boost::asio::ip::tcp::socket socket, Strand executor,
+                      boost::beast::http::request<boost::beast::http::string_body> request,
+                      const WebSocketLimits& limits, std::function<void(WebSocketPtr)> on_open);
+
+}  // namespace net
