@@ -134,6 +134,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void dispatch_request() {
     if (auto preflight = options_.cors.preflight(head_)) {
+      origin_.reset();  // the preflight answer carries its own CORS headers
       write(std::move(*preflight));
       return;
     }
