@@ -58,6 +58,24 @@ void Session::send(SharedPacket packet) {
   });
 }
 
+void Session::send(std::vector<SharedPacket> packets) {
+  asio::dispatch(strand_, [self = shared_from_this(), packets = std::move(packets)]() mutable {
+    for (auto& packet : packets) self->send_now(std::move(packet));
+  });
+}
+
+void Session::send_volatile(SharedPacket packet) {
+  asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
+    if (self->can_send_immediately()) self->send_now(std::move(packet));
+  });
+}
+
+bool Session::can_send_immediately() const {
+  if (state_ != State::open) return false;
+  if (transport_ == Transport::websocket) return websocket_->queued_bytes() == 0;
+  return pending_poll_ != nullptr;
+}
+
 void Session::send_text(std::string_view text) { send(encode_packet(PacketType::message, text)); }
 
 void Session::send_binary(std::string bytes) { send(encode_binary_message(std::move(bytes))); }

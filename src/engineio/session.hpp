@@ -39,6 +39,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Any thread. Sends a packet that may be shared with other sessions; it is never copied.
   void send(SharedPacket packet);
+  // Any thread. Sends packets that must stay together, in order (e.g. a packet and its binary
+  // attachments), even when other threads send to this session at the same time.
+  void send(std::vector<SharedPacket> packets);
+  // Any thread. Sends the packet only if the transport can take it right away; drops it
+  // otherwise (for data that is useless when late).
+  void send_volatile(SharedPacket packet);
   void send_text(std::string_view text);
   void send_binary(std::string bytes);
   // Any thread. Ends the session, telling the client with a close packet.
@@ -59,6 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SharedPacket open_packet(bool can_upgrade) const;
   void send_now(SharedPacket packet);
+  bool can_send_immediately() const;
   void schedule_flush();
   void flush_poll();
   void on_packet(Packet&& packet);

@@ -14,7 +14,8 @@ class CorsPolicy {
  public:
   // Exact origins such as "https://app.example"; "*" allows any origin (still echoed back,
   // because browsers refuse a literal "*" together with credentials).
-  explicit CorsPolicy(std::vector<std::string> allowed_origins = {});
+  CorsPolicy() = default;
+  explicit CorsPolicy(std::vector<std::string> allowed_origins);
   // Parses a comma-separated list, as in the CORS_ORIGINS variable.
   static CorsPolicy from_list(std::string_view comma_separated);
 

@@ -66,6 +66,8 @@ class BeastWebSocket final : public WebSocket,
     if (!writing_) write_next();
   }
 
+  std::size_t queued_bytes() const override { return queued_bytes_; }
+
   void close() override {
     if (closed_ || closing_) return;
     closing_ = true;

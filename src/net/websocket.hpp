@@ -35,6 +35,8 @@ class WebSocket {
   virtual void start(Handlers handlers) = 0;
   // Queues one message. Messages are written in order, one frame each.
   virtual void send(SharedBytes bytes, bool binary) = 0;
+  // Bytes accepted by send() and not yet written to the socket.
+  virtual std::size_t queued_bytes() const = 0;
   // Sends what is queued, then a close frame; on_close follows.
   virtual void close() = 0;
 };

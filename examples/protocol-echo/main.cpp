@@ -1,0 +1,91 @@
+// The Socket.IO server that the public Socket.IO protocol test suite expects: port 3000, path
+// /socket.io/, pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000, connect timeout
+// 1000 ms, namespaces "/" and "/custom".
+//
+// On connect it emits "auth" with the CONNECT payload; it echoes "message" as "message-back",
+// acks "message-with-ack" with the same arguments, and answers "emit-with-ack" with an
+// "emit-with-ack" of its own that carries an ack, then one more with the ack's arguments.
+//
+// Environment: PORT, IO_THREADS.
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "net/fd_limit.hpp"
+#include "net/http_server.hpp"
+#include "net/router.hpp"
+#include "net/runtime.hpp"
+#include "socketio/server.hpp"
+
+namespace {
+
+long env_number(const char* name, long fallback) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  char* end = nullptr;
+  const long parsed = std::strtol(value, &end, 10);
+  if (*end != '\0' || parsed < 0) {
+    spdlog::error("event=bad_environment variable={} value=\"{}\"", name, value);
+    std::exit(2);
+  }
+  return parsed;
+}
+
+void serve_echo(socketio::Socket& socket) {
+  socket.emit("auth", {socket.auth()});
+  socket.on("message", [](socketio::Socket& s, socketio::Event& event) {
+    s.emit("message-back", event.take_args(), event.take_attachments());
+  });
+  socket.on("message-with-ack", [](socketio::Socket&, socketio::Event& event) {
+    event.ack(event.take_args(), event.take_attachments());
+  });
+  socket.on("emit-with-ack", [](socketio::Socket& s, socketio::Event& event) {
+    s.emit_with_ack(
+        "emit-with-ack", event.take_args(), std::chrono::seconds(5),
+        [socket = s.shared_from_this()](socketio::AckResult result) {
+          if (!result.timed_out) {
+            socket->emit("emit-with-ack", std::move(result.args), std::move(result.attachments));
+          }
+        },
+        event.take_attachments());
+  });
+}
+
+}  // namespace
+
+int main() {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  net::raise_open_file_limit();
+  net::IoContext ioc;
+
+  engineio::ServerOptions engine_options;
+  engine_options.path = "/socket.io/";
+  engine_options.ping_interval = std::chrono::milliseconds(300);
+  engine_options.ping_timeout = std::chrono::milliseconds(200);
+  engine_options.max_payload = 1'000'000;
+  engineio::Server engine(ioc, engine_options);
+
+  socketio::ServerOptions options;
+  options.connect_timeout = std::chrono::milliseconds(1000);
+  socketio::Server io(engine, options);
+  io.of("/").on_connection(serve_echo);
+  io.of("/custom").on_connection(serve_echo);
+
+  net::Router router;
+  router.add(engine_options.path, engine);
+  net::HttpServer server(ioc, net::HttpServerOptions{}, router);
+  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(env_number("PORT", 3000)));
+  const auto threads = static_cast<unsigned>(env_number("IO_THREADS", net::default_io_threads()));
+  spdlog::info("event=listening port={} path={} io_threads={}", port, engine_options.path,
+               threads);
+
+  net::run_until_signalled(
+      ioc, threads,
+      {[&] {
+         server.stop_accepting();
+         engine.close_all();
+       },
+       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
+  return 0;
+}

@@ -1,0 +1,37 @@
+#pragma once
+// A broadcast being built: nsp.to("a").to("b").except("c").emit("event", args).
+// The packet is encoded once and the same bytes go to every recipient.
+
+#include <boost/json/array.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "socketio/adapter.hpp"
+
+namespace socketio {
+
+class Broadcast {
+ public:
+  Broadcast(Adapter& adapter, std::string nsp) : adapter_(adapter), nsp_(std::move(nsp)) {}
+
+  Broadcast& to(std::string room) &;
+  Broadcast&& to(std::string room) && { return std::move(to(std::move(room))); }
+  Broadcast& except(std::string room) &;
+  Broadcast&& except(std::string room) && { return std::move(except(std::move(room))); }
+  Broadcast& make_volatile() & {
+    options_.is_volatile = true;
+    return *this;
+  }
+  Broadcast&& make_volatile() && { return std::move(make_volatile()); }
+
+  void emit(std::string_view event, boost::json::array args = {},
+            std::vector<std::string> attachments = {}) const;
+
+ private:
+  Adapter& adapter_;
+  std::string nsp_;
+  BroadcastOptions options_;
+};
+
+}  // namespace socketio

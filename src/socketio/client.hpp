@@ -1,0 +1,43 @@
+#pragma once
+// The Socket.IO side of one Engine.IO session: decodes its packets and routes them to the
+// sockets it has opened on namespaces. Lives on the session's strand.
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "engineio/session.hpp"
+#include "socketio/decoder.hpp"
+#include "socketio/namespace.hpp"
+
+namespace socketio {
+
+class Server;
+
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  Client(Server& server, std::shared_ptr<engineio::Session> session);
+
+  // Installs the session handlers and the connect timeout.
+  void start();
+  // A socket that disconnected from its namespace.
+  void forget(const Socket& socket);
+
+ private:
+  void on_message(std::string&& data, bool binary);
+  void on_packet(Packet&& packet);
+  void connect(Packet&& packet);
+  void refuse(const std::string& nsp, ConnectError error);
+  void on_session_closed(std::string_view reason);
+  void protocol_error(std::string_view reason);
+  SocketPtr find(std::string_view nsp) const;
+
+  Server& server_;
+  std::shared_ptr<engineio::Session> session_;
+  Decoder decoder_;
+  std::vector<SocketPtr> sockets_;  // connected, or waiting for middleware
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
+};
+
+}  // namespace socketio

@@ -1,0 +1,60 @@
+#pragma once
+// In-memory rooms. Rooms are spread over independently locked shards so that joins, leaves and
+// broadcasts on different rooms do not contend; a broadcast holds a lock only long enough to
+// take a snapshot of the member list, and delivers outside it.
+
+#include <array>
+#include <mutex>
+#include <unordered_map>
+
+#include "socketio/adapter.hpp"
+
+namespace socketio {
+
+class LocalAdapter : public Adapter {
+ public:
+  void add_socket(const SocketPtr& socket) override;
+  void remove_socket(const Socket& socket) override;
+  void join(const SocketPtr& socket, const std::string& room) override;
+  void leave(const Socket& socket, const std::string& room) override;
+  std::vector<std::string> rooms_of(const Socket& socket) const override;
+  std::size_t room_size(const std::string& room) const override;
+  void broadcast(const Packet& packet, const BroadcastOptions& options) override;
+
+  using Members = std::vector<SocketPtr>;
+  // The members of `room` at this instant; an empty list for an unknown room.
+  std::shared_ptr<const Members> members(const std::string& room) const;
+
+ private:
+  struct Room {
+    Members members;
+    // Rebuilt lazily after a change, then shared by every broadcast until the next change.
+    mutable std::shared_ptr<const Members> snapshot;
+
+    void add(const SocketPtr& socket);
+    // Returns whether the room is now empty.
+    bool remove(const Socket& socket);
+    std::shared_ptr<const Members> current() const;
+  };
+  struct RoomShard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Room> rooms;
+  };
+  struct MembershipShard {
+    mutable std::mutex mutex;
+    std::unordered_map<const Socket*, std::vector<std::string>> rooms_by_socket;
+  };
+  static constexpr std::size_t kShards = 16;
+
+  RoomShard& room_shard(const std::string& room) const;
+  MembershipShard& membership_shard(const Socket& socket) const;
+  void remove_from_room(const Socket& socket, const std::string& room);
+  std::shared_ptr<const Members> everyone() const;
+
+  mutable std::array<RoomShard, kShards> room_shards_;
+  mutable std::array<MembershipShard, kShards> membership_shards_;
+  mutable std::mutex everyone_mutex_;
+  Room everyone_;
+};
+
+}  // namespace socketio

@@ -1,0 +1,71 @@
+#include "socketio/namespace.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <memory>
+#include <spdlog/spdlog.h>
+
+namespace socketio {
+
+Namespace::Namespace(std::string name) : name_(std::move(name)) {}
+
+namespace {
+
+// Walks the middleware chain one step at a time; each step may finish on any thread, and the
+// next one always runs back on the socket's strand.
+struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
+  const std::vector<Namespace::Middleware>& chain;
+  SocketPtr socket;
+  std::function<void(std::optional<ConnectError>)> done;
+  std::size_t next = 0;
+
+  MiddlewareRun(const std::vector<Namespace::Middleware>& c, SocketPtr s,
+                std::function<void(std::optional<ConnectError>)> d)
+      : chain(c), socket(std::move(s)), done(std::move(d)) {}
+
+  void step() {
+    if (next == chain.size()) {
+      done(std::nullopt);
+      return;
+    }
+    const auto& middleware = chain[next++];
+    auto proceed = [self = shared_from_this(), called = std::make_shared<std::atomic<bool>>(
+                                                        false)](std::optional<ConnectError> error) {
+      if (called->exchange(true)) return;  // a middleware that calls next twice
+      boost::asio::dispatch(self->socket->executor(),
+                            [self, error = std::move(error)]() mutable {
+                              if (error) {
+                                self->done(std::move(error));
+                              } else {
+                                self->step();
+                              }
+                            });
+    };
+    try {
+      middleware(*socket, std::move(proceed));
+    } catch (const std::exception& e) {
+      spdlog::error("event=socketio_middleware_failed socket={} error=\"{}\"", socket->id(),
+                    e.what());
+      done(ConnectError{"internal error", nullptr});
+    }
+  }
+};
+
+}  // namespace
+
+void Namespace::authorize(const SocketPtr& socket,
+                          std::function<void(std::optional<ConnectError>)> done) {
+  std::make_shared<MiddlewareRun>(middleware_, socket, std::move(done))->step();
+}
+
+void Namespace::connected(const SocketPtr& socket) {
+  ++socket_count_;
+  adapter_->add_socket(socket);
+  if (on_connection_) on_connection_(*socket);
+}
+
+void Namespace::disconnected(const Socket& socket) {
+  --socket_count_;
+  adapter_->remove_socket(socket);
+}
+
+}  // namespace socketio

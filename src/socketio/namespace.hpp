@@ -1,0 +1,63 @@
+#pragma once
+// A Socket.IO namespace: its connection middleware, its connection handler, and its rooms.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "socketio/adapter.hpp"
+#include "socketio/broadcast.hpp"
+#include "socketio/socket.hpp"
+
+namespace socketio {
+
+// Why a connection was refused; the client sees `message` and `data` in its connect_error.
+struct ConnectError {
+  std::string message;
+  boost::json::value data;  // null: not sent
+};
+
+class Namespace {
+ public:
+  // `next` must be called once, from any thread: nullopt lets the connection through.
+  using Next = std::function<void(std::optional<ConnectError>)>;
+  using Middleware = std::function<void(Socket&, Next next)>;
+  using ConnectionHandler = std::function<void(Socket&)>;
+
+  explicit Namespace(std::string name);
+
+  const std::string& name() const { return name_; }
+  // Register before serving; middleware runs in order for every connection.
+  void use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
+  void on_connection(ConnectionHandler handler) { on_connection_ = std::move(handler); }
+  void set_adapter(std::unique_ptr<Adapter> adapter) { adapter_ = std::move(adapter); }
+
+  Adapter& adapter() { return *adapter_; }
+  std::size_t socket_count() const { return socket_count_.load(); }
+
+  // Broadcasting.
+  Broadcast to(std::string room) { return Broadcast(*adapter_, name_).to(std::move(room)); }
+  Broadcast except(std::string room) { return Broadcast(*adapter_, name_).except(std::move(room)); }
+  void emit(std::string_view event, boost::json::array args = {}) {
+    Broadcast(*adapter_, name_).emit(event, std::move(args));
+  }
+
+ private:
+  friend class Client;
+  friend class Socket;
+  // Runs the middleware chain on the socket's strand, then `done` with the verdict.
+  void authorize(const SocketPtr& socket, std::function<void(std::optional<ConnectError>)> done);
+  void connected(const SocketPtr& socket);
+  void disconnected(const Socket& socket);
+
+  std::string name_;
+  std::vector<Middleware> middleware_;
+  ConnectionHandler on_connection_;
+  std::unique_ptr<Adapter> adapter_;
+  std::atomic<std::size_t> socket_count_{0};
+};
+
+}  // namespace socketio

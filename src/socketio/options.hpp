@@ -1,0 +1,15 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace socketio {
+
+struct ServerOptions {
+  // A connection that joins no namespace within this time is closed.
+  std::chrono::milliseconds connect_timeout{45'000};
+  // Binary attachments one packet may announce.
+  std::size_t max_attachments = 64;
+};
+
+}  // namespace socketio

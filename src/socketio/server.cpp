@@ -1,0 +1,29 @@
+#include "socketio/server.hpp"
+
+#include "socketio/client.hpp"
+#include "socketio/local_adapter.hpp"
+
+namespace socketio {
+
+Server::Server(engineio::Server& engine, ServerOptions options) : options_(options) {
+  of("/");
+  engine.on_connection([this](engineio::Session& session) {
+    std::make_shared<Client>(*this, session.shared_from_this())->start();
+  });
+}
+
+Namespace& Server::of(const std::string& name) {
+  auto& nsp = namespaces_[name];
+  if (!nsp) {
+    nsp = std::make_unique<Namespace>(name);
+    nsp->set_adapter(std::make_unique<LocalAdapter>());
+  }
+  return *nsp;
+}
+
+Namespace* Server::find(std::string_view name) const {
+  auto it = namespaces_.find(name);
+  return it == namespaces_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace socketio

@@ -1,0 +1,31 @@
+#pragma once
+// A Socket.IO v5 server on top of an Engine.IO server: namespaces by name, each with its
+// middleware, connection handler and rooms.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engineio/server.hpp"
+#include "socketio/namespace.hpp"
+#include "socketio/options.hpp"
+
+namespace socketio {
+
+class Server {
+ public:
+  // Takes over `engine`'s connection handler. The main namespace "/" always exists.
+  explicit Server(engineio::Server& engine, ServerOptions options = {});
+
+  // The namespace called `name`, created on first use. Create namespaces before serving.
+  Namespace& of(const std::string& name);
+  Namespace* find(std::string_view name) const;
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  ServerOptions options_;
+  std::map<std::string, std::unique_ptr<Namespace>, std::less<>> namespaces_;
+};
+
+}  // namespace socketio

@@ -1,0 +1,156 @@
+#include "socketio/socket.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "engineio/sid.hpp"
+#include "socketio/client.hpp"
+#include "socketio/event_packet.hpp"
+#include "socketio/namespace.hpp"
+
+namespace socketio {
+
+namespace asio = boost::asio;
+
+Socket::Socket(Namespace& nsp, std::shared_ptr<engineio::Session> session,
+               std::weak_ptr<Client> client, boost::json::value auth)
+    : id_(engineio::generate_sid()),
+      nsp_(nsp),
+      session_(std::move(session)),
+      client_(std::move(client)),
+      auth_(std::move(auth)) {}
+
+void Socket::on(std::string event, EventHandler handler) {
+  handlers_.emplace_back(std::move(event), std::move(handler));
+}
+
+void Socket::on_disconnect(DisconnectHandler handler) {
+  disconnect_handlers_.push_back(std::move(handler));
+}
+
+void Socket::emit(std::string_view event, boost::json::array args,
+                  std::vector<std::string> attachments) {
+  if (!connected_) return;
+  send_packet(make_event_packet(nsp_.name(), event, std::move(args), std::move(attachments)));
+}
+
+void Socket::emit_volatile(std::string_view event, boost::json::array args) {
+  if (!connected_) return;
+  deliver(encode(make_event_packet(nsp_.name(), event, std::move(args), {})), true);
+}
+
+void Socket::emit_with_ack(std::string_view event, boost::json::array args,
+                           std::chrono::milliseconds timeout, AckCallback callback,
+                           std::vector<std::string> attachments) {
+  auto packet = make_event_packet(nsp_.name(), event, std::move(args), std::move(attachments));
+  asio::dispatch(session_->executor(), [self = shared_from_this(), packet = std::move(packet),
+                                        timeout, callback = std::move(callback)]() mutable {
+    if (!self->connected_) {
+      callback(AckResult{true, {}, {}});
+      return;
+    }
+    const auto id = self->next_ack_id_++;
+    auto timer = std::make_unique<asio::steady_timer>(self->session_->executor(), timeout);
+    timer->async_wait([weak = self->weak_from_this(), id](boost::system::error_code ec) {
+      auto socket = weak.lock();
+      if (ec || !socket) return;
+      auto& pending = socket->pending_acks_;
+      auto it = std::find_if(pending.begin(), pending.end(),
+                             [id](const PendingAck& p) { return p.id == id; });
+      if (it == pending.end()) return;
+      auto expired = std::move(it->callback);
+      pending.erase(it);
+      expired(AckResult{true, {}, {}});
+    });
+    self->pending_acks_.push_back({id, std::move(callback), std::move(timer)});
+    packet.ack_id = id;
+    self->send_packet(std::move(packet));
+  });
+}
+
+void Socket::join(const std::string& room) { nsp_.adapter().join(shared_from_this(), room); }
+
+void Socket::leave(const std::string& room) { nsp_.adapter().leave(*this, room); }
+
+std::vector<std::string> Socket::rooms() const { return nsp_.adapter().rooms_of(*this); }
+
+void Socket::disconnect() {
+  asio::dispatch(session_->executor(), [self = shared_from_this()] {
+    if (!self->connected_) return;
+    Packet packet;
+    packet.type = PacketType::disconnect;
+    packet.nsp = self->nsp_.name();
+    self->send_packet(std::move(packet));
+    self->close("server namespace disconnect");
+    if (auto client = self->client_.lock()) client->forget(*self);
+  });
+}
+
+void Socket::deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile) {
+  if (!connected_) return;
+  if (packets.size() == 1) {
+    is_volatile ? session_->send_volatile(packets.front()) : session_->send(packets.front());
+  } else if (!is_volatile) {
+    session_->send(packets);
+  }
+}
+
+void Socket::send_packet(Packet&& packet) {
+  auto packets = encode(packet);
+  if (packets.size() == 1) {
+    session_->send(std::move(packets.front()));
+  } else {
+    session_->send(std::move(packets));
+  }
+}
+
+void Socket::mark_connected() {
+  connected_ = true;
+  Packet reply;
+  reply.type = PacketType::connect;
+  reply.nsp = nsp_.name();
+  reply.data = {{"sid", id_}};
+  reply.has_data = true;
+  send_packet(std::move(reply));
+}
+
+void Socket::dispatch_event(Packet&& packet) {
+  Event event(shared_from_this(), std::move(packet));
+  for (auto& [name, handler] : handlers_) {
+    if (name == event.name()) {
+      handler(*this, event);
+      return;
+    }
+  }
+  spdlog::debug("event=socketio_unhandled_event nsp={} socket={} name=\"{}\"", nsp_.name(), id_,
+                event.name());
+}
+
+void Socket::dispatch_ack(Packet&& packet) {
+  auto it = std::find_if(pending_acks_.begin(), pending_acks_.end(),
+                         [&](const PendingAck& p) { return p.id == *packet.ack_id; });
+  if (it == pending_acks_.end()) return;
+  auto callback = std::move(it->callback);
+  pending_acks_.erase(it);
+  callback(AckResult{false, std::move(packet.data.as_array()), std::move(packet.attachments)});
+}
+
+void Socket::close(std::string_view reason) {
+  const bool was_connected = connected_.exchange(false);
+  pending_acks_.clear();
+  if (!was_connected) return;
+  nsp_.disconnected(*this);
+  spdlog::debug("event=socketio_disconnect nsp={} socket={} reason=\"{}\"", nsp_.name(), id_,
+                reason);
+  for (auto& handler : disconnect_handlers_) handler(*this, reason);
+  // Handlers may hold this socket; dropping them breaks that cycle. Deferred, since this may run
+  // inside one of them.
+  asio::post(session_->executor(), [self = shared_from_this()] {
+    self->handlers_.clear();
+    self->disconnect_handlers_.clear();
+  });
+}
+
+}  // namespace socketio

@@ -1,0 +1,90 @@
+#pragma once
+// One client connected to one namespace. Handlers run on the client's strand (the Engine.IO
+// session's); emit, join, leave and disconnect may be called from any thread.
+
+#include <any>
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engineio/session.hpp"
+#include "socketio/event.hpp"
+
+namespace socketio {
+
+class Namespace;
+class Client;
+
+class Socket : public std::enable_shared_from_this<Socket> {
+ public:
+  using EventHandler = std::function<void(Socket&, Event&)>;
+  using DisconnectHandler = std::function<void(Socket&, std::string_view reason)>;
+  using AckCallback = std::function<void(AckResult)>;
+
+  Socket(Namespace& nsp, std::shared_ptr<engineio::Session> session, std::weak_ptr<Client> client,
+         boost::json::value auth);
+
+  const std::string& id() const { return id_; }
+  Namespace& nsp() const { return nsp_; }
+  // The HTTP request that opened the connection, and the CONNECT packet's auth payload.
+  const net::HttpRequest& request() const { return session_->request(); }
+  const boost::json::value& auth() const { return auth_; }
+  bool connected() const { return connected_; }
+  // The strand that handlers run on (the Engine.IO session's).
+  net::Strand executor() const { return session_->executor(); }
+  // Left here by middleware (e.g. the authenticated user) for the handlers.
+  std::any data;
+
+  // Strand only (typically in the namespace's connection handler).
+  void on(std::string event, EventHandler handler);
+  void on_disconnect(DisconnectHandler handler);
+
+  // Any thread.
+  void emit(std::string_view event, boost::json::array args = {},
+            std::vector<std::string> attachments = {});
+  void emit_volatile(std::string_view event, boost::json::array args = {});
+  void emit_with_ack(std::string_view event, boost::json::array args,
+                     std::chrono::milliseconds timeout, AckCallback callback,
+                     std::vector<std::string> attachments = {});
+  void join(const std::string& room);
+  void leave(const std::string& room);
+  std::vector<std::string> rooms() const;
+  // Disconnects from this namespace; the Engine.IO connection stays for the others.
+  void disconnect();
+
+  // Used by the adapter: sends already-encoded packets.
+  void deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile);
+
+ private:
+  friend class Client;
+  friend class Event;
+  struct PendingAck {
+    std::uint64_t id;
+    AckCallback callback;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+
+  void mark_connected();
+  void dispatch_event(Packet&& packet);
+  void dispatch_ack(Packet&& packet);
+  void send_packet(Packet&& packet);
+  // Strand only: the end of this socket, whoever caused it.
+  void close(std::string_view reason);
+
+  const std::string id_;
+  Namespace& nsp_;
+  std::shared_ptr<engineio::Session> session_;
+  std::weak_ptr<Client> client_;
+  boost::json::value auth_;
+  std::atomic<bool> connected_{false};
+  std::vector<std::pair<std::string, EventHandler>> handlers_;
+  std::vector<DisconnectHandler> disconnect_handlers_;
+  std::vector<PendingAck> pending_acks_;
+  std::uint64_t next_ack_id_ = 0;
+};
+
+}  // namespace socketio
