@@ -88,6 +88,7 @@ void Session::close(std::string reason) {
       // on that poll after a ping timeout.
       self->buffer_.push_back(close_packet());
       self->state_ = State::closing;
+      self->closing_reason_ = std::move(reason);
       self->arm_heartbeat(self->options_.ping_timeout);
       return;
     }
@@ -159,7 +160,7 @@ void Session::handle_poll(net::HttpExchangePtr exchange) {
   }
   pending_poll_ = std::move(exchange);
   if (state_ == State::closing) {
-    close_now("forced close", Initiator::server);  // delivers the waiting close packet
+    close_now(closing_reason_, Initiator::server);  // delivers the waiting close packet
     return;
   }
   if (!buffer_.empty()) flush_poll();
@@ -355,7 +356,8 @@ void Session::arm_heartbeat(std::chrono::milliseconds delay) {
 void Session::on_heartbeat() {
   if (state_ == State::closed) return;
   if (state_ == State::closing || awaiting_pong_) {
-    close_now(state_ == State::closing ? "forced close" : "ping timeout", Initiator::server);
+    close_now(state_ == State::closing ? std::string_view(closing_reason_) : "ping timeout",
+              Initiator::server);
     return;
   }
   send_now(ping_packet());
@@ -372,13 +374,15 @@ void Session::close_now(std::string_view reason, Initiator initiator) {
   upgrade_timer_.reset();
   registry_.remove(id_);
 
-  // A client that said goodbye gets a quiet noop; otherwise tell it the session is over.
-  const auto& farewell = initiator == Initiator::client ? noop_packet() : close_packet();
   if (pending_poll_) {
-    if (was_closing) {
-      std::exchange(pending_poll_, nullptr)->respond(packets_response(buffer_));
+    if (initiator == Initiator::client) {
+      // The client said goodbye: a quiet noop ends its poll.
+      std::exchange(pending_poll_, nullptr)->respond(packets_response({&noop_packet(), 1}));
     } else {
-      std::exchange(pending_poll_, nullptr)->respond(packets_response({&farewell, 1}));
+      // What was still waiting goes out first, then the close packet (already queued when the
+      // session was closing).
+      if (!was_closing) buffer_.push_back(close_packet());
+      std::exchange(pending_poll_, nullptr)->respond(packets_response(buffer_));
     }
   }
   if (websocket_) {

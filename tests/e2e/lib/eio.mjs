@@ -13,9 +13,12 @@ export const PING_INTERVAL = 300;
 export const PING_TIMEOUT = 200;
 export const MAX_PAYLOAD = 1000000;
 
-/** URL of the engine.io endpoint with a raw query string. */
-export function eioUrl(base, query) {
-  return `${base}/engine.io/?${query}`;
+/** Endpoint path of the engineio-echo server. */
+export const ENGINE_PATH = '/engine.io/';
+
+/** URL of the engine.io endpoint (at `path`, default /engine.io/) with a raw query string. */
+export function eioUrl(base, query, path = ENGINE_PATH) {
+  return `${base}${path}?${query}`;
 }
 
 /** ws:// URL for `base` (http://host:port). */
@@ -74,8 +77,9 @@ export function parseErrorBody(body) {
  * can be aborted all at once with abortAll() (use it in finally blocks).
  */
 export class PollingClient {
-  constructor(base, { headers = {} } = {}) {
+  constructor(base, { headers = {}, path = ENGINE_PATH } = {}) {
     this.base = base;
+    this.path = path;
     this.headers = headers;
     this.sid = null;
     this.open = null;
@@ -84,12 +88,12 @@ export class PollingClient {
   }
 
   get url() {
-    return eioUrl(this.base, `EIO=4&transport=polling&sid=${encodeURIComponent(this.sid)}`);
+    return eioUrl(this.base, `EIO=4&transport=polling&sid=${encodeURIComponent(this.sid)}`, this.path);
   }
 
   /** GET handshake; stores sid; returns the parsed open packet. */
   async handshake() {
-    const res = await request(eioUrl(this.base, 'EIO=4&transport=polling'), {
+    const res = await request(eioUrl(this.base, 'EIO=4&transport=polling', this.path), {
       signal: this.controller.signal,
       headers: this.headers,
     });
@@ -264,11 +268,11 @@ export class WsClient {
 }
 
 /**
- * Opens a WebSocket-only session (no sid) and reads its open packet.
- * Resolves { client, open, openedAt }.
+ * Opens a WebSocket-only session (no sid) at `path` (default /engine.io/) and
+ * reads its open packet. Resolves { client, open, openedAt }.
  */
-export async function openWsSession(base, { autoPong = true, timeoutMs = 3000 } = {}) {
-  const client = new WsClient(eioUrl(wsBase(base), 'EIO=4&transport=websocket'), { autoPong });
+export async function openWsSession(base, { autoPong = true, timeoutMs = 3000, path = ENGINE_PATH } = {}) {
+  const client = new WsClient(eioUrl(wsBase(base), 'EIO=4&transport=websocket', path), { autoPong });
   try {
     await client.waitOpen(timeoutMs);
     const openedAt = Date.now();

@@ -1,4 +1,5 @@
-// Helpers to run the engineio-echo binary under test and to wait for things
+// Helpers to run the server binaries under test (engineio-echo by default,
+// protocol-echo and socketio-test-server on request) and to wait for things
 // with a bound on every wait.
 
 import { spawn } from 'node:child_process';
@@ -17,9 +18,37 @@ export const echoBin = path.resolve(
   process.env.ECHO_BIN || 'build/examples/engineio-echo/engineio-echo',
 );
 
-// Configuration variables of the server; never inherited from the
+/** Absolute path of the Socket.IO protocol-echo example (env PROTOCOL_ECHO_BIN, relative to the repo root). */
+export const protocolEchoBin = path.resolve(
+  repoRoot,
+  process.env.PROTOCOL_ECHO_BIN || 'build/examples/protocol-echo/protocol-echo',
+);
+
+/** Absolute path of the Socket.IO test server (env SOCKETIO_TEST_SERVER_BIN, relative to the repo root). */
+export const socketioTestServerBin = path.resolve(
+  repoRoot,
+  process.env.SOCKETIO_TEST_SERVER_BIN || 'build/tests/servers/socketio-test-server',
+);
+
+/** The environment variable that overrides `bin`, for error messages. */
+function binVariable(bin) {
+  if (bin === protocolEchoBin) return 'PROTOCOL_ECHO_BIN';
+  if (bin === socketioTestServerBin) return 'SOCKETIO_TEST_SERVER_BIN';
+  return 'ECHO_BIN';
+}
+
+// Configuration variables of the servers; never inherited from the
 // environment of the test runner so that each test file controls them.
-const SERVER_ENV_KEYS = ['PORT', 'CORS_ORIGINS', 'HTTP_HEADER_TIMEOUT_MS', 'HTTP_IDLE_TIMEOUT_MS'];
+const SERVER_ENV_KEYS = [
+  'PORT',
+  'CORS_ORIGINS',
+  'HTTP_HEADER_TIMEOUT_MS',
+  'HTTP_IDLE_TIMEOUT_MS',
+  'MAX_BUFFERED_BYTES',
+  'CONNECT_TIMEOUT_MS',
+  'PING_INTERVAL_MS',
+  'PING_TIMEOUT_MS',
+];
 
 const MAX_LOG_CHARS = 256 * 1024;
 
@@ -98,12 +127,28 @@ export function canConnect(port, timeoutMs = 1000) {
 }
 
 /**
- * Spawns the echo server with `env` (merged over the runner's environment, PORT
- * is chosen here) and waits until it accepts TCP connections.
- * Returns { port, url, proc, stop(), log(), printLog(title), exited }.
+ * Spawns the server `bin` (default: the engineio-echo server) with `env` (merged
+ * over the runner's environment; PORT is `port` when given, else a free port
+ * chosen here) and waits until it accepts TCP connections.
+ * With `fdLimit` (a positive integer), the server runs under `ulimit -n fdLimit`
+ * (soft and hard limit, so it cannot raise it); `proc` is still the server itself,
+ * since the shell execs it.
+ * Returns { bin, port, url, proc, stop(), log(), printLog(title), exited }.
  */
-export async function startServer({ env = {}, readyTimeoutMs = 10000 } = {}) {
-  const port = await freePort();
+export async function startServer({
+  env = {},
+  readyTimeoutMs = 10000,
+  fdLimit,
+  bin = echoBin,
+  port: fixedPort,
+} = {}) {
+  if (fdLimit !== undefined && !(Number.isInteger(fdLimit) && fdLimit > 0)) {
+    throw new Error(`fdLimit must be a positive integer, got ${fdLimit}`);
+  }
+  if (fixedPort !== undefined && !(Number.isInteger(fixedPort) && fixedPort > 0 && fixedPort < 65536)) {
+    throw new Error(`port must be a TCP port number, got ${fixedPort}`);
+  }
+  const port = fixedPort ?? (await freePort());
   const childEnv = { ...process.env };
   for (const k of SERVER_ENV_KEYS) delete childEnv[k];
   Object.assign(childEnv, env, { PORT: String(port) });
@@ -114,7 +159,12 @@ export async function startServer({ env = {}, readyTimeoutMs = 10000 } = {}) {
     if (output.length > MAX_LOG_CHARS) output = output.slice(-MAX_LOG_CHARS);
   };
 
-  const proc = spawn(echoBin, [], {
+  // `ulimit -n N` sets both the soft and the hard limit (dash and bash alike).
+  const [command, args] =
+    fdLimit === undefined
+      ? [bin, []]
+      : ['/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$0"`, bin]];
+  const proc = spawn(command, args, {
     cwd: repoRoot,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,6 +192,7 @@ export async function startServer({ env = {}, readyTimeoutMs = 10000 } = {}) {
   });
 
   const server = {
+    bin,
     port,
     url: `http://127.0.0.1:${port}`,
     proc,
@@ -151,7 +202,7 @@ export async function startServer({ env = {}, readyTimeoutMs = 10000 } = {}) {
     log: () => output,
     printLog(title = 'server output') {
       process.stderr.write(
-        `\n----- ${title} (${echoBin}, port ${port}) -----\n${output || '(no output)'}\n----- end -----\n`,
+        `\n----- ${title} (${bin}, port ${port}) -----\n${output || '(no output)'}\n----- end -----\n`,
       );
     },
     /** Sends SIGTERM and waits for exit (10 s, then SIGKILL and throws). Returns { code, signal }. */
@@ -172,18 +223,18 @@ export async function startServer({ env = {}, readyTimeoutMs = 10000 } = {}) {
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (spawnError) {
-      throw new Error(`cannot start ${echoBin}: ${spawnError.message} (build it first, or set ECHO_BIN)`);
+      throw new Error(`cannot start ${bin}: ${spawnError.message} (build it first, or set ${binVariable(bin)})`);
     }
     if (exitInfo) {
       server.printLog('server exited during startup');
-      throw new Error(`${echoBin} exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`);
+      throw new Error(`${bin} exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`);
     }
     if (await canConnect(port, 200)) break;
     if (Date.now() >= deadline) {
       proc.kill('SIGKILL');
       await withTimeout(exited, 5000, 'server exit after SIGKILL').catch(() => {});
       server.printLog('server never accepted connections');
-      throw new Error(`${echoBin} did not accept connections on 127.0.0.1:${port} within ${readyTimeoutMs} ms`);
+      throw new Error(`${bin} did not accept connections on 127.0.0.1:${port} within ${readyTimeoutMs} ms`);
     }
     await sleep(20);
   }

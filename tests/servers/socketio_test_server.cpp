@@ -1,0 +1,161 @@
+// A Socket.IO server for the end-to-end tests of src/socketio: namespaces whose behaviour the
+// tests drive through events.
+//
+//   /auth   middleware: token (auth.token or "Authorization: Bearer") "good" or "slow-good"
+//           (accepted from another thread after 50 ms) is let in; "forbidden" is refused with
+//           message "forbidden" and data {code:403}; anything else with "unauthorized", {code:401}.
+//           On connect it emits "welcome" {token}.
+//   /rooms  "join"/"leave" (room) ack {ok:true}; "rooms" acks the socket's rooms;
+//           "broadcast" ({rooms, except, event, args}) broadcasts and acks; "flood"
+//           ({room, count, size}) sends count messages of size bytes to a room; "ask" emits
+//           "question" with an ack and a 500 ms timeout, then "answer" {timedOut, args};
+//           "disconnect-me" disconnects the socket; "binary" acks with a 3-byte buffer.
+//
+// Environment: PORT, MAX_BUFFERED_BYTES (per-session send bound), CONNECT_TIMEOUT_MS.
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <thread>
+
+#include "net/http_server.hpp"
+#include "net/router.hpp"
+#include "net/runtime.hpp"
+#include "socketio/server.hpp"
+
+namespace json = boost::json;
+
+namespace {
+
+long env_number(const char* name, long fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? std::strtol(value, nullptr, 10) : fallback;
+}
+
+std::string token_of(const socketio::Socket& socket) {
+  if (const auto* object = socket.auth().if_object()) {
+    if (const auto* token = object->if_contains("token"); token && token->is_string()) {
+      return std::string(token->get_string());
+    }
+  }
+  auto header = socket.request().header("authorization");
+  if (header && header->starts_with("Bearer ")) return std::string(header->substr(7));
+  return {};
+}
+
+void authenticate(socketio::Socket& socket, socketio::Namespace::Next next) {
+  auto token = token_of(socket);
+  if (token == "good") {
+    socket.data = token;
+    next(std::nullopt);
+  } else if (token == "slow-good") {
+    socket.data = token;
+    std::thread([next = std::move(next)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      next(std::nullopt);
+    }).detach();
+  } else if (token == "forbidden") {
+    next(socketio::ConnectError{"forbidden", {{"code", 403}}});
+  } else {
+    next(socketio::ConnectError{"unauthorized", {{"code", 401}}});
+  }
+}
+
+std::vector<std::string> strings_of(const json::value* value) {
+  std::vector<std::string> out;
+  if (value && value->is_array()) {
+    for (const auto& item : value->get_array()) {
+      if (item.is_string()) out.emplace_back(item.get_string());
+    }
+  }
+  return out;
+}
+
+void serve_rooms(socketio::Namespace& nsp, socketio::Socket& socket) {
+  socket.on("join", [](socketio::Socket& s, socketio::Event& e) {
+    if (auto room = e.arg_as<std::string>(0)) s.join(*room);
+    e.ack({json::object{{"ok", true}}});
+  });
+  socket.on("leave", [](socketio::Socket& s, socketio::Event& e) {
+    if (auto room = e.arg_as<std::string>(0)) s.leave(*room);
+    e.ack({json::object{{"ok", true}}});
+  });
+  socket.on("rooms", [](socketio::Socket& s, socketio::Event& e) {
+    json::array rooms;
+    for (auto& room : s.rooms()) rooms.emplace_back(room);
+    e.ack({rooms});
+  });
+  socket.on("broadcast", [&nsp](socketio::Socket&, socketio::Event& e) {
+    const auto* spec = e.arg(0).if_object();
+    if (!spec) return e.ack({json::object{{"ok", false}}});
+    socketio::Broadcast broadcast(nsp.adapter(), nsp.name());
+    for (auto& room : strings_of(spec->if_contains("rooms"))) broadcast.to(room);
+    for (auto& room : strings_of(spec->if_contains("except"))) broadcast.except(room);
+    const auto* event = spec->if_contains("event");
+    const auto* args = spec->if_contains("args");
+    broadcast.emit(event && event->is_string() ? std::string_view(event->get_string()) : "news",
+                   args && args->is_array() ? args->get_array() : json::array{});
+    e.ack({json::object{{"ok", true}}});
+  });
+  socket.on("flood", [&nsp](socketio::Socket&, socketio::Event& e) {
+    const auto* spec = e.arg(0).if_object();
+    if (!spec) return;
+    const std::string room(spec->at("room").as_string());
+    const auto count = spec->at("count").to_number<std::int64_t>();
+    const std::string filler(static_cast<std::size_t>(spec->at("size").to_number<std::int64_t>()),
+                             'x');
+    for (std::int64_t i = 0; i < count; ++i) nsp.to(room).emit("flood", {i, filler});
+    e.ack({json::object{{"ok", true}}});
+  });
+  socket.on("ask", [](socketio::Socket& s, socketio::Event&) {
+    s.emit_with_ack("question", {"what?"}, std::chrono::milliseconds(500),
+                    [socket = s.shared_from_this()](socketio::AckResult result) {
+                      socket->emit("answer", {json::object{{"timedOut", result.timed_out},
+                                                           {"args", std::move(result.args)}}});
+                    });
+  });
+  socket.on("disconnect-me", [](socketio::Socket& s, socketio::Event&) { s.disconnect(); });
+  socket.on("binary", [](socketio::Socket&, socketio::Event& e) {
+    e.ack({socketio::binary_placeholder(0)}, {std::string("\x01\x02\x03", 3)});
+  });
+}
+
+}  // namespace
+
+int main() {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  net::IoContext ioc;
+
+  engineio::ServerOptions engine_options;
+  engine_options.ping_interval = std::chrono::milliseconds(env_number("PING_INTERVAL_MS", 25'000));
+  engine_options.ping_timeout = std::chrono::milliseconds(env_number("PING_TIMEOUT_MS", 20'000));
+  engine_options.max_buffered_bytes =
+      static_cast<std::size_t>(env_number("MAX_BUFFERED_BYTES", 4 * 1024 * 1024));
+  engineio::Server engine(ioc, engine_options);
+
+  socketio::ServerOptions options;
+  options.connect_timeout = std::chrono::milliseconds(env_number("CONNECT_TIMEOUT_MS", 45'000));
+  socketio::Server io(engine, options);
+  auto& auth = io.of("/auth");
+  auth.use(authenticate);
+  auth.on_connection([](socketio::Socket& socket) {
+    socket.emit("welcome", {json::object{{"token", std::any_cast<std::string>(socket.data)}}});
+  });
+  auto& rooms = io.of("/rooms");
+  rooms.on_connection([&rooms](socketio::Socket& socket) { serve_rooms(rooms, socket); });
+
+  net::Router router;
+  router.add(engine_options.path, engine);
+  net::HttpServer server(ioc, net::HttpServerOptions{}, router);
+  const auto port = server.listen("127.0.0.1", static_cast<unsigned short>(env_number("PORT", 3000)));
+  spdlog::info("event=listening port={}", port);
+  net::run_until_signalled(
+      ioc, 2,
+      {[&] {
+         server.stop_accepting();
+         engine.close_all();
+       },
+       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
+  return 0;
+}

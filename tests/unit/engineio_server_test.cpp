@@ -1,0 +1,758 @@
+// engineio::Server and engineio::Session over the polling transport, without a network: requests
+// are built by hand, answered into FakeExchange objects, and the io_context is driven by the test
+// on its own thread, so every handler runs between two statements of a test.
+//
+// Timing: a timer never fires early, so lower bounds on elapsed time are exact; upper bounds have
+// wide margins (hundreds of milliseconds or more) so that a busy machine does not fail the tests.
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engineio/base64.hpp"
+#include "engineio/packet.hpp"
+#include "engineio/server.hpp"
+#include "engineio/session.hpp"
+#include "net/http_handler.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using engineio::Server;
+using engineio::ServerOptions;
+using engineio::Session;
+
+constexpr char kSep = '\x1e';
+constexpr auto kLongWait = 3s;  // bound on waiting for something that must happen soon
+
+// Records what the server answers; a polling request must never be turned into a WebSocket.
+class FakeExchange : public net::HttpExchange {
+ public:
+  void respond(net::HttpResponse response) override { responses.push_back(std::move(response)); }
+  void accept_websocket(net::Strand, const net::WebSocketLimits&,
+                        std::function<void(net::WebSocketPtr)>) override {
+    ADD_FAILURE() << "accept_websocket called for a polling request";
+  }
+
+  bool answered() const { return !responses.empty(); }
+  unsigned status() const { return answered() ? responses.front().status : 0; }
+  std::string body() const { return answered() ? responses.front().body : "<no response>"; }
+
+  std::vector<net::HttpResponse> responses;
+};
+
+using ExchangePtr = std::shared_ptr<FakeExchange>;
+
+// What the layer above saw of one session.
+struct Peer {
+  std::shared_ptr<Session> session;
+  std::vector<std::pair<std::string, bool>> messages;  // data, binary
+  std::vector<std::string> close_reasons;
+  Clock::time_point closed_at{};
+  bool closed() const { return !close_reasons.empty(); }
+};
+
+std::string join(std::initializer_list<std::string> packets) {
+  std::string out;
+  for (const auto& p : packets) {
+    if (!out.empty()) out.push_back(kSep);
+    out += p;
+  }
+  return out;
+}
+
+std::string bytes(std::initializer_list<int> values) {
+  std::string out;
+  for (int v : values) out.push_back(static_cast<char>(v));
+  return out;
+}
+
+long long ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+// An Engine.IO error answer: the status, and {"code":N,"message":...} with exactly those keys.
+::testing::AssertionResult IsError(const ExchangePtr& ex, unsigned status, int code,
+                                   std::string_view message = {}) {
+  if (!ex->answered()) return ::testing::AssertionFailure() << "no response";
+  if (ex->responses.size() != 1) {
+    return ::testing::AssertionFailure() << ex->responses.size() << " responses";
+  }
+  const auto& res = ex->responses.front();
+  if (res.status != status) {
+    return ::testing::AssertionFailure() << "status " << res.status << " body " << res.body;
+  }
+  if (res.content_type != "application/json") {
+    return ::testing::AssertionFailure() << "content type " << res.content_type;
+  }
+  boost::system::error_code ec;
+  auto value = boost::json::parse(res.body, ec);
+  if (ec || !value.is_object()) return ::testing::AssertionFailure() << "not JSON: " << res.body;
+  const auto& obj = value.as_object();
+  if (obj.size() != 2 || !obj.contains("code") || !obj.contains("message") ||
+      !obj.at("code").is_int64() || !obj.at("message").is_string()) {
+    return ::testing::AssertionFailure() << "bad error shape: " << res.body;
+  }
+  if (obj.at("code").as_int64() != code) return ::testing::AssertionFailure() << res.body;
+  if (!message.empty() && obj.at("message").as_string() != message) {
+    return ::testing::AssertionFailure() << "message: " << res.body;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// A 200 text answer with exactly this body.
+::testing::AssertionResult IsPayload(const ExchangePtr& ex, std::string_view body) {
+  if (!ex->answered()) return ::testing::AssertionFailure() << "no response";
+  if (ex->responses.size() != 1) {
+    return ::testing::AssertionFailure() << ex->responses.size() << " responses";
+  }
+  const auto& res = ex->responses.front();
+  if (res.status != 200 || res.body != body) {
+    return ::testing::AssertionFailure()
+           << "got " << res.status << " " << ::testing::PrintToString(res.body) << ", want 200 "
+           << ::testing::PrintToString(std::string(body));
+  }
+  return ::testing::AssertionSuccess();
+}
+
+ServerOptions slow_options() {
+  ServerOptions options;
+  options.path = "/engine.io/";
+  options.ping_interval = 60s;  // no heartbeat during a test unless it asks for one
+  options.ping_timeout = 60s;
+  options.max_payload = 100'000;
+  return options;
+}
+
+ServerOptions heartbeat_options(std::chrono::milliseconds interval,
+                                std::chrono::milliseconds timeout) {
+  auto options = slow_options();
+  options.ping_interval = interval;
+  options.ping_timeout = timeout;
+  return options;
+}
+
+class EngineServerTest : public ::testing::Test {
+ protected:
+  EngineServerTest() { use_options(slow_options()); }
+
+  // Replaces the server (call before opening any session). The default connection handler keeps
+  // each session in peers_ and records its messages and close.
+  void use_options(const ServerOptions& options) {
+    server_ = std::make_unique<Server>(ioc_, options);
+    server_->on_connection([this](Session& session) {
+      auto& peer = peers_[session.id()];
+      peer.session = session.shared_from_this();
+      Peer* p = &peer;  // map nodes do not move
+      session.on_message([p](std::string&& data, bool binary) {
+        p->messages.emplace_back(std::move(data), binary);
+      });
+      session.on_close([p](std::string_view reason) {
+        p->close_reasons.emplace_back(reason);
+        p->closed_at = Clock::now();
+      });
+    });
+  }
+
+  Server& server() { return *server_; }
+
+  // Runs what is ready now.
+  void poll() {
+    ioc_.restart();
+    ioc_.poll();
+  }
+  // Runs the io_context for `duration` (less only if it runs out of work, when nothing can
+  // happen anyway: only the test thread adds work).
+  void run_for(std::chrono::milliseconds duration) {
+    ioc_.restart();
+    ioc_.run_for(duration);
+  }
+  // Runs the io_context until `done()` holds or `limit` has passed; returns done().
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = kLongWait) {
+    const auto deadline = Clock::now() + limit;
+    poll();
+    while (!done() && Clock::now() < deadline) {
+      ioc_.restart();
+      if (ioc_.run_one_until(deadline) == 0 && ioc_.stopped()) break;  // out of work
+    }
+    return done();
+  }
+
+  static net::HttpRequest make_request(std::string method, std::string target,
+                                       std::string body = {}) {
+    net::HttpRequest request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.body = std::move(body);
+    request.remote_address = "192.0.2.7";
+    return request;
+  }
+  static std::string target(std::string_view query) {
+    return std::string("/engine.io/?") + std::string(query);
+  }
+  static std::string session_target(const std::string& sid) {
+    return target("EIO=4&transport=polling&sid=" + sid);
+  }
+
+  // Hands the request to the server and runs what is ready; the exchange may still be pending.
+  ExchangePtr send(net::HttpRequest request) {
+    auto exchange = std::make_shared<FakeExchange>();
+    server_->handle(std::move(request), exchange);
+    poll();
+    return exchange;
+  }
+  ExchangePtr send(std::string method, std::string target, std::string body = {}) {
+    return send(make_request(std::move(method), std::move(target), std::move(body)));
+  }
+  ExchangePtr get(const std::string& sid) { return send("GET", session_target(sid)); }
+  ExchangePtr post(const std::string& sid, std::string body) {
+    return send("POST", session_target(sid), std::move(body));
+  }
+
+  // Opens a polling session; returns its sid ("" and a failure if the handshake did not work).
+  std::string handshake() {
+    auto ex = send("GET", target("EIO=4&transport=polling"));
+    if (!ex->answered() || ex->status() != 200 || !ex->body().starts_with("0{")) {
+      ADD_FAILURE() << "handshake: " << ex->status() << " " << ex->body();
+      return "";
+    }
+    auto open = boost::json::parse(ex->body().substr(1));
+    std::string sid(open.as_object().at("sid").as_string());
+    if (!peers_.contains(sid)) ADD_FAILURE() << "connection handler did not run for " << sid;
+    return sid;
+  }
+
+  Peer& peer(const std::string& sid) { return peers_[sid]; }
+  Session& session(const std::string& sid) { return *peers_.at(sid).session; }
+
+  net::IoContext ioc_;
+  std::unique_ptr<Server> server_;
+  std::map<std::string, Peer> peers_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Handshake
+
+TEST_F(EngineServerTest, HandshakeAnswersOpenPacketWithTheOptions) {
+  auto options = slow_options();
+  options.ping_interval = 1234ms;
+  options.ping_timeout = 567ms;
+  options.max_payload = 4321;
+  use_options(options);
+
+  auto ex = send("GET", target("EIO=4&transport=polling"));
+  ASSERT_TRUE(ex->answered());
+  ASSERT_EQ(ex->responses.size(), 1u);
+  EXPECT_EQ(ex->status(), 200u);
+  EXPECT_EQ(ex->responses.front().content_type, "text/plain; charset=UTF-8");
+  const std::string body = ex->body();
+  ASSERT_TRUE(body.starts_with("0{")) << body;
+  EXPECT_EQ(body.find(kSep), std::string::npos) << "only the open packet: " << body;
+
+  const auto open = boost::json::parse(body.substr(1)).as_object();
+  EXPECT_EQ(open.size(), 5u) << body;
+  ASSERT_TRUE(open.contains("sid") && open.at("sid").is_string()) << body;
+  const std::string sid(open.at("sid").as_string());
+  EXPECT_EQ(sid.size(), 20u);
+  EXPECT_EQ(open.at("upgrades"), boost::json::parse(R"(["websocket"])"));
+  EXPECT_EQ(open.at("pingInterval"), boost::json::value(1234));
+  EXPECT_EQ(open.at("pingTimeout"), boost::json::value(567));
+  EXPECT_EQ(open.at("maxPayload"), boost::json::value(4321));
+
+  EXPECT_EQ(server().session_count(), 1u);
+  ASSERT_TRUE(peers_.contains(sid));
+  EXPECT_EQ(session(sid).id(), sid);
+  EXPECT_EQ(session(sid).transport(), Session::Transport::polling);
+  EXPECT_EQ(server().max_body_bytes(make_request("POST", session_target(sid))), 4321u);
+}
+
+TEST_F(EngineServerTest, EachHandshakeOpensANewSession) {
+  const auto a = handshake();
+  const auto b = handshake();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(server().session_count(), 2u);
+}
+
+TEST_F(EngineServerTest, ConnectionHandlerRunsBeforeTheHandshakeIsAnsweredAndInstallsHandlers) {
+  auto exchange = std::make_shared<FakeExchange>();
+  int announced = 0;
+  bool answered_when_announced = true;
+  std::string seen_target;
+  std::vector<std::string> received;
+  server().on_connection([&](Session& session) {
+    ++announced;
+    answered_when_announced = exchange->answered();
+    seen_target = session.request().target;
+    EXPECT_TRUE(session.request().body.empty());
+    EXPECT_EQ(session.request().remote_address, "192.0.2.7");
+    session.on_message([&received](std::string&& data, bool) { received.push_back(data); });
+  });
+
+  server().handle(make_request("GET", target("EIO=4&transport=polling&t=abc")), exchange);
+  poll();
+  EXPECT_EQ(announced, 1);
+  EXPECT_FALSE(answered_when_announced);
+  EXPECT_EQ(seen_target, target("EIO=4&transport=polling&t=abc"));
+  ASSERT_TRUE(exchange->answered());
+  const auto sid =
+      std::string(boost::json::parse(exchange->body().substr(1)).as_object().at("sid").as_string());
+
+  EXPECT_TRUE(IsPayload(post(sid, "4hello"), "ok"));
+  EXPECT_EQ(received, std::vector<std::string>{"hello"});
+  EXPECT_EQ(announced, 1) << "later requests do not announce the session again";
+}
+
+TEST_F(EngineServerTest, MessageSentFromTheConnectionHandlerFollowsTheOpenPacket) {
+  server().on_connection([](Session& session) { session.send_text("welcome"); });
+  auto ex = send("GET", target("EIO=4&transport=polling"));
+  ASSERT_TRUE(ex->answered());
+  const std::string body = ex->body();
+  ASSERT_TRUE(body.starts_with("0{")) << body;
+  EXPECT_TRUE(body.ends_with(std::string(1, kSep) + "4welcome")) << body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request filter
+
+TEST_F(EngineServerTest, RequestFilterRefusalGives403WithItsMessageAndNoSession) {
+  std::vector<std::string> filtered_targets;
+  server().set_request_filter([&](const net::HttpRequest& request) -> std::optional<std::string> {
+    filtered_targets.push_back(request.target);
+    if (request.header("x-token") == "letmein") return std::nullopt;
+    return std::string("token \"required\"");
+  });
+
+  auto refused = send("GET", target("EIO=4&transport=polling"));
+  EXPECT_TRUE(IsError(refused, 403, 4, "token \"required\""));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(peers_.empty()) << "no session announced";
+
+  auto request = make_request("GET", target("EIO=4&transport=polling"));
+  request.headers.emplace_back("x-token", "letmein");
+  auto accepted = send(std::move(request));
+  ASSERT_TRUE(accepted->answered());
+  EXPECT_EQ(accepted->status(), 200u);
+  EXPECT_TRUE(accepted->body().starts_with("0{")) << accepted->body();
+  EXPECT_EQ(server().session_count(), 1u);
+  ASSERT_EQ(peers_.size(), 1u);
+  EXPECT_EQ(filtered_targets.size(), 2u);
+
+  // Requests of an open session are not filtered again.
+  const std::string sid = peers_.begin()->first;
+  EXPECT_TRUE(IsPayload(post(sid, "4x"), "ok"));
+  EXPECT_EQ(filtered_targets.size(), 2u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refused requests: every 400 code
+
+struct BadRequestCase {
+  const char* name;
+  const char* method;
+  const char* query;
+  bool websocket_upgrade;
+  int code;
+  const char* message;
+};
+
+TEST_F(EngineServerTest, RefusesBadRequestsWith400AndTheProtocolCode) {
+  const BadRequestCase cases[] = {
+      {"unknown transport", "GET", "EIO=4&transport=flashsocket", false, 0, "Transport unknown"},
+      {"missing transport", "GET", "EIO=4", false, 0, "Transport unknown"},
+      {"unknown sid (GET)", "GET", "EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA", false, 1,
+       "Session ID unknown"},
+      {"unknown sid (POST)", "POST", "EIO=4&transport=polling&sid=nope", false, 1,
+       "Session ID unknown"},
+      {"handshake with POST", "POST", "EIO=4&transport=polling", false, 2, "Bad handshake method"},
+      {"handshake with PUT", "PUT", "EIO=4&transport=polling", false, 2, "Bad handshake method"},
+      {"websocket transport without upgrade", "GET", "EIO=4&transport=websocket", false, 3,
+       "Bad request"},
+      {"polling transport with upgrade", "GET", "EIO=4&transport=polling", true, 3, "Bad request"},
+      {"protocol v3", "GET", "EIO=3&transport=polling", false, 5, "Unsupported protocol version"},
+      {"protocol v5", "GET", "EIO=5&transport=polling", false, 5, "Unsupported protocol version"},
+      {"no protocol version", "GET", "transport=polling", false, 5, "Unsupported protocol version"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto request =
+        make_request(c.method, target(c.query), c.method == std::string("POST") ? "4x" : "");
+    request.websocket_upgrade = c.websocket_upgrade;
+    EXPECT_TRUE(IsError(send(std::move(request)), 400, c.code, c.message));
+  }
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(peers_.empty());
+}
+
+TEST_F(EngineServerTest, UnsupportedMethodOnASessionIs400Code3AndKeepsTheSession) {
+  const auto sid = handshake();
+  EXPECT_TRUE(IsError(send("PUT", session_target(sid), "4x"), 400, 3));
+  EXPECT_EQ(server().session_count(), 1u);
+  EXPECT_FALSE(peer(sid).closed());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client to server
+
+TEST_F(EngineServerTest, PostDeliversEveryMessageInOrderAndAnswersOk) {
+  const auto sid = handshake();
+  const std::string binary = bytes({0x00, 0xff, 0x01, 0x1e});
+  auto ex = post(
+      sid, join({"4first", "4second", "b" + engineio::base64_encode(binary), "4", "4caf\xc3\xa9"}));
+  EXPECT_TRUE(IsPayload(ex, "ok"));
+  EXPECT_EQ(ex->responses.front().content_type, "text/plain; charset=UTF-8");
+  const std::vector<std::pair<std::string, bool>> expected = {
+      {"first", false}, {"second", false}, {binary, true}, {"", false}, {"caf\xc3\xa9", false}};
+  EXPECT_EQ(peer(sid).messages, expected);
+
+  EXPECT_TRUE(IsPayload(post(sid, "4third"), "ok"));
+  ASSERT_EQ(peer(sid).messages.size(), 6u);
+  EXPECT_EQ(peer(sid).messages.back(), std::make_pair(std::string("third"), false));
+  EXPECT_EQ(server().session_count(), 1u);
+}
+
+TEST_F(EngineServerTest, NoopAndPongWithoutPingAreIgnored) {
+  const auto sid = handshake();
+  EXPECT_TRUE(IsPayload(post(sid, join({"6", "3", "4after"})), "ok"));
+  EXPECT_EQ(peer(sid).messages, (std::vector<std::pair<std::string, bool>>{{"after", false}}));
+  EXPECT_FALSE(peer(sid).closed());
+}
+
+TEST_F(EngineServerTest, ClientPingIsAnsweredWithPong) {
+  const auto sid = handshake();
+  EXPECT_TRUE(IsPayload(post(sid, "2hi"), "ok"));
+  EXPECT_TRUE(IsPayload(get(sid), "3hi"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server to client
+
+TEST_F(EngineServerTest, GetLongPollsUntilSomethingIsSentThenGetsItAllInOneResponse) {
+  const auto sid = handshake();
+  auto poll_ex = get(sid);
+  run_for(100ms);
+  EXPECT_FALSE(poll_ex->answered()) << poll_ex->body();
+
+  session(sid).send_text("one");
+  session(sid).send_binary(bytes({1, 2, 3}));
+  session(sid).send_text("two");
+  ASSERT_TRUE(run_until([&] { return poll_ex->answered(); }));
+  EXPECT_TRUE(IsPayload(poll_ex, join({"4one", "bAQID", "4two"})));
+
+  // Nothing left: the next GET waits again.
+  auto next = get(sid);
+  run_for(50ms);
+  EXPECT_FALSE(next->answered()) << next->body();
+  session(sid).send_text("three");
+  ASSERT_TRUE(run_until([&] { return next->answered(); }));
+  EXPECT_TRUE(IsPayload(next, "4three"));
+  EXPECT_EQ(poll_ex->responses.size(), 1u);
+}
+
+TEST_F(EngineServerTest, PacketsQueuedBetweenPollsAnswerTheNextGetAtOnce) {
+  const auto sid = handshake();
+  session(sid).send_text("a");
+  session(sid).send_text("b");
+  poll();
+  auto ex = get(sid);
+  EXPECT_TRUE(IsPayload(ex, join({"4a", "4b"})));
+}
+
+TEST_F(EngineServerTest, OneSharedPacketReachesTwoSessionsWithoutBeingCopied) {
+  const auto a = handshake();
+  const auto b = handshake();
+  auto packet = engineio::encode_packet(engineio::PacketType::message, "to everyone");
+  session(a).send(packet);
+  session(b).send(packet);
+  poll();
+  // Queued in both sessions (no GET pending yet): two more owners of the same object.
+  EXPECT_EQ(packet.use_count(), 3);
+
+  auto ex_a = get(a);
+  auto ex_b = get(b);
+  EXPECT_TRUE(IsPayload(ex_a, "4to everyone"));
+  EXPECT_TRUE(IsPayload(ex_b, "4to everyone"));
+  EXPECT_EQ(packet.use_count(), 1) << "the sessions let go of it once it was sent";
+  EXPECT_EQ(packet->bytes, "4to everyone");
+}
+
+TEST_F(EngineServerTest, OneSharedBinaryPacketReachesTwoPendingPolls) {
+  const auto a = handshake();
+  const auto b = handshake();
+  auto ex_a = get(a);
+  auto ex_b = get(b);
+  auto packet = engineio::encode_binary_message(bytes({0xde, 0xad, 0xbe, 0xef}));
+  session(a).send(packet);
+  session(b).send(packet);
+  ASSERT_TRUE(run_until([&] { return ex_a->answered() && ex_b->answered(); }));
+  EXPECT_TRUE(IsPayload(ex_a, "b3q2+7w=="));
+  EXPECT_EQ(ex_a->body(), ex_b->body());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors that end a session
+
+TEST_F(EngineServerTest, SecondConcurrentGetIs400AndEndsTheSession) {
+  const auto sid = handshake();
+  auto first = get(sid);
+  EXPECT_FALSE(first->answered());
+  auto second = get(sid);
+  EXPECT_TRUE(IsError(second, 400, 3));
+  EXPECT_TRUE(IsPayload(first, "1"));
+  EXPECT_EQ(server().session_count(), 0u);
+  ASSERT_EQ(peer(sid).close_reasons.size(), 1u);
+  EXPECT_FALSE(peer(sid).close_reasons.front().empty());
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+  EXPECT_TRUE(IsError(post(sid, "4x"), 400, 1));
+}
+
+TEST_F(EngineServerTest, MalformedPostIs400AndEndsTheSession) {
+  const auto sid = handshake();
+  auto pending = get(sid);
+  auto ex = post(sid, "hello");
+  EXPECT_TRUE(IsError(ex, 400, 3));
+  EXPECT_TRUE(IsPayload(pending, "1"));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"parse error"});
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+}
+
+TEST_F(EngineServerTest, PayloadWithOneBadPacketIsRefusedWhole) {
+  const std::string bad_bodies[] = {
+      join({"4ok", ""}),             // empty record
+      join({"4ok", "bnot base64"}),  // bad base64
+      join({"4ok", "9"}),            // unknown type
+      "",                            // empty body
+  };
+  for (const auto& body : bad_bodies) {
+    SCOPED_TRACE(::testing::PrintToString(body));
+    const auto sid = handshake();
+    EXPECT_TRUE(IsError(post(sid, body), 400, 3));
+    EXPECT_TRUE(peer(sid).messages.empty()) << "no packet of a refused body is delivered";
+    EXPECT_TRUE(peer(sid).closed());
+  }
+  EXPECT_EQ(server().session_count(), 0u);
+}
+
+TEST_F(EngineServerTest, OpenOrUpgradePacketFromAClientEndsTheSession) {
+  for (const char* body : {"0", "5"}) {
+    SCOPED_TRACE(body);
+    const auto sid = handshake();
+    auto pending = get(sid);
+    post(sid, body);
+    EXPECT_TRUE(IsPayload(pending, "1"));
+    EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"parse error"});
+  }
+  EXPECT_EQ(server().session_count(), 0u);
+}
+
+TEST_F(EngineServerTest, OversizedPostIs413AndEndsTheSession) {
+  const auto sid = handshake();
+  auto pending = get(sid);
+  auto ex = std::make_shared<FakeExchange>();
+  server().handle_oversized(make_request("POST", session_target(sid)), ex);
+  poll();
+  EXPECT_TRUE(IsError(ex, 413, 3));
+  EXPECT_TRUE(IsPayload(pending, "1"));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"payload too large"});
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+}
+
+TEST_F(EngineServerTest, OversizedRequestWithoutASessionIs413) {
+  const auto sid = handshake();
+  for (const char* query : {"EIO=4&transport=polling", "EIO=4&transport=polling&sid=unknown"}) {
+    SCOPED_TRACE(query);
+    auto ex = std::make_shared<FakeExchange>();
+    server().handle_oversized(make_request("POST", target(query)), ex);
+    poll();
+    EXPECT_TRUE(IsError(ex, 413, 3));
+  }
+  EXPECT_EQ(server().session_count(), 1u) << "other sessions are not affected";
+  EXPECT_FALSE(peer(sid).closed());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeat
+
+TEST_F(EngineServerTest, PendingGetReceivesPingAfterPingInterval) {
+  use_options(heartbeat_options(50ms, 1000ms));
+  const auto start = Clock::now();
+  const auto sid = handshake();
+  auto ex = get(sid);
+  ASSERT_TRUE(run_until([&] { return ex->answered(); }));
+  const auto elapsed = ms_between(start, Clock::now());
+  EXPECT_TRUE(IsPayload(ex, "2"));
+  EXPECT_GE(elapsed, 50);
+  EXPECT_LT(elapsed, 1000);
+  EXPECT_EQ(server().session_count(), 1u);
+  EXPECT_FALSE(peer(sid).closed());
+}
+
+TEST_F(EngineServerTest, AnsweringPingsWithPongKeepsTheSessionOpen) {
+  use_options(heartbeat_options(50ms, 30ms));
+  const auto start = Clock::now();
+  const auto sid = handshake();
+  // Three heartbeats: each ping answered at once; a missed pong would end the session within
+  // 80 ms, long before the third ping (at >= 150 ms).
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    auto ex = get(sid);
+    ASSERT_TRUE(run_until([&] { return ex->answered() || peer(sid).closed(); }));
+    ASSERT_TRUE(IsPayload(ex, "2"));
+    EXPECT_TRUE(IsPayload(post(sid, "3"), "ok"));
+  }
+  EXPECT_GE(ms_between(start, Clock::now()), 150);
+  EXPECT_EQ(server().session_count(), 1u);
+  EXPECT_FALSE(peer(sid).closed()) << peer(sid).close_reasons.front();
+}
+
+TEST_F(EngineServerTest, MissingPongClosesAfterPingIntervalPlusPingTimeout) {
+  constexpr auto interval = 50ms;
+  constexpr auto timeout = 30ms;
+  use_options(heartbeat_options(interval, timeout));
+  const auto start = Clock::now();
+  const auto sid = handshake();
+  auto ex = get(sid);
+
+  // The ping arrives after pingInterval, and the session is still open then.
+  ASSERT_TRUE(run_until([&] { return ex->answered(); }));
+  EXPECT_TRUE(IsPayload(ex, "2"));
+  EXPECT_GE(ms_between(start, Clock::now()), interval.count());
+  EXPECT_EQ(server().session_count(), 1u);
+  EXPECT_FALSE(peer(sid).closed());
+
+  // No pong: closed pingTimeout after the ping, never before.
+  ASSERT_TRUE(run_until([&] { return peer(sid).closed(); }));
+  const auto closed_after = ms_between(start, peer(sid).closed_at);
+  EXPECT_GE(closed_after, (interval + timeout).count());
+  EXPECT_LT(closed_after, (interval + timeout + 500ms).count()) << "generous margin";
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"ping timeout"});
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+}
+
+TEST_F(EngineServerTest, MissingPongWithAPendingGetAnswersItWithClose) {
+  use_options(heartbeat_options(50ms, 30ms));
+  const auto sid = handshake();
+  auto ping = get(sid);
+  ASSERT_TRUE(run_until([&] { return ping->answered(); }));
+  ASSERT_TRUE(IsPayload(ping, "2"));
+  auto next = get(sid);  // polls again but never answers the ping
+  ASSERT_TRUE(run_until([&] { return peer(sid).closed(); }));
+  EXPECT_TRUE(IsPayload(next, "1"));
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"ping timeout"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closing
+
+TEST_F(EngineServerTest, CloseWithPendingGetAnswersItWithClosePacket) {
+  const auto sid = handshake();
+  auto pending = get(sid);
+  session(sid).close("kicked");
+  poll();
+  EXPECT_TRUE(IsPayload(pending, "1"));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"kicked"});
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+
+  session(sid).close("again");  // closing twice is harmless
+  poll();
+  EXPECT_EQ(peer(sid).close_reasons.size(), 1u);
+}
+
+TEST_F(EngineServerTest, CloseWithoutPendingGetAnswersTheNextGetWithClosePacket) {
+  const auto sid = handshake();
+  session(sid).send_text("before");
+  session(sid).close();
+  session(sid).send_text("after");  // dropped: the session is closing
+  poll();
+  EXPECT_FALSE(peer(sid).closed()) << "waits for the client to collect the close packet";
+
+  auto ex = get(sid);
+  EXPECT_TRUE(IsPayload(ex, join({"4before", "1"})));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_EQ(peer(sid).close_reasons.size(), 1u);
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+}
+
+TEST_F(EngineServerTest, CloseWithoutPendingGetGivesUpAfterPingTimeout) {
+  use_options(heartbeat_options(60s, 50ms));
+  const auto sid = handshake();
+  const auto start = Clock::now();
+  session(sid).close();
+  ASSERT_TRUE(run_until([&] { return peer(sid).closed(); }));
+  EXPECT_GE(ms_between(start, peer(sid).closed_at), 50);
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+}
+
+TEST_F(EngineServerTest, ClientClosePacketAnswersPendingGetWithNoop) {
+  const auto sid = handshake();
+  auto pending = get(sid);
+  auto ex = post(sid, join({"4last", "1", "4ignored"}));
+  EXPECT_TRUE(IsPayload(ex, "ok"));
+  EXPECT_TRUE(IsPayload(pending, "6"));
+  EXPECT_EQ(peer(sid).messages, (std::vector<std::pair<std::string, bool>>{{"last", false}}));
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"transport close"});
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(IsError(get(sid), 400, 1));
+}
+
+TEST_F(EngineServerTest, CloseAllClosesEverySession) {
+  const auto a = handshake();
+  const auto b = handshake();
+  const auto c = handshake();
+  auto poll_a = get(a);
+  auto poll_b = get(b);
+  server().close_all();
+  poll();
+  EXPECT_TRUE(IsPayload(poll_a, "1"));
+  EXPECT_TRUE(IsPayload(poll_b, "1"));
+  EXPECT_EQ(server().session_count(), 1u) << "c has not polled yet";
+  EXPECT_TRUE(peer(a).closed());
+  EXPECT_TRUE(peer(b).closed());
+
+  auto poll_c = get(c);
+  EXPECT_TRUE(IsPayload(poll_c, "1"));
+  EXPECT_TRUE(peer(c).closed());
+  EXPECT_EQ(server().session_count(), 0u);
+  for (const auto& sid : {a, b, c}) EXPECT_TRUE(IsError(get(sid), 400, 1)) << sid;
+}
+
+// Closing keeps what was still waiting, and the reason.
+TEST_F(EngineServerTest, MessagesSentJustBeforeCloseReachAPendingGet) {
+  const auto sid = handshake();
+  auto pending = get(sid);
+  session(sid).send_text("last words");
+  session(sid).close();
+  poll();
+  EXPECT_TRUE(IsPayload(pending, join({"4last words", "1"})));
+}
+
+TEST_F(EngineServerTest, CloseInConnectionHandlerStillDeliversTheOpenPacket) {
+  server().on_connection([](Session& session) { session.close("refused"); });
+  auto ex = send("GET", target("EIO=4&transport=polling"));
+  ASSERT_TRUE(ex->answered());
+  EXPECT_TRUE(ex->body().starts_with("0{")) << ex->body();
+  EXPECT_TRUE(ex->body().ends_with(std::string(1, kSep) + "1")) << ex->body();
+}
+
+TEST_F(EngineServerTest, CloseReasonIsKeptWithoutPendingGet) {
+  const auto sid = handshake();
+  session(sid).close("kicked");
+  poll();
+  get(sid);
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"kicked"});
+}
+
+}  // namespace
