@@ -70,9 +70,19 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
   });
 }
 
-void Socket::join(const std::string& room) { nsp_.adapter().join(shared_from_this(), room); }
+// Membership changes run on the strand, in order with close(): a join that races a disconnect
+// can then never leave a departed socket behind in a room.
+void Socket::join(const std::string& room) {
+  asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
+    if (self->connected_) self->nsp_.adapter().join(self, room);
+  });
+}
 
-void Socket::leave(const std::string& room) { nsp_.adapter().leave(*this, room); }
+void Socket::leave(const std::string& room) {
+  asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
+    if (self->connected_) self->nsp_.adapter().leave(*self, room);
+  });
+}
 
 std::vector<std::string> Socket::rooms() const { return nsp_.adapter().rooms_of(*this); }
 
