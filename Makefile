@@ -15,9 +15,7 @@ build: deps
 	cmake --build $(BUILD_DIR)
 
 run: build
-	@echo "reportd on http://localhost:$${PORT:-3000}  (try: curl http://localhost:$${PORT:-3000}/healthz)"
-	@echo "Engine.IO handshake: curl 'http://localhost:$${PORT:-3000}/socket.io/?EIO=4&transport=polling'"
-	./$(BUILD_DIR)/src/app/reportd
+	./$(BUILD_DIR)/src/app/reportd serve --demo
 
 test: build
 	$(MAKE) unit e2e asan
@@ -33,7 +31,7 @@ e2e:
 asan:
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREPORTD_SANITIZE=ON \
 	  -DREPORTD_BUILD_SERVERS=OFF
-	cmake --build $(ASAN_DIR) --target unit_tests
+	cmake --build $(ASAN_DIR) --target unit_tests auth_tests store_tests
 	ctest --test-dir $(ASAN_DIR) --output-on-failure
 
 format:

@@ -11,26 +11,12 @@
 #include <string>
 
 #include "engineio/server.hpp"
+#include "common/env.hpp"
+#include "engineio/shutdown.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
-
-namespace {
-
-long env_number(const char* name, long fallback) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) return fallback;
-  char* end = nullptr;
-  const long parsed = std::strtol(value, &end, 10);
-  if (*end != '\0' || parsed < 0) {
-    spdlog::error("event=bad_environment variable={} value=\"{}\"", name, value);
-    std::exit(2);
-  }
-  return parsed;
-}
-
-}  // namespace
 
 int main() {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
@@ -59,19 +45,13 @@ int main() {
   net::HttpServerOptions http;
   const char* origins = std::getenv("CORS_ORIGINS");
   http.cors = net::CorsPolicy::from_list(origins ? origins : "");
-  http.header_timeout = std::chrono::milliseconds(env_number("HTTP_HEADER_TIMEOUT_MS", 10'000));
-  http.idle_timeout = std::chrono::milliseconds(env_number("HTTP_IDLE_TIMEOUT_MS", 30'000));
+  http.header_timeout = std::chrono::milliseconds(examples::env_number("HTTP_HEADER_TIMEOUT_MS", 10'000));
+  http.idle_timeout = std::chrono::milliseconds(examples::env_number("HTTP_IDLE_TIMEOUT_MS", 30'000));
   net::HttpServer server(ioc, std::move(http), router);
-  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(env_number("PORT", 3000)));
-  const auto threads = static_cast<unsigned>(env_number("IO_THREADS", net::default_io_threads()));
+  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
+  const auto threads = static_cast<unsigned>(examples::env_number("IO_THREADS", net::default_io_threads()));
   spdlog::info("event=listening port={} path={} io_threads={}", port, options.path, threads);
 
-  net::run_until_signalled(
-      ioc, threads,
-      {[&] {
-         server.stop_accepting();
-         engine.close_all();
-       },
-       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
+  net::run_until_signalled(ioc, threads, engineio::shutdown_plan(server, engine));
   return 0;
 }

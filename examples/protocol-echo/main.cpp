@@ -12,6 +12,8 @@
 
 #include <cstdlib>
 
+#include "common/env.hpp"
+#include "engineio/shutdown.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
@@ -19,18 +21,6 @@
 #include "socketio/server.hpp"
 
 namespace {
-
-long env_number(const char* name, long fallback) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) return fallback;
-  char* end = nullptr;
-  const long parsed = std::strtol(value, &end, 10);
-  if (*end != '\0' || parsed < 0) {
-    spdlog::error("event=bad_environment variable={} value=\"{}\"", name, value);
-    std::exit(2);
-  }
-  return parsed;
-}
 
 void serve_echo(socketio::Socket& socket) {
   socket.emit("auth", {socket.auth()});
@@ -75,17 +65,11 @@ int main() {
   net::Router router;
   router.add(engine_options.path, engine);
   net::HttpServer server(ioc, net::HttpServerOptions{}, router);
-  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(env_number("PORT", 3000)));
-  const auto threads = static_cast<unsigned>(env_number("IO_THREADS", net::default_io_threads()));
+  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
+  const auto threads = static_cast<unsigned>(examples::env_number("IO_THREADS", net::default_io_threads()));
   spdlog::info("event=listening port={} path={} io_threads={}", port, engine_options.path,
                threads);
 
-  net::run_until_signalled(
-      ioc, threads,
-      {[&] {
-         server.stop_accepting();
-         engine.close_all();
-       },
-       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
+  net::run_until_signalled(ioc, threads, engineio::shutdown_plan(server, engine));
   return 0;
 }

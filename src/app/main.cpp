@@ -1,69 +1,191 @@
-// reportd: the report service. Today it serves the Engine.IO endpoint that the live channel
-// will ride on, and health checks; the Socket.IO namespace and the REST API build on this.
-//
-// Environment: PORT (default 3000), IO_THREADS (default: one per core), CORS_ORIGINS.
+// reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
+// `token` are the operator's tools. Configuration: see config.hpp and the README.
 
 #include <spdlog/spdlog.h>
+#include <sodium.h>
 
-#include <cstdlib>
-#include <string>
+#include <boost/asio/thread_pool.hpp>
+#include <iostream>
+#include <thread>
 
+#include "api/rest_api.hpp"
+#include "app/config.hpp"
+#include "app/operations.hpp"
 #include "engineio/server.hpp"
+#include "engineio/shutdown.hpp"
+#include "live/comment_broadcaster.hpp"
+#include "live/internal_channel.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
+#include "service/report_service.hpp"
+#include "socketio/server.hpp"
 
 namespace {
 
-long env_number(const char* name, long fallback) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) return fallback;
-  char* end = nullptr;
-  const long parsed = std::strtol(value, &end, 10);
-  if (*end != '\0' || parsed < 0) {
-    spdlog::error("event=bad_environment variable={} value=\"{}\"", name, value);
-    std::exit(2);
-  }
-  return parsed;
+// Everything the commands share: the store and the service around it.
+struct Core {
+  explicit Core(const app::Config& config, service::CommentEmitter& emitter)
+      : store(store::open_store(config.database_url)),
+        jwt(config.jwt()),
+        verifier(jwt),
+        issuer(jwt),
+        service(*store, emitter, verifier, issuer, limiter) {}
+
+  std::unique_ptr<store::Store> store;
+  auth::JwtConfig jwt;
+  auth::JwtVerifier verifier;
+  auth::JwtIssuer issuer;
+  auth::LoginLimiter limiter;
+  service::ReportService service;
+};
+
+// For commands that emit nothing.
+struct NoEmitter : service::CommentEmitter {
+  void comment_created(const store::Comment&) override {}
+};
+
+std::string random_password() {
+  unsigned char bytes[9];
+  randombytes_buf(bytes, sizeof bytes);
+  char text[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(text, sizeof text, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return text;
 }
 
-class HealthHandler : public net::HttpHandler {
- public:
-  void handle(net::HttpRequest&&, net::HttpExchangePtr exchange) override {
-    exchange->respond(net::HttpResponse::json(200, R"({"status":"ok"})"));
+void create_demo_data(service::ReportService& service, store::Store& store, unsigned short port) {
+  if (store.count_users() > 0) {
+    std::cout << "\nThe database has users already: the demo passwords were printed when it was "
+                 "created. For fresh demo data, stop reportd and remove ./data.\n\n"
+              << std::flush;
+    return;
   }
-  std::size_t max_body_bytes(const net::HttpRequest&) const override { return 0; }
-};
+  const auto operator_password = random_password();
+  const auto citizen_password = random_password();
+  auto staff = service.add_user("operator", operator_password, "operator", true);
+  auto citizen = service.add_user("citizen", citizen_password, "citizen", false);
+  auto report = service.create_report(
+      citizen, {"Broken street light", "The light at Via Roma 12 has been off for a week.",
+                std::string("lighting"), 41.9028, 12.4964});
+  std::cout << "\nDemo data created:\n"
+            << "  internal user  operator / " << operator_password << "\n"
+            << "  citizen        citizen / " << citizen_password << "\n"
+            << "  report         #" << report.id << " \"" << report.title << "\"\n\n"
+            << "Watch live comments on report " << report.id << " (terminal 1):\n"
+            << "  TOKEN=$(curl -s -X POST http://localhost:" << port
+            << "/api/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"operator\",\"password\":\""
+            << operator_password << "\"}' | node -pe 'JSON.parse(require(\"fs\").readFileSync(0)).token')\n"
+            << "  scripts/watch-report " << report.id << " \"$TOKEN\"\n"
+            << "Post one (terminal 2, same TOKEN):\n"
+            << "  curl -s -X POST http://localhost:" << port << "/api/reports/" << report.id
+            << "/comments -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"comment\":\"On my way\"}'\n\n"
+            << std::flush;
+}
+
+int serve(const app::Config& config) {
+  net::raise_open_file_limit();
+  net::IoContext ioc;
+  const unsigned cores = net::default_io_threads();
+  boost::asio::thread_pool workers(config.worker_threads ? config.worker_threads
+                                                         : std::max(2u, cores));
+
+  engineio::Server engine(ioc, engineio::ServerOptions{});
+  socketio::Server io(engine);
+  auto& internal = io.of(live::kInternalNamespace);
+  live::CommentBroadcaster broadcaster(internal);
+  Core core(config, broadcaster);
+  live::InternalChannel channel(internal, core.service, workers);
+  if (config.demo) create_demo_data(core.service, *core.store, config.port);
+
+  api::RestApi rest(core.service, workers);
+  app::OperationsHandler operations(
+      *core.store, workers,
+      {[&] { return engine.session_count(); }, [] { return net::live_websocket_count(); },
+       [&] { return internal.socket_count(); }});
+  net::Router router(api::RestApi::kMaxBodyBytes);
+  router.add(engine.options().path, engine);
+  router.add("/api/", rest);
+  router.add("/healthz", operations);
+  router.add("/readyz", operations);
+  router.add("/metrics", operations);
+
+  net::HttpServerOptions http;
+  http.cors = net::CorsPolicy::from_list(config.cors_origins);
+  net::HttpServer server(ioc, std::move(http), router);
+  const auto port = server.listen(config.host, config.port);
+  const unsigned threads = config.io_threads ? config.io_threads : cores;
+  spdlog::info("event=listening url=http://localhost:{} database=\"{}\" io_threads={}", port,
+               config.database_url, threads);
+
+  net::run_until_signalled(ioc, threads, engineio::shutdown_plan(server, engine));
+  workers.join();
+  spdlog::info("event=stopped");
+  return 0;
+}
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-  net::raise_open_file_limit();
-  net::IoContext ioc;
+  if (sodium_init() < 0) return 1;
 
-  engineio::Server engine(ioc, engineio::ServerOptions{});
-  HealthHandler health;
-  net::Router router;
-  router.add(engine.options().path, engine);
-  router.add("/healthz", health);
-  router.add("/readyz", health);
+  CLI::App cli{"reportd: the report service"};
+  app::Config config;
+  config.bind(cli);
+  cli.require_subcommand(0, 1);
 
-  net::HttpServerOptions http;
-  const char* origins = std::getenv("CORS_ORIGINS");
-  http.cors = net::CorsPolicy::from_list(origins ? origins : "");
-  net::HttpServer server(ioc, std::move(http), router);
-  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(env_number("PORT", 3000)));
-  const auto threads = static_cast<unsigned>(env_number("IO_THREADS", net::default_io_threads()));
-  spdlog::info("event=listening port={} io_threads={}", port, threads);
+  auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
+  serve_cmd->add_flag("--demo", config.demo, "create demo users and a report in an empty database");
+  auto* migrate_cmd = cli.add_subcommand("migrate", "bring the database schema up to date");
 
-  net::run_until_signalled(
-      ioc, threads,
-      {[&] {
-         server.stop_accepting();
-         engine.close_all();
-       },
-       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
-  return 0;
+  auto* user_cmd = cli.add_subcommand("user", "manage users");
+  user_cmd->require_subcommand(1);
+  auto* user_add = user_cmd->add_subcommand("add", "create a user; the password comes on stdin");
+  std::string username, role;
+  bool internal = false, password_stdin = false;
+  user_add->add_option("--username", username)->required();
+  user_add->add_option("--role", role)->required();
+  user_add->add_flag("--internal", internal, "municipal staff");
+  user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin")->required();
+
+  auto* token_cmd = cli.add_subcommand("token", "print a token for a user (for scripts)");
+  std::string token_user;
+  token_cmd->add_option("--username", token_user)->required();
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (*migrate_cmd) {
+      store::open_store(config.database_url);
+      spdlog::info("event=migrated database=\"{}\"", config.database_url);
+      return 0;
+    }
+    if (*user_add) {
+      std::string password;
+      std::getline(std::cin, password);
+      NoEmitter none;
+      Core core(config, none);
+      auto user = core.service.add_user(username, password, role, internal);
+      std::cout << "created user " << user.id << " (" << user.username << ")\n";
+      return 0;
+    }
+    if (*token_cmd) {
+      NoEmitter none;
+      Core core(config, none);
+      auto user = core.store->find_user_by_name(token_user);
+      if (!user) throw std::invalid_argument("no such user: " + token_user);
+      std::cout << core.issuer.issue(user->id, user->role, user->internal,
+                                     std::chrono::system_clock::now())
+                << "\n";
+      return 0;
+    }
+    return serve(config);
+  } catch (const service::Error& e) {
+    spdlog::error("event=command_failed code={} error=\"{}\"", e.code(), e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::error("event=command_failed error=\"{}\"", e.what());
+    return 1;
+  }
 }

@@ -138,15 +138,20 @@ void Session::attach_websocket(net::WebSocketPtr ws) {
   }
 }
 
-void Session::handle_poll(net::HttpExchangePtr exchange) {
+bool Session::refuse_polling_request(const net::HttpExchangePtr& exchange) {
   if (state_ == State::closed) {
     exchange->respond(error_response(ErrorCode::unknown_sid));
-    return;
+    return true;
   }
   if (transport_ != Transport::polling) {
     exchange->respond(error_response(ErrorCode::bad_request));
-    return;
+    return true;
   }
+  return false;
+}
+
+void Session::handle_poll(net::HttpExchangePtr exchange) {
+  if (refuse_polling_request(exchange)) return;
   if (pending_poll_) {
     // Two polls at once means a confused or malicious client: end the session.
     exchange->respond(error_response(ErrorCode::bad_request, "Overlapping poll"));
@@ -167,14 +172,7 @@ void Session::handle_poll(net::HttpExchangePtr exchange) {
 }
 
 void Session::handle_post(std::string body, net::HttpExchangePtr exchange) {
-  if (state_ == State::closed) {
-    exchange->respond(error_response(ErrorCode::unknown_sid));
-    return;
-  }
-  if (transport_ != Transport::polling) {
-    exchange->respond(error_response(ErrorCode::bad_request));
-    return;
-  }
+  if (refuse_polling_request(exchange)) return;
   auto packets = decode_payload(body);
   if (!packets) {
     exchange->respond(error_response(ErrorCode::bad_request, "Malformed payload"));

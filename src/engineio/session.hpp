@@ -58,6 +58,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Called by Server on the strand.
   void start_polling(net::HttpExchangePtr handshake, const std::function<void(Session&)>& announce);
   void start_websocket(net::WebSocketPtr ws, const std::function<void(Session&)>& announce);
+  // Answers a polling request that this session cannot take (closed, or upgraded); true if so.
+  bool refuse_polling_request(const net::HttpExchangePtr& exchange);
   void handle_poll(net::HttpExchangePtr exchange);
   void handle_post(std::string body, net::HttpExchangePtr exchange);
   void handle_oversized_post(net::HttpExchangePtr exchange);

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "engineio/shutdown.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
@@ -150,12 +151,6 @@ int main() {
   net::HttpServer server(ioc, net::HttpServerOptions{}, router);
   const auto port = server.listen("127.0.0.1", static_cast<unsigned short>(env_number("PORT", 3000)));
   spdlog::info("event=listening port={}", port);
-  net::run_until_signalled(
-      ioc, 2,
-      {[&] {
-         server.stop_accepting();
-         engine.close_all();
-       },
-       [&] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }});
+  net::run_until_signalled(ioc, 2, engineio::shutdown_plan(server, engine));
   return 0;
 }

@@ -48,6 +48,18 @@ const SERVER_ENV_KEYS = [
   'CONNECT_TIMEOUT_MS',
   'PING_INTERVAL_MS',
   'PING_TIMEOUT_MS',
+  // reportd
+  'HOST',
+  'DATABASE_URL',
+  'JWT_SECRET',
+  'JWT_PUBLIC_KEY',
+  'JWT_ALGORITHMS',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'JWT_TTL_SECONDS',
+  'IO_THREADS',
+  'WORKER_THREADS',
+  'REDIS_URL',
 ];
 
 const MAX_LOG_CHARS = 256 * 1024;
@@ -127,7 +139,9 @@ export function canConnect(port, timeoutMs = 1000) {
 }
 
 /**
- * Spawns the server `bin` (default: the engineio-echo server) with `env` (merged
+ * Spawns the server `bin` (default: the engineio-echo server) with the
+ * command-line arguments `args` (default none; `binEnv` names the variable that
+ * overrides `bin`, for error messages) and `env` (merged
  * over the runner's environment; PORT is `port` when given, else a free port
  * chosen here) and waits until it accepts TCP connections.
  * With `fdLimit` (a positive integer), the server runs under `ulimit -n fdLimit`
@@ -140,6 +154,8 @@ export async function startServer({
   readyTimeoutMs = 10000,
   fdLimit,
   bin = echoBin,
+  args: binArgs = [],
+  binEnv,
   port: fixedPort,
 } = {}) {
   if (fdLimit !== undefined && !(Number.isInteger(fdLimit) && fdLimit > 0)) {
@@ -162,8 +178,8 @@ export async function startServer({
   // `ulimit -n N` sets both the soft and the hard limit (dash and bash alike).
   const [command, args] =
     fdLimit === undefined
-      ? [bin, []]
-      : ['/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$0"`, bin]];
+      ? [bin, binArgs]
+      : ['/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`, bin, ...binArgs]];
   const proc = spawn(command, args, {
     cwd: repoRoot,
     env: childEnv,
@@ -223,7 +239,7 @@ export async function startServer({
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (spawnError) {
-      throw new Error(`cannot start ${bin}: ${spawnError.message} (build it first, or set ${binVariable(bin)})`);
+      throw new Error(`cannot start ${bin}: ${spawnError.message} (build it first, or set ${binEnv ?? binVariable(bin)})`);
     }
     if (exitInfo) {
       server.printLog('server exited during startup');

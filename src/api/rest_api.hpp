@@ -1,0 +1,28 @@
+#pragma once
+// The REST API under /api: JSON in and out, errors as {"error":{"code","message"}}. Requests
+// are answered on the worker pool, since the service blocks.
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "net/http_handler.hpp"
+#include "service/report_service.hpp"
+
+namespace api {
+
+class RestApi : public net::HttpHandler {
+ public:
+  static constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+
+  RestApi(service::ReportService& service, boost::asio::thread_pool& workers);
+
+  void handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) override;
+  std::size_t max_body_bytes(const net::HttpRequest&) const override { return kMaxBodyBytes; }
+
+ private:
+  net::HttpResponse route(const net::HttpRequest& request);
+
+  service::ReportService& service_;
+  boost::asio::thread_pool& workers_;
+};
+
+}  // namespace api

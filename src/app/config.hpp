@@ -1,0 +1,33 @@
+#pragma once
+// reportd's configuration: defaults, overridden by environment variables, overridden by flags.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <string>
+
+#include "auth/jwt.hpp"
+
+namespace app {
+
+struct Config {
+  std::string host = "0.0.0.0";
+  unsigned short port = 3000;
+  std::string database_url = "sqlite:./data/reportd.db";
+  std::string jwt_secret;           // JWT_SECRET; generated into data/ for local runs if empty
+  std::string jwt_public_key_file;  // JWT_PUBLIC_KEY: path to a PEM (RS256 or ES256)
+  std::string jwt_algorithms = "HS256";  // JWT_ALGORITHMS, comma-separated
+  std::string jwt_issuer = "reportd";
+  std::string jwt_audience;
+  long jwt_ttl_seconds = 3600;
+  std::string cors_origins;
+  unsigned io_threads = 0;      // 0: one per core
+  unsigned worker_threads = 0;  // 0: one per core, at least 2
+  bool demo = false;            // create demo users and a report in an empty database
+
+  // Reads the environment, then registers flags on `cli` that override it.
+  void bind(CLI::App& cli);
+  // The JWT configuration; reads the key file and creates a secret for local use if needed.
+  auth::JwtConfig jwt() const;
+};
+
+}  // namespace app

@@ -1,0 +1,42 @@
+#include "app/operations.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+namespace app {
+
+void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
+  const auto path = request.path();
+  if (path == "/healthz") {
+    exchange->respond(net::HttpResponse::json(200, R"({"status":"ok"})"));
+  } else if (path == "/readyz") {
+    boost::asio::post(workers_, [this, exchange] {
+      try {
+        store_.count_users();
+        exchange->respond(net::HttpResponse::json(200, R"({"status":"ready"})"));
+      } catch (const std::exception& e) {
+        spdlog::warn("event=not_ready error=\"{}\"", e.what());
+        exchange->respond(net::HttpResponse::json_error(503, "not_ready", "database unavailable"));
+      }
+    });
+  } else {
+    auto body = fmt::format(
+        "# HELP reportd_engineio_sessions Open Engine.IO sessions.\n"
+        "# TYPE reportd_engineio_sessions gauge\n"
+        "reportd_engineio_sessions {}\n"
+        "# HELP reportd_websockets Open WebSocket connections.\n"
+        "# TYPE reportd_websockets gauge\n"
+        "reportd_websockets {}\n"
+        "# HELP reportd_live_sockets Internal users connected to /ws/internal.\n"
+        "# TYPE reportd_live_sockets gauge\n"
+        "reportd_live_sockets {}\n",
+        gauges_.engineio_sessions(), gauges_.websockets(), gauges_.live_sockets());
+    auto response = net::HttpResponse::text(200, std::move(body));
+    response.content_type = "text/plain; version=0.0.4";
+    exchange->respond(std::move(response));
+  }
+}
+
+}  // namespace app

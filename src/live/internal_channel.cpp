@@ -1,0 +1,159 @@
+#include "live/internal_channel.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "live/comment_broadcaster.hpp"
+
+namespace live {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using WorkerStrand = asio::strand<asio::thread_pool::executor_type>;
+
+// What the channel keeps per connected user (in Socket::data).
+struct Member {
+  store::User user;
+  std::chrono::sys_seconds expires_at;
+  // join/leave requests of one socket run in order on the worker pool.
+  WorkerStrand requests;
+  std::unique_ptr<asio::steady_timer> expiry;
+};
+
+std::string token_of(const socketio::Socket& socket) {
+  if (const auto* auth = socket.auth().if_object()) {
+    if (const auto* token = auth->if_contains("token"); token && token->is_string()) {
+      return std::string(token->get_string());
+    }
+  }
+  auto header = socket.request().header("authorization");
+  if (header && header->size() > 7 && (header->starts_with("Bearer ") || header->starts_with("bearer "))) {
+    return std::string(header->substr(7));
+  }
+  return {};
+}
+
+socketio::ConnectError refusal(std::string message, int code) {
+  return socketio::ConnectError{std::move(message), json::object{{"code", code}}};
+}
+
+json::object failure(std::string_view code, std::string_view message) {
+  return {{"ok", false}, {"error", {{"code", code}, {"message", message}}}};
+}
+
+// The reportId of {reportId: n}: a JSON integer from 1 to 2^63-1; floats, strings and
+// anything out of range are refused.
+std::optional<std::int64_t> report_id_of(const json::value& argument) {
+  const auto* object = argument.if_object();
+  if (!object) return std::nullopt;
+  const auto* id = object->if_contains("reportId");
+  if (!id) return std::nullopt;
+  if (id->is_int64() && id->get_int64() > 0) return id->get_int64();
+  if (id->is_uint64() && id->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX) &&
+      id->get_uint64() > 0) {
+    return static_cast<std::int64_t>(id->get_uint64());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+InternalChannel::InternalChannel(socketio::Namespace& nsp, service::ReportService& service,
+                                 asio::thread_pool& workers)
+    : service_(service), workers_(workers) {
+  nsp.use([this](socketio::Socket& socket, socketio::Namespace::Next next) {
+    authenticate(socket, std::move(next));
+  });
+  nsp.on_connection([this](socketio::Socket& socket) { on_connection(socket); });
+}
+
+void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace::Next next) {
+  asio::post(workers_, [this, socket = socket.shared_from_this(), token = token_of(socket),
+                        next = std::move(next)] {
+    try {
+      auto session = service_.authenticate(token);
+      if (!session.user.internal) {
+        spdlog::info("event=live_refused reason=forbidden user_id={} remote={}", session.user.id,
+                     socket->request().remote_address);
+        next(refusal("forbidden", 403));
+        return;
+      }
+      socket->data = std::make_shared<Member>(
+          Member{std::move(session.user), session.expires_at, asio::make_strand(workers_), nullptr});
+      next(std::nullopt);
+    } catch (const service::Error& e) {
+      spdlog::info("event=live_refused reason=unauthorized detail=\"{}\" remote={}", e.what(),
+                   socket->request().remote_address);
+      if (e.kind() == service::Error::Kind::unavailable) {
+        next(refusal("unavailable", 503));
+      } else {
+        next(refusal("unauthorized", 401));
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("event=live_auth_failed error=\"{}\"", e.what());
+      next(refusal("unavailable", 503));
+    }
+  });
+}
+
+void InternalChannel::on_connection(socketio::Socket& socket) {
+  auto member = std::any_cast<std::shared_ptr<Member>>(socket.data);
+  spdlog::info("event=live_connected user_id={} socket={} remote={}", member->user.id, socket.id(),
+               socket.request().remote_address);
+
+  // A token is only good until it expires, and so is the connection it opened.
+  const auto left = member->expires_at - std::chrono::system_clock::now();
+  member->expiry = std::make_unique<asio::steady_timer>(socket.executor());
+  member->expiry->expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+  member->expiry->async_wait([weak = socket.weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto expired = weak.lock()) {
+      spdlog::info("event=live_token_expired socket={}", expired->id());
+      expired->disconnect();
+    }
+  });
+
+  socket.on("join_report",
+            [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
+  socket.on("leave_report",
+            [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
+  socket.on_disconnect([member](socketio::Socket& s, std::string_view reason) {
+    member->expiry.reset();
+    spdlog::info("event=live_disconnected user_id={} socket={} reason=\"{}\"", member->user.id,
+                 s.id(), reason);
+  });
+}
+
+void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, bool join) {
+  const auto id = report_id_of(event.arg(0));
+  if (!id) {
+    event.ack({failure("invalid_report_id", "reportId must be a positive integer")});
+    return;
+  }
+  auto member = std::any_cast<std::shared_ptr<Member>>(socket.data);
+  auto pending = std::make_shared<socketio::Event>(std::move(event));
+  asio::post(member->requests, [this, socket = socket.shared_from_this(), pending, id = *id, join] {
+    const auto room = report_room(id);
+    try {
+      if (join) {
+        service_.check_report_exists(id);
+        socket->join(room);
+      } else {
+        socket->leave(room);
+      }
+      pending->ack({json::object{{"ok", true}, {"room", room}}});
+    } catch (const service::Error& e) {
+      pending->ack({failure(e.code(), e.what())});
+    } catch (const std::exception& e) {
+      spdlog::error("event=live_follow_failed socket={} report_id={} error=\"{}\"", socket->id(), id,
+                    e.what());
+      pending->ack({failure("unavailable", "try again later")});
+    }
+  });
+}
+
+}  // namespace live

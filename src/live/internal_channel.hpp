@@ -1,0 +1,27 @@
+#pragma once
+// The /ws/internal namespace: only active internal users get in (JWT from auth.token or the
+// Authorization header), they follow reports with join_report / leave_report, and they are
+// disconnected when their token expires.
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "service/report_service.hpp"
+#include "socketio/namespace.hpp"
+
+namespace live {
+
+class InternalChannel {
+ public:
+  InternalChannel(socketio::Namespace& nsp, service::ReportService& service,
+                  boost::asio::thread_pool& workers);
+
+ private:
+  void authenticate(socketio::Socket& socket, socketio::Namespace::Next next);
+  void on_connection(socketio::Socket& socket);
+  void follow(socketio::Socket& socket, socketio::Event& event, bool join);
+
+  service::ReportService& service_;
+  boost::asio::thread_pool& workers_;
+};
+
+}  // namespace live

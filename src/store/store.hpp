@@ -1,0 +1,122 @@
+#pragma once
+// What the service needs from storage. Implementations: SQLite (default) and, later,
+// PostgreSQL. All timestamps are UTC instants with millisecond precision. Calls block: run them
+// on the worker pool, never on a network thread. Implementations are thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace store {
+
+using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
+
+struct User {
+  std::int64_t id = 0;
+  std::string username;
+  std::string password_hash;  // argon2id, encoded
+  std::string role;           // e.g. "operator", "admin", "citizen"
+  bool internal = false;      // municipal staff
+  bool active = true;
+  Timestamp created_at{};
+};
+
+struct NewUser {
+  std::string username;
+  std::string password_hash;
+  std::string role;
+  bool internal = false;
+};
+
+struct Report {
+  std::int64_t id = 0;
+  std::int64_t owner_id = 0;
+  std::string title;
+  std::string description;
+  std::optional<std::string> category;
+  std::optional<double> latitude;
+  std::optional<double> longitude;
+  std::string status;  // "open", "in_progress", "resolved", "rejected"
+  Timestamp created_at{};
+  Timestamp updated_at{};
+};
+
+struct NewReport {
+  std::int64_t owner_id = 0;
+  std::string title;
+  std::string description;
+  std::optional<std::string> category;
+  std::optional<double> latitude;
+  std::optional<double> longitude;
+};
+
+struct Comment {
+  std::int64_t id = 0;
+  std::int64_t report_id = 0;
+  std::int64_t owner_id = 0;
+  std::string text;
+  Timestamp created_at{};
+};
+
+// Keyset pagination. Comments: ids above `after`, oldest first. Reports: ids below `after`,
+// newest first. `next_after` (the last item's id) is set only when another page follows; pass
+// it back as `after` for the next page. Limits are clamped to 1..100.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::int64_t> next_after;
+};
+
+struct ReportQuery {
+  std::optional<std::int64_t> owner_id;  // only this owner's reports
+  std::optional<std::string> status;
+  std::optional<std::int64_t> after;  // cursor: continue after this id
+  int limit = 20;                     // 1..100
+};
+
+class StoreError : public std::runtime_error {
+ public:
+  enum class Kind { conflict, not_found, unavailable };
+  StoreError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::optional<User> find_user(std::int64_t id) = 0;
+  virtual std::optional<User> find_user_by_name(std::string_view username) = 0;
+  // Throws StoreError(conflict) when the username is taken.
+  virtual User create_user(const NewUser& user, Timestamp now) = 0;
+  virtual std::int64_t count_users() = 0;
+
+  virtual Report create_report(const NewReport& report, Timestamp now) = 0;
+  virtual std::optional<Report> find_report(std::int64_t id) = 0;
+  // Newest first: `after` continues below that id.
+  virtual Page<Report> list_reports(const ReportQuery& query) = 0;
+  virtual std::optional<Report> update_report_status(std::int64_t id, std::string_view status,
+                                                     Timestamp now) = 0;
+
+  // Commits before returning. Throws StoreError(not_found) when the report does not exist.
+  virtual Comment create_comment(std::int64_t report_id, std::int64_t owner_id,
+                                 std::string_view text, Timestamp now) = 0;
+  // Oldest first: `after` continues above that id.
+  virtual Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
+                                      int limit) = 0;
+};
+
+// Opens the store that `database_url` names ("sqlite:path/to/file.db", "sqlite::memory:") and
+// brings its schema up to date. Throws std::invalid_argument for an unsupported URL and
+// StoreError(unavailable) when the database cannot be opened or migrated.
+std::unique_ptr<Store> open_store(const std::string& database_url);
+
+}  // namespace store

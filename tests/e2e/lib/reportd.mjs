@@ -1,0 +1,355 @@
+// Helpers for the reportd end-to-end tests: run the reportd binary (server and
+// CLI) against a fresh SQLite database in a temporary directory, call its REST
+// API, connect the official socket.io-client to its /ws/internal namespace, and
+// build JWTs by hand. Every wait is bounded.
+
+import { spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { io } from 'socket.io-client';
+import { repoRoot, startServer } from './server.mjs';
+
+/** Absolute path of the reportd binary (env REPORTD_BIN, relative to the repo root). */
+export const reportdBin = path.resolve(repoRoot, process.env.REPORTD_BIN || 'build/src/app/reportd');
+
+/** Namespace of the live channel. */
+export const LIVE_NSP = '/ws/internal';
+
+/** UTC ISO 8601 with milliseconds and Z, as the service writes creation timestamps. */
+export const UTC_MS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** ISO 8601 with milliseconds and a numeric offset (Rome time on GET endpoints). */
+export const OFFSET_MS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/;
+
+/** A random HS256 secret. */
+export function randomSecret() {
+  return randomBytes(32).toString('hex');
+}
+
+/** Default password of a test user (at least 8 characters). */
+function defaultPassword(username) {
+  return `pw-${username}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Creates a temporary directory, creates `users` with `reportd user add`
+ * (each { username, role, internal?, password? }; password defaults to a
+ * random one), then runs `reportd serve` on a free port with
+ * DATABASE_URL=sqlite:<dir>/reportd.db, JWT_SECRET=<random>, HOST=127.0.0.1
+ * and `env` over them.
+ * Resolves {
+ *   url, port, proc, dir, env, secret,
+ *   users: { [username]: { id, username, role, internal, password } },
+ *   run(args, input) -> { status, stdout, stderr }  (the CLI, same environment),
+ *   addUser(user) -> user with id,
+ *   token(username) -> token from `reportd token`,
+ *   log(), printLog(title), exited,
+ *   stop() -> { code, signal } (SIGTERM; removes the directory),
+ * }.
+ */
+export async function startReportd({ users = [], env = {}, readyTimeoutMs = 15000 } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reportd-e2e-'));
+  const secret = env.JWT_SECRET ?? randomSecret();
+  const baseEnv = {
+    DATABASE_URL: `sqlite:${path.join(dir, 'reportd.db')}`,
+    JWT_SECRET: secret,
+    HOST: '127.0.0.1',
+    ...env,
+  };
+
+  const run = (args, input) => {
+    const childEnv = { ...process.env };
+    for (const k of ['PORT', 'JWT_PUBLIC_KEY', 'JWT_ALGORITHMS', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_TTL_SECONDS']) {
+      delete childEnv[k];
+    }
+    Object.assign(childEnv, baseEnv);
+    const r = spawnSync(reportdBin, args, {
+      cwd: repoRoot,
+      env: childEnv,
+      input: input ?? '',
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    if (r.error) throw new Error(`cannot run ${reportdBin} ${args.join(' ')}: ${r.error.message} (build it first, or set REPORTD_BIN)`);
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  const created = {};
+  const addUser = ({ username, role, internal = false, password = defaultPassword(username) }) => {
+    const args = ['user', 'add', '--username', username, '--role', role];
+    if (internal) args.push('--internal');
+    args.push('--password-stdin');
+    const r = run(args, `${password}\n`);
+    if (r.status !== 0) {
+      throw new Error(`reportd ${args.join(' ')} failed (status ${r.status}): ${r.stdout}${r.stderr}`);
+    }
+    const m = /created user (\d+)/.exec(r.stdout);
+    const user = { id: m ? Number(m[1]) : undefined, username, role, internal, password };
+    created[username] = user;
+    return user;
+  };
+
+  try {
+    for (const u of users) addUser(u);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  let server;
+  try {
+    server = await startServer({
+      bin: reportdBin,
+      binEnv: 'REPORTD_BIN',
+      args: ['serve'],
+      env: baseEnv,
+      readyTimeoutMs,
+    });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    url: server.url,
+    port: server.port,
+    proc: server.proc,
+    exited: server.exited,
+    dir,
+    env: baseEnv,
+    secret,
+    users: created,
+    run,
+    addUser,
+    token(username) {
+      const r = run(['token', '--username', username]);
+      if (r.status !== 0) throw new Error(`reportd token --username ${username} failed: ${r.stdout}${r.stderr}`);
+      return r.stdout.trim();
+    },
+    log: () => server.log(),
+    printLog: (title) => server.printLog(title),
+    async stop() {
+      try {
+        return await server.stop();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * One HTTP request to the service. `body` is sent as JSON; `rawBody` (string or
+ * Buffer) as is. Content-Type defaults to application/json when there is a body
+ * (pass headers {'content-type': null} to omit it). `token` adds
+ * "Authorization: Bearer <token>".
+ * Resolves { status, headers, json (undefined if the body is not JSON), text }.
+ */
+export function api(url, method, pathname, { token, body, headers = {}, rawBody, timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const h = {};
+    for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
+    let payload;
+    if (rawBody !== undefined) payload = Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(String(rawBody), 'utf8');
+    else if (body !== undefined) payload = Buffer.from(JSON.stringify(body), 'utf8');
+    if (payload && !('content-type' in h)) h['content-type'] = 'application/json';
+    if (token !== undefined && !('authorization' in h)) h.authorization = `Bearer ${token}`;
+    if (payload && !('content-length' in h) && !('transfer-encoding' in h)) h['content-length'] = String(payload.length);
+    for (const k of Object.keys(h)) if (h[k] === null || h[k] === undefined) delete h[k];
+
+    let responded = false;
+    let settled = false;
+    const what = `${method} ${pathname}`;
+    const req = http.request(new URL(pathname, url), { method, headers: h, agent: false });
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      reject(new Error(`${what}: no complete response within ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.on('response', (res) => {
+      responded = true;
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new Error(`${what}: response failed: ${err.message}`));
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode, headers: res.headers, json, text });
+      });
+    });
+    req.on('error', (err) => {
+      // The server may answer (e.g. 413) and close before the whole body is written.
+      if (responded || settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`${what}: ${err.message}`));
+    });
+    if (payload) req.end(payload);
+    else req.end();
+  });
+}
+
+/** POST /api/auth/login; resolves the token, throws unless 200. */
+export async function login(url, username, password) {
+  const r = await api(url, 'POST', '/api/auth/login', { body: { username, password } });
+  if (r.status !== 200 || typeof r.json?.token !== 'string') {
+    throw new Error(`login of ${username} failed: ${r.status} ${r.text}`);
+  }
+  return r.json.token;
+}
+
+/**
+ * A socket.io-client socket on `${url}/ws/internal` (forceNew, no reconnection,
+ * unless `opts` says otherwise). Resolves it once connected; rejects with the
+ * connect_error (err.message, err.data) after closing it, or on timeout.
+ */
+export function connectLive(url, opts = {}, timeoutMs = 5000) {
+  const socket = io(`${url}${LIVE_NSP}`, { forceNew: true, reconnection: false, timeout: timeoutMs, ...opts });
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('connect_error', onError);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve(socket);
+    };
+    const onError = (err) => {
+      cleanup();
+      closeLive(socket);
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      closeLive(socket);
+      reject(new Error(`no connect or connect_error on ${LIVE_NSP} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', onConnect);
+    socket.on('connect_error', onError);
+  });
+}
+
+/** Closes a socket.io-client socket and its Manager. */
+export function closeLive(socket) {
+  try {
+    socket.disconnect();
+    socket.io.disconnect();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * Emits `event` with `payload` (no argument when undefined) and an ack; resolves
+ * the ack's first argument, rejects after `timeoutMs`.
+ */
+export async function emitAck(socket, event, payload, timeoutMs = 3000) {
+  const args = payload === undefined ? [] : [payload];
+  try {
+    return await socket.timeout(timeoutMs).emitWithAck(event, ...args);
+  } catch (err) {
+    throw new Error(`no ack for ${event} ${JSON.stringify(payload)} within ${timeoutMs} ms (${err.message})`);
+  }
+}
+
+/**
+ * Records every `event` received by `socket`. Returns { items, waitForCount(n, timeoutMs), stop() };
+ * waitForCount resolves a copy of the items once at least n have come.
+ */
+export function collectEvents(socket, event) {
+  const items = [];
+  const waiters = new Set();
+  const handler = (payload) => {
+    items.push(payload);
+    for (const w of [...waiters]) if (items.length >= w.n) w.done();
+  };
+  socket.on(event, handler);
+  return {
+    items,
+    waitForCount(n, timeoutMs = 5000) {
+      if (items.length >= n) return Promise.resolve(items.slice());
+      return new Promise((resolve, reject) => {
+        const w = {
+          n,
+          done: () => {
+            clearTimeout(timer);
+            waiters.delete(w);
+            resolve(items.slice());
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`only ${items.length} of ${n} '${event}' events within ${timeoutMs} ms: ${JSON.stringify(items).slice(0, 500)}`));
+        }, timeoutMs);
+        waiters.add(w);
+      });
+    },
+    stop() {
+      socket.off(event, handler);
+    },
+  };
+}
+
+function b64url(data) {
+  return Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64url');
+}
+
+/**
+ * A JWT signed by hand: HS256 with `secret`, or unsigned with alg "none"
+ * (then `secret` is ignored and the signature part is empty).
+ */
+export function signJwt(claims, secret, { alg = 'HS256', header = {} } = {}) {
+  const head = b64url({ alg, typ: 'JWT', ...header });
+  const body = b64url(claims);
+  if (alg === 'none') return `${head}.${body}.`;
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/** The claims of a JWT (not verified). */
+export function decodeJwt(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+}
+
+const romeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Rome',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'longOffset',
+});
+
+/**
+ * The instant `t` (ms since the epoch, or a parseable string) as Rome local time
+ * with milliseconds and offset, e.g. 2026-11-26T03:04:05.123+01:00 (from ICU's
+ * tz data, independent of the server).
+ */
+export function romeIso(t) {
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  if (!Number.isFinite(ms)) throw new Error(`not a time: ${t}`);
+  const p = Object.fromEntries(romeFormat.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  const offset = p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName.replace(/^GMT/, '');
+  const millis = String(((ms % 1000) + 1000) % 1000).padStart(3, '0');
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}.${millis}${offset}`;
+}

@@ -1,0 +1,574 @@
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store/migrations.hpp"
+#include "store/sqlite_handle.hpp"
+
+using namespace std::chrono_literals;
+using store::StoreError;
+using store::Timestamp;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/store_test.XXXXXX";
+    const char* dir = mkdtemp(tmpl);
+    if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = dir;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+Timestamp at(std::chrono::sys_days day, std::chrono::milliseconds since_midnight) {
+  return Timestamp{day} + since_midnight;
+}
+
+const Timestamp kT0 =
+    at(std::chrono::sys_days{std::chrono::year{2026} / 3 / 29}, 0h + 59min + 59s + 123ms);
+
+store::NewUser new_user(std::string name, std::string role = "operator", bool internal = true) {
+  return store::NewUser{std::move(name), "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA",
+                        std::move(role), internal};
+}
+
+store::NewReport new_report(std::int64_t owner, std::string title) {
+  store::NewReport r;
+  r.owner_id = owner;
+  r.title = std::move(title);
+  r.description = "description of " + r.title;
+  return r;
+}
+
+StoreError::Kind kind_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const StoreError& e) {
+    return e.kind();
+  }
+  ADD_FAILURE() << "no StoreError thrown";
+  return StoreError::Kind::unavailable;
+}
+
+// The rows of schema_migrations, read with a connection of our own.
+std::vector<std::int64_t> recorded_versions(const std::string& file) {
+  store::sqlite::Connection db(file, store::sqlite::Connection::Mode::read_only);
+  auto q = db.query("SELECT version FROM schema_migrations ORDER BY version");
+  std::vector<std::int64_t> versions;
+  while (q->step()) versions.push_back(q->column_int64(0));
+  return versions;
+}
+
+// Runs the tests once on a file database and once on ":memory:".
+class StoreTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    url_ = GetParam() ? "sqlite:" + (dir_.path() / "reportd.db").string() : "sqlite::memory:";
+    db_ = store::open_store(url_);
+  }
+
+  TempDir dir_;
+  std::string url_;
+  std::unique_ptr<store::Store> db_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "File" : "Memory"; });
+
+}  // namespace
+
+// --- open_store and migrations ---
+
+TEST(StoreOpen, RejectsUnsupportedUrls) {
+  EXPECT_THROW(store::open_store(""), std::invalid_argument);
+  EXPECT_THROW(store::open_store("sqlite:"), std::invalid_argument);
+  EXPECT_THROW(store::open_store("mysql://u:p@host/db"), std::invalid_argument);
+  EXPECT_THROW(store::open_store("/tmp/x.db"), std::invalid_argument);
+  try {
+    store::open_store("postgres://user:secret@localhost/reportd");
+    FAIL() << "postgres accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "PostgreSQL support is not built yet");
+  }
+  EXPECT_THROW(store::open_store("postgresql://localhost/reportd"), std::invalid_argument);
+}
+
+TEST(StoreOpen, MissingDirectoryIsUnavailable) {
+  TempDir dir;
+  auto url = "sqlite:" + (dir.path() / "no" / "such" / "dir.db").string();
+  EXPECT_EQ(kind_of([&] { store::open_store(url); }), StoreError::Kind::unavailable);
+}
+
+TEST(StoreOpen, MigratesOnceAndReopensIdempotently) {
+  TempDir dir;
+  const std::string file = (dir.path() / "reportd.db").string();
+  ASSERT_GE(store::sqlite::latest_schema_version(), 1);
+  std::vector<std::int64_t> expected;
+  for (int v = 1; v <= store::sqlite::latest_schema_version(); ++v) expected.push_back(v);
+
+  store::open_store("sqlite:" + file);
+  EXPECT_EQ(recorded_versions(file), expected);
+  {
+    store::sqlite::Connection db(file, store::sqlite::Connection::Mode::read_only);
+    EXPECT_EQ(store::sqlite::current_schema_version(db), store::sqlite::latest_schema_version());
+    auto mode = db.query("PRAGMA journal_mode");
+    ASSERT_TRUE(mode->step());
+    EXPECT_EQ(mode->column_text(0), "wal");
+    auto applied = db.query("SELECT applied_at FROM schema_migrations WHERE version = 1");
+    ASSERT_TRUE(applied->step());
+    EXPECT_EQ(applied->column_text(0).size(), std::string("2026-03-29T00:59:59.123Z").size());
+  }
+
+  store::open_store("sqlite:" + file);
+  store::open_store("sqlite:" + file);
+  EXPECT_EQ(recorded_versions(file), expected);
+}
+
+TEST(StoreOpen, RefusesNewerSchema) {
+  TempDir dir;
+  const std::string file = (dir.path() / "reportd.db").string();
+  store::open_store("sqlite:" + file);
+  {
+    store::sqlite::Connection db(file, store::sqlite::Connection::Mode::read_write_create);
+    db.exec(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (9999, "
+        "'2030-01-01T00:00:00.000Z')");
+  }
+  try {
+    store::open_store("sqlite:" + file);
+    FAIL() << "newer schema accepted";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::unavailable);
+    EXPECT_NE(std::string(e.what()).find("9999"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StoreOpen, NotADatabaseIsUnavailable) {
+  TempDir dir;
+  const auto file = dir.path() / "garbage.db";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::string junk(8192, 'x');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  EXPECT_EQ(kind_of([&] { store::open_store("sqlite:" + file.string()); }),
+            StoreError::Kind::unavailable);
+}
+
+TEST(StoreOpen, DataSurvivesReopening) {
+  TempDir dir;
+  const std::string url = "sqlite:" + (dir.path() / "reportd.db").string();
+  std::int64_t user_id = 0, report_id = 0, comment_id = 0;
+  {
+    auto db = store::open_store(url);
+    user_id = db->create_user(new_user("alice"), kT0).id;
+    auto report = new_report(user_id, "Pothole");
+    report.category = "roads";
+    report.latitude = 52.370216;
+    report.longitude = 4.895168;
+    report_id = db->create_report(report, kT0).id;
+    db->update_report_status(report_id, "in_progress", kT0 + 1s);
+    comment_id = db->create_comment(report_id, user_id, "on it", kT0 + 2s).id;
+  }
+  auto db = store::open_store(url);
+  EXPECT_EQ(db->count_users(), 1);
+  auto user = db->find_user(user_id);
+  ASSERT_TRUE(user);
+  EXPECT_EQ(user->username, "alice");
+  auto report = db->find_report(report_id);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->title, "Pothole");
+  EXPECT_EQ(report->category, "roads");
+  EXPECT_EQ(report->latitude, 52.370216);
+  EXPECT_EQ(report->longitude, 4.895168);
+  EXPECT_EQ(report->status, "in_progress");
+  EXPECT_EQ(report->created_at, kT0);
+  EXPECT_EQ(report->updated_at, kT0 + 1s);
+  auto comments = db->list_comments(report_id, std::nullopt, 20);
+  ASSERT_EQ(comments.items.size(), 1u);
+  EXPECT_EQ(comments.items[0].id, comment_id);
+  EXPECT_EQ(comments.items[0].text, "on it");
+}
+
+// --- users ---
+
+TEST_P(StoreTest, CreatesAndFindsUsers) {
+  EXPECT_EQ(db_->count_users(), 0);
+  EXPECT_FALSE(db_->find_user(1));
+  EXPECT_FALSE(db_->find_user_by_name("alice"));
+
+  auto alice = db_->create_user(new_user("alice", "admin", true), kT0);
+  auto bob = db_->create_user(new_user("bob", "citizen", false), kT0 + 1ms);
+  EXPECT_GT(alice.id, 0);
+  EXPECT_NE(alice.id, bob.id);
+  EXPECT_TRUE(alice.active);
+  EXPECT_EQ(db_->count_users(), 2);
+
+  auto found = db_->find_user(alice.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, alice.id);
+  EXPECT_EQ(found->username, "alice");
+  EXPECT_EQ(found->password_hash, new_user("x").password_hash);
+  EXPECT_EQ(found->role, "admin");
+  EXPECT_TRUE(found->internal);
+  EXPECT_TRUE(found->active);
+  EXPECT_EQ(found->created_at, kT0);
+
+  auto by_name = db_->find_user_by_name("bob");
+  ASSERT_TRUE(by_name);
+  EXPECT_EQ(by_name->id, bob.id);
+  EXPECT_EQ(by_name->role, "citizen");
+  EXPECT_FALSE(by_name->internal);
+  EXPECT_EQ(by_name->created_at, kT0 + 1ms);
+  // Names are case-sensitive.
+  EXPECT_FALSE(db_->find_user_by_name("Bob"));
+}
+
+TEST_P(StoreTest, DuplicateUsernameIsConflict) {
+  db_->create_user(new_user("alice"), kT0);
+  EXPECT_EQ(kind_of([&] { db_->create_user(new_user("alice", "citizen", false), kT0); }),
+            StoreError::Kind::conflict);
+  EXPECT_EQ(db_->count_users(), 1);
+  // A differently-cased name is another user.
+  EXPECT_NO_THROW(db_->create_user(new_user("Alice"), kT0));
+  EXPECT_EQ(db_->count_users(), 2);
+}
+
+TEST_P(StoreTest, InternalCitizenIsRefused) {
+  try {
+    db_->create_user(new_user("mallory", "citizen", true), kT0);
+    FAIL() << "internal citizen accepted";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::conflict);
+    EXPECT_NE(std::string(e.what()).find("CHECK"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(db_->count_users(), 0);
+  // The store still works after a failed write.
+  EXPECT_NO_THROW(db_->create_user(new_user("mallory", "citizen", false), kT0));
+}
+
+TEST_P(StoreTest, ValuesRoundTripUnchanged) {
+  const std::string tricky[] = {
+      "'); DROP TABLE users;--",
+      "O'Brien \"quoted\" `back` \\slash\\ %_ ?1 :name @x $y",
+      "Grüße aus Köln — 東京 🚲 مرحبا",
+      "line one\nline two\ttabbed\r\n",
+      "",
+  };
+  auto owner = db_->create_user(new_user("'); DROP TABLE users;--"), kT0);
+  ASSERT_TRUE(db_->find_user_by_name("'); DROP TABLE users;--"));
+  for (const auto& value : tricky) {
+    store::NewReport r;
+    r.owner_id = owner.id;
+    r.title = value;
+    r.description = value;
+    r.category = value;
+    auto report = db_->create_report(r, kT0);
+    auto found = db_->find_report(report.id);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->title, value);
+    EXPECT_EQ(found->description, value);
+    EXPECT_EQ(found->category, value);
+    auto comment = db_->create_comment(report.id, owner.id, value, kT0);
+    auto comments = db_->list_comments(report.id, std::nullopt, 10);
+    ASSERT_EQ(comments.items.size(), 1u);
+    EXPECT_EQ(comments.items[0].text, value);
+    EXPECT_EQ(comments.items[0].id, comment.id);
+  }
+  EXPECT_EQ(db_->count_users(), 1);
+  auto by_name = db_->find_user_by_name("'); DROP TABLE users;--");
+  ASSERT_TRUE(by_name);
+  EXPECT_EQ(by_name->id, owner.id);
+}
+
+// --- reports ---
+
+TEST_P(StoreTest, CreatesAndFindsReports) {
+  auto owner = db_->create_user(new_user("citizen1", "citizen", false), kT0);
+  auto bare = db_->create_report(new_report(owner.id, "No extras"), kT0);
+  EXPECT_EQ(bare.status, "open");
+  EXPECT_EQ(bare.created_at, kT0);
+  EXPECT_EQ(bare.updated_at, kT0);
+
+  auto found = db_->find_report(bare.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, bare.id);
+  EXPECT_EQ(found->owner_id, owner.id);
+  EXPECT_EQ(found->title, "No extras");
+  EXPECT_EQ(found->description, "description of No extras");
+  EXPECT_FALSE(found->category);
+  EXPECT_FALSE(found->latitude);
+  EXPECT_FALSE(found->longitude);
+  EXPECT_EQ(found->status, "open");
+  EXPECT_EQ(found->created_at, kT0);
+  EXPECT_EQ(found->updated_at, kT0);
+
+  auto full = new_report(owner.id, "Streetlight out");
+  full.category = "lighting";
+  full.latitude = -33.8688;
+  full.longitude = 151.2093;
+  auto created = db_->create_report(full, kT0 + 5ms);
+  found = db_->find_report(created.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->category, "lighting");
+  EXPECT_EQ(found->latitude, -33.8688);
+  EXPECT_EQ(found->longitude, 151.2093);
+  EXPECT_EQ(found->created_at, kT0 + 5ms);
+
+  EXPECT_FALSE(db_->find_report(created.id + 100));
+}
+
+TEST_P(StoreTest, ReportForUnknownOwnerIsNotFound) {
+  EXPECT_EQ(kind_of([&] { db_->create_report(new_report(42, "orphan"), kT0); }),
+            StoreError::Kind::not_found);
+}
+
+TEST_P(StoreTest, ListsReportsNewestFirstWithFilters) {
+  auto a = db_->create_user(new_user("a", "citizen", false), kT0);
+  auto b = db_->create_user(new_user("b", "citizen", false), kT0);
+  std::vector<store::Report> made;
+  for (int i = 0; i < 10; ++i) {
+    made.push_back(db_->create_report(new_report(i % 2 ? b.id : a.id, "r" + std::to_string(i)),
+                                      kT0 + std::chrono::milliseconds(i)));
+  }
+  db_->update_report_status(made[3].id, "resolved", kT0 + 1s);
+  db_->update_report_status(made[6].id, "resolved", kT0 + 1s);
+  db_->update_report_status(made[7].id, "rejected", kT0 + 1s);
+
+  auto all = db_->list_reports({});
+  ASSERT_EQ(all.items.size(), 10u);
+  EXPECT_FALSE(all.next_after);
+  for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(all.items[i].id, made[9 - i].id);
+
+  store::ReportQuery by_a;
+  by_a.owner_id = a.id;
+  auto of_a = db_->list_reports(by_a);
+  ASSERT_EQ(of_a.items.size(), 5u);
+  EXPECT_EQ(of_a.items[0].id, made[8].id);
+  EXPECT_EQ(of_a.items[4].id, made[0].id);
+  for (const auto& r : of_a.items) EXPECT_EQ(r.owner_id, a.id);
+
+  store::ReportQuery resolved;
+  resolved.status = "resolved";
+  auto res = db_->list_reports(resolved);
+  ASSERT_EQ(res.items.size(), 2u);
+  EXPECT_EQ(res.items[0].id, made[6].id);
+  EXPECT_EQ(res.items[1].id, made[3].id);
+
+  store::ReportQuery both;
+  both.owner_id = b.id;
+  both.status = "open";
+  auto open_b = db_->list_reports(both);
+  std::vector<std::int64_t> ids;
+  for (const auto& r : open_b.items) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{made[9].id, made[5].id, made[1].id}));
+
+  both.after = made[5].id;
+  open_b = db_->list_reports(both);
+  ASSERT_EQ(open_b.items.size(), 1u);
+  EXPECT_EQ(open_b.items[0].id, made[1].id);
+
+  store::ReportQuery none;
+  none.status = "no such status";
+  EXPECT_TRUE(db_->list_reports(none).items.empty());
+}
+
+TEST_P(StoreTest, PagesThroughReportsWithoutGapsOrDuplicates) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto other = db_->create_user(new_user("other"), kT0);
+  std::vector<std::int64_t> mine;
+  for (int i = 0; i < 23; ++i) {
+    mine.push_back(db_->create_report(new_report(owner.id, "r"), kT0).id);
+    db_->create_report(new_report(other.id, "x"), kT0);
+  }
+  std::vector<std::int64_t> expected(mine.rbegin(), mine.rend());
+
+  store::ReportQuery q;
+  q.owner_id = owner.id;
+  q.limit = 5;
+  std::vector<std::int64_t> seen;
+  int pages = 0;
+  while (true) {
+    auto page = db_->list_reports(q);
+    ++pages;
+    ASSERT_LE(page.items.size(), 5u);
+    for (const auto& r : page.items) seen.push_back(r.id);
+    if (!page.next_after) break;
+    EXPECT_EQ(page.items.size(), 5u);
+    EXPECT_EQ(*page.next_after, page.items.back().id);
+    q.after = page.next_after;
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 5);
+  EXPECT_EQ(seen, expected);
+
+  // A full last page with nothing after it has no cursor.
+  q.after = std::nullopt;
+  q.limit = 23;
+  auto exact = db_->list_reports(q);
+  EXPECT_EQ(exact.items.size(), 23u);
+  EXPECT_FALSE(exact.next_after);
+}
+
+TEST_P(StoreTest, ClampsReportPageSize) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  for (int i = 0; i < 105; ++i) db_->create_report(new_report(owner.id, "r"), kT0);
+  store::ReportQuery q;
+  q.limit = 0;
+  auto one = db_->list_reports(q);
+  EXPECT_EQ(one.items.size(), 1u);
+  EXPECT_TRUE(one.next_after);
+  q.limit = -5;
+  EXPECT_EQ(db_->list_reports(q).items.size(), 1u);
+  q.limit = 1000;
+  auto hundred = db_->list_reports(q);
+  EXPECT_EQ(hundred.items.size(), 100u);
+  ASSERT_TRUE(hundred.next_after);
+  q.after = hundred.next_after;
+  auto rest = db_->list_reports(q);
+  EXPECT_EQ(rest.items.size(), 5u);
+  EXPECT_FALSE(rest.next_after);
+}
+
+TEST_P(StoreTest, UpdatesReportStatus) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+
+  auto updated = db_->update_report_status(report.id, "in_progress", kT0 + 1min);
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->id, report.id);
+  EXPECT_EQ(updated->status, "in_progress");
+  EXPECT_EQ(updated->created_at, kT0);
+  EXPECT_EQ(updated->updated_at, kT0 + 1min);
+  EXPECT_EQ(db_->find_report(report.id)->status, "in_progress");
+
+  for (const char* status : {"resolved", "rejected", "open"}) {
+    updated = db_->update_report_status(report.id, status, kT0 + 2min);
+    ASSERT_TRUE(updated);
+    EXPECT_EQ(updated->status, status);
+  }
+
+  EXPECT_EQ(kind_of([&] { db_->update_report_status(report.id, "closed", kT0); }),
+            StoreError::Kind::conflict);
+  EXPECT_EQ(kind_of([&] { db_->update_report_status(report.id, "", kT0); }),
+            StoreError::Kind::conflict);
+  EXPECT_EQ(db_->find_report(report.id)->status, "open");
+  EXPECT_EQ(db_->find_report(report.id)->updated_at, kT0 + 2min);
+
+  EXPECT_FALSE(db_->update_report_status(report.id + 1000, "resolved", kT0));
+}
+
+// --- comments ---
+
+TEST_P(StoreTest, CreatesCommentsWithExactTimestamps) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  auto comment = db_->create_comment(report.id, owner.id, "first", kT0);
+  EXPECT_GT(comment.id, 0);
+  EXPECT_EQ(comment.report_id, report.id);
+  EXPECT_EQ(comment.owner_id, owner.id);
+  EXPECT_EQ(comment.text, "first");
+  EXPECT_EQ(comment.created_at, kT0);
+
+  auto listed = db_->list_comments(report.id, std::nullopt, 20);
+  ASSERT_EQ(listed.items.size(), 1u);
+  EXPECT_EQ(listed.items[0].created_at, kT0);
+  EXPECT_EQ(listed.items[0].created_at.time_since_epoch().count() % 1000, 123);
+
+  // The current time, to the millisecond, comes back as it went in.
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  db_->create_comment(report.id, owner.id, "now", now);
+  // And an instant before 1970.
+  const auto old = Timestamp{std::chrono::sys_days{std::chrono::year{1969} / 12 / 31}} + 23h +
+                   59min + 59s + 999ms;
+  db_->create_comment(report.id, owner.id, "old", old);
+  listed = db_->list_comments(report.id, std::nullopt, 20);
+  ASSERT_EQ(listed.items.size(), 3u);
+  EXPECT_EQ(listed.items[1].created_at, now);
+  EXPECT_EQ(listed.items[2].created_at, old);
+}
+
+TEST(StoreComments, StoredAsUtcIsoText) {
+  TempDir dir;
+  const std::string file = (dir.path() / "reportd.db").string();
+  auto db = store::open_store("sqlite:" + file);
+  auto owner = db->create_user(new_user("owner"), kT0);
+  auto report = db->create_report(new_report(owner.id, "r"), kT0);
+  db->create_comment(report.id, owner.id, "hi", kT0);
+  store::sqlite::Connection raw(file, store::sqlite::Connection::Mode::read_only);
+  auto q = raw.query("SELECT created_at FROM comments");
+  ASSERT_TRUE(q->step());
+  EXPECT_EQ(q->column_text(0), "2026-03-29T00:59:59.123Z");
+}
+
+TEST_P(StoreTest, CommentOnMissingReportIsNotFound) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  EXPECT_EQ(kind_of([&] { db_->create_comment(999, owner.id, "hello?", kT0); }),
+            StoreError::Kind::not_found);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  // An unknown author is refused by the foreign key.
+  EXPECT_EQ(kind_of([&] { db_->create_comment(report.id, owner.id + 50, "ghost", kT0); }),
+            StoreError::Kind::not_found);
+  EXPECT_TRUE(db_->list_comments(report.id, std::nullopt, 20).items.empty());
+  EXPECT_TRUE(db_->list_comments(999, std::nullopt, 20).items.empty());
+}
+
+TEST_P(StoreTest, ListsCommentsOldestFirstInPages) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  auto elsewhere = db_->create_report(new_report(owner.id, "other"), kT0);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 17; ++i) {
+    ids.push_back(
+        db_->create_comment(report.id, owner.id, "c" + std::to_string(i), kT0 + 1ms * i).id);
+    db_->create_comment(elsewhere.id, owner.id, "noise", kT0);
+  }
+
+  std::vector<std::int64_t> seen;
+  std::optional<std::int64_t> after;
+  int pages = 0;
+  do {
+    auto page = db_->list_comments(report.id, after, 4);
+    ++pages;
+    for (const auto& c : page.items) {
+      EXPECT_EQ(c.report_id, report.id);
+      EXPECT_EQ(c.text, "c" + std::to_string(seen.size()));
+      seen.push_back(c.id);
+    }
+    if (page.next_after) {
+      EXPECT_EQ(*page.next_after, page.items.back().id);
+    }
+    after = page.next_after;
+    ASSERT_LT(pages, 10);
+  } while (after);
+  EXPECT_EQ(pages, 5);
+  EXPECT_EQ(seen, ids);
+
+  auto tail = db_->list_comments(report.id, ids[14], 100);
+  ASSERT_EQ(tail.items.size(), 2u);
+  EXPECT_EQ(tail.items[0].id, ids[15]);
+  EXPECT_FALSE(tail.next_after);
+  EXPECT_EQ(db_->list_comments(report.id, std::nullopt, 0).items.size(), 1u);
+}
