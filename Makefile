@@ -31,7 +31,7 @@ e2e:
 asan:
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREPORTD_SANITIZE=ON \
 	  -DREPORTD_BUILD_SERVERS=OFF
-	cmake --build $(ASAN_DIR) --target unit_tests auth_tests store_tests
+	cmake --build $(ASAN_DIR) --target unit_tests auth_tests store_tests service_tests
 	ctest --test-dir $(ASAN_DIR) --output-on-failure
 
 format:

@@ -10,12 +10,12 @@
 // "join" (room) with an ack, and "flood" ({room,count,size}) which broadcasts count "flood"
 // events [index, filler] to the room.
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -177,7 +177,8 @@ int main(int argc, char** argv) {
   asio::io_context ioc;
   Stats stats;
   const auto deadline = Clock::now() + std::chrono::milliseconds(config.deadline_ms);
-  auto all_joined = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(config.deadline_ms));
+  auto all_joined =
+      std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(config.deadline_ms));
 
   const auto rss_before = rss_kib(config.server_pid);
   const auto connect_started = Clock::now();
@@ -191,9 +192,9 @@ int main(int argc, char** argv) {
             pause.expires_after(std::chrono::milliseconds(1));
             co_await pause.async_wait(asio::use_awaitable);
           }
-          asio::co_spawn(ioc, run_client(config, config.sources[i % config.sources.size()], stats,
-                                         all_joined),
-                         asio::detached);
+          asio::co_spawn(
+              ioc, run_client(config, config.sources[i % config.sources.size()], stats, all_joined),
+              asio::detached);
         }
       },
       asio::detached);

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "engineio/server.hpp"
 #include "common/env.hpp"
+#include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
@@ -45,11 +45,15 @@ int main() {
   net::HttpServerOptions http;
   const char* origins = std::getenv("CORS_ORIGINS");
   http.cors = net::CorsPolicy::from_list(origins ? origins : "");
-  http.header_timeout = std::chrono::milliseconds(examples::env_number("HTTP_HEADER_TIMEOUT_MS", 10'000));
-  http.idle_timeout = std::chrono::milliseconds(examples::env_number("HTTP_IDLE_TIMEOUT_MS", 30'000));
+  http.header_timeout =
+      std::chrono::milliseconds(examples::env_number("HTTP_HEADER_TIMEOUT_MS", 10'000));
+  http.idle_timeout =
+      std::chrono::milliseconds(examples::env_number("HTTP_IDLE_TIMEOUT_MS", 30'000));
   net::HttpServer server(ioc, std::move(http), router);
-  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
-  const auto threads = static_cast<unsigned>(examples::env_number("IO_THREADS", net::default_io_threads()));
+  const auto port =
+      server.listen("0.0.0.0", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
+  const auto threads =
+      static_cast<unsigned>(examples::env_number("IO_THREADS", net::default_io_threads()));
   spdlog::info("event=listening port={} path={} io_threads={}", port, options.path, threads);
 
   net::run_until_signalled(ioc, threads, engineio::shutdown_plan(server, engine));

@@ -65,10 +65,11 @@ int main() {
   net::Router router;
   router.add(engine_options.path, engine);
   net::HttpServer server(ioc, net::HttpServerOptions{}, router);
-  const auto port = server.listen("0.0.0.0", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
-  const auto threads = static_cast<unsigned>(examples::env_number("IO_THREADS", net::default_io_threads()));
-  spdlog::info("event=listening port={} path={} io_threads={}", port, engine_options.path,
-               threads);
+  const auto port =
+      server.listen("0.0.0.0", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
+  const auto threads =
+      static_cast<unsigned>(examples::env_number("IO_THREADS", net::default_io_threads()));
+  spdlog::info("event=listening port={} path={} io_threads={}", port, engine_options.path, threads);
 
   net::run_until_signalled(ioc, threads, engineio::shutdown_plan(server, engine));
   return 0;

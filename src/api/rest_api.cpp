@@ -19,13 +19,20 @@ using service::TimeStyle;
 
 unsigned status_of(Kind kind) {
   switch (kind) {
-    case Kind::bad_request: return 400;
-    case Kind::unauthorized: return 401;
-    case Kind::forbidden: return 403;
-    case Kind::not_found: return 404;
-    case Kind::conflict: return 409;
-    case Kind::too_many_requests: return 429;
-    case Kind::unavailable: return 503;
+    case Kind::bad_request:
+      return 400;
+    case Kind::unauthorized:
+      return 401;
+    case Kind::forbidden:
+      return 403;
+    case Kind::not_found:
+      return 404;
+    case Kind::conflict:
+      return 409;
+    case Kind::too_many_requests:
+      return 429;
+    case Kind::unavailable:
+      return 503;
   }
   return 500;
 }
@@ -66,18 +73,6 @@ std::int64_t id_segment(std::string_view text) {
   auto id = positive_integer(text);
   if (!id) throw Error(Kind::not_found, "report_not_found", "no such report");
   return *id;
-}
-
-std::string_view bearer_token(const net::HttpRequest& request) {
-  auto header = request.header("authorization");
-  if (!header) return {};
-  constexpr std::string_view scheme = "Bearer ";
-  if (header->size() <= scheme.size() ||
-      !std::equal(scheme.begin(), scheme.end(), header->begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-    return {};
-  }
-  return header->substr(scheme.size());
 }
 
 json::object json_body(const net::HttpRequest& request) {
@@ -129,6 +124,7 @@ Paging paging_of(const net::HttpRequest& request) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return paging;
   for (const auto& param : url->params()) {
+    if (param.value.empty()) continue;  // "?cursor=" means no cursor
     if (param.key == "cursor") {
       paging.after = positive_integer(param.value);
       if (!paging.after) throw bad_request("invalid_cursor", "cursor must be a positive integer");
@@ -210,13 +206,14 @@ net::HttpResponse RestApi::route(const net::HttpRequest& request) {
   }
   if (n == 3 && segments[1] == "auth" && segments[2] == "me") {
     if (method != "GET") return method_not_allowed("GET");
-    return json_response(200, service::user_json(service_.authenticate(bearer_token(request)).user));
+    return json_response(200,
+                         service::user_json(service_.authenticate(request.bearer_token()).user));
   }
   if (segments[1] != "reports" || n > 4 || (n == 4 && segments[3] != "comments")) {
     return net::HttpResponse::json_error(404, "not_found", "no such resource");
   }
 
-  const auto user = service_.authenticate(bearer_token(request)).user;
+  const auto user = service_.authenticate(request.bearer_token()).user;
   if (n == 2) {
     if (method == "GET") {
       auto paging = paging_of(request);
@@ -227,23 +224,23 @@ net::HttpResponse RestApi::route(const net::HttpRequest& request) {
     }
     if (method != "POST") return method_not_allowed("GET, POST");
     auto body = json_body(request);
-    service::ReportInput input{required_string(body, "title"),
-                               required_string(body, "description"),
+    service::ReportInput input{required_string(body, "title"), required_string(body, "description"),
                                optional_string(body, "category"), optional_number(body, "latitude"),
                                optional_number(body, "longitude")};
-    return json_response(201, service::report_json(service_.create_report(user, std::move(input)),
-                                                   TimeStyle::utc));
+    return json_response(
+        201, service::report_json(service_.create_report(user, std::move(input)), TimeStyle::utc));
   }
 
   const auto id = id_segment(segments[2]);
   if (n == 3) {
     if (method == "GET") {
-      return json_response(200, service::report_json(service_.get_report(user, id), TimeStyle::rome));
+      return json_response(200,
+                           service::report_json(service_.get_report(user, id), TimeStyle::rome));
     }
     if (method != "PATCH") return method_not_allowed("GET, PATCH");
     auto body = json_body(request);
-    return json_response(200, service::report_json(
-                                  service_.update_status(user, id, required_string(body, "status")),
+    return json_response(
+        200, service::report_json(service_.update_status(user, id, required_string(body, "status")),
                                   TimeStyle::utc));
   }
 

@@ -21,7 +21,8 @@ void from_env(const char* name, Number& value) {
   if (!set || !*set) return;
   char* end = nullptr;
   const long parsed = std::strtol(set, &end, 10);
-  if (*end != '\0' || parsed < 0) throw std::invalid_argument(std::string(name) + " must be a number");
+  if (*end != '\0' || parsed < 0)
+    throw std::invalid_argument(std::string(name) + " must be a number");
   value = static_cast<Number>(parsed);
 }
 
@@ -50,8 +51,10 @@ std::string local_secret(const std::string& database_url) {
   sodium_bin2hex(hex, sizeof hex, random, sizeof random);
   std::filesystem::create_directories(dir);
   std::ofstream(file) << hex;
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  spdlog::warn("event=jwt_secret_generated file={} note=\"set JWT_SECRET in production\"", file.string());
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  spdlog::warn("event=jwt_secret_generated file={} note=\"set JWT_SECRET in production\"",
+               file.string());
   return hex;
 }
 
@@ -74,10 +77,12 @@ void Config::bind(CLI::App& cli) {
   cli.add_option("--host", host, "listen address (HOST)");
   cli.add_option("--port", port, "listen port (PORT)");
   cli.add_option("--database-url", database_url, "sqlite:<file> (DATABASE_URL)");
-  cli.add_option("--jwt-algorithms", jwt_algorithms, "accepted: HS256,RS256,ES256 (JWT_ALGORITHMS)");
+  cli.add_option("--jwt-algorithms", jwt_algorithms,
+                 "accepted: HS256,RS256,ES256 (JWT_ALGORITHMS)");
   cli.add_option("--jwt-issuer", jwt_issuer, "iss of issued tokens, checked (JWT_ISSUER)");
   cli.add_option("--jwt-audience", jwt_audience, "aud to require (JWT_AUDIENCE)");
-  cli.add_option("--jwt-ttl-seconds", jwt_ttl_seconds, "lifetime of issued tokens (JWT_TTL_SECONDS)");
+  cli.add_option("--jwt-ttl-seconds", jwt_ttl_seconds,
+                 "lifetime of issued tokens (JWT_TTL_SECONDS)");
   cli.add_option("--cors-origins", cors_origins, "comma-separated origins (CORS_ORIGINS)");
   cli.add_option("--io-threads", io_threads, "network threads (IO_THREADS)");
   cli.add_option("--worker-threads", worker_threads, "database/hashing threads (WORKER_THREADS)");
@@ -85,6 +90,10 @@ void Config::bind(CLI::App& cli) {
 
 auth::JwtConfig Config::jwt() const {
   auth::JwtConfig config;
+  // RFC 7518 §3.2: an HS256 key must have at least 256 bits; shorter secrets can be guessed.
+  if (!jwt_secret.empty() && jwt_secret.size() < 32) {
+    throw std::invalid_argument("JWT_SECRET must be at least 32 bytes long");
+  }
   config.hs256_secret = jwt_secret.empty() ? local_secret(database_url) : jwt_secret;
   if (!jwt_public_key_file.empty()) config.public_key_pem = read_file(jwt_public_key_file);
   config.algorithms.clear();

@@ -13,8 +13,8 @@ struct Config {
   std::string host = "0.0.0.0";
   unsigned short port = 3000;
   std::string database_url = "sqlite:./data/reportd.db";
-  std::string jwt_secret;           // JWT_SECRET; generated into data/ for local runs if empty
-  std::string jwt_public_key_file;  // JWT_PUBLIC_KEY: path to a PEM (RS256 or ES256)
+  std::string jwt_secret;                // JWT_SECRET; generated into data/ for local runs if empty
+  std::string jwt_public_key_file;       // JWT_PUBLIC_KEY: path to a PEM (RS256 or ES256)
   std::string jwt_algorithms = "HS256";  // JWT_ALGORITHMS, comma-separated
   std::string jwt_issuer = "reportd";
   std::string jwt_audience;

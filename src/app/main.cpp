@@ -1,8 +1,8 @@
 // reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
-#include <spdlog/spdlog.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
@@ -50,7 +50,8 @@ std::string random_password() {
   unsigned char bytes[9];
   randombytes_buf(bytes, sizeof bytes);
   char text[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(text, sizeof text, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_bin2base64(text, sizeof text, bytes, sizeof bytes,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return text;
 }
 
@@ -74,12 +75,15 @@ void create_demo_data(service::ReportService& service, store::Store& store, unsi
             << "  report         #" << report.id << " \"" << report.title << "\"\n\n"
             << "Watch live comments on report " << report.id << " (terminal 1):\n"
             << "  TOKEN=$(curl -s -X POST http://localhost:" << port
-            << "/api/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"operator\",\"password\":\""
-            << operator_password << "\"}' | node -pe 'JSON.parse(require(\"fs\").readFileSync(0)).token')\n"
+            << "/api/auth/login -H 'Content-Type: application/json' -d "
+               "'{\"username\":\"operator\",\"password\":\""
+            << operator_password
+            << "\"}' | node -pe 'JSON.parse(require(\"fs\").readFileSync(0)).token')\n"
             << "  scripts/watch-report " << report.id << " \"$TOKEN\"\n"
             << "Post one (terminal 2, same TOKEN):\n"
             << "  curl -s -X POST http://localhost:" << port << "/api/reports/" << report.id
-            << "/comments -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"comment\":\"On my way\"}'\n\n"
+            << "/comments -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+               "-d '{\"comment\":\"On my way\"}'\n\n"
             << std::flush;
 }
 
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
   app::Config config;
   config.bind(cli);
   cli.require_subcommand(0, 1);
+  cli.fallthrough();  // global options may also follow the subcommand
 
   auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
   serve_cmd->add_flag("--demo", config.demo, "create demo users and a report in an empty database");
@@ -147,7 +152,8 @@ int main(int argc, char** argv) {
   user_add->add_option("--username", username)->required();
   user_add->add_option("--role", role)->required();
   user_add->add_flag("--internal", internal, "municipal staff");
-  user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin")->required();
+  user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin")
+      ->required();
 
   auto* token_cmd = cli.add_subcommand("token", "print a token for a user (for scripts)");
   std::string token_user;

@@ -20,7 +20,9 @@ void Server::close_all() {
   for (auto& session : registry_.snapshot()) session->close("server shutting down");
 }
 
-std::size_t Server::max_body_bytes(const net::HttpRequest&) const { return options_.max_payload; }
+std::size_t Server::max_body_bytes(const net::HttpRequest&) const {
+  return options_.max_payload;
+}
 
 void Server::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   const auto query = parse_query(request.target);
@@ -68,12 +70,11 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
     return;
   }
   net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes};
-  exchange->accept_websocket(session->executor(), limits,
-                             [this, session](net::WebSocketPtr ws) {
-                               if (!ws) return;
-                               registry_.add(session);
-                               session->start_websocket(std::move(ws), on_connection_);
-                             });
+  exchange->accept_websocket(session->executor(), limits, [this, session](net::WebSocketPtr ws) {
+    if (!ws) return;
+    registry_.add(session);
+    session->start_websocket(std::move(ws), on_connection_);
+  });
 }
 
 void Server::route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,
@@ -83,9 +84,7 @@ void Server::route_to_session(const std::string& sid, net::HttpRequest&& request
     exchange->respond(error_response(ErrorCode::unknown_sid));
     return;
   }
-  auto run = [&](auto action) {
-    asio::dispatch(session->executor(), std::move(action));
-  };
+  auto run = [&](auto action) { asio::dispatch(session->executor(), std::move(action)); };
   if (websocket) {
     run([session, exchange = std::move(exchange)]() mutable {
       session->handle_upgrade_request(std::move(exchange));

@@ -76,9 +76,13 @@ bool Session::can_send_immediately() const {
   return pending_poll_ != nullptr;
 }
 
-void Session::send_text(std::string_view text) { send(encode_packet(PacketType::message, text)); }
+void Session::send_text(std::string_view text) {
+  send(encode_packet(PacketType::message, text));
+}
 
-void Session::send_binary(std::string bytes) { send(encode_binary_message(std::move(bytes))); }
+void Session::send_binary(std::string bytes) {
+  send(encode_binary_message(std::move(bytes)));
+}
 
 void Session::close(std::string reason) {
   asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
@@ -99,9 +103,10 @@ void Session::close(std::string reason) {
 SharedPacket Session::open_packet(bool can_upgrade) const {
   return encode_packet(
       PacketType::open,
-      fmt::format(R"({{"sid":"{}","upgrades":[{}],"pingInterval":{},"pingTimeout":{},"maxPayload":{}}})",
-                  id_, can_upgrade ? R"("websocket")" : "", options_.ping_interval.count(),
-                  options_.ping_timeout.count(), options_.max_payload));
+      fmt::format(
+          R"({{"sid":"{}","upgrades":[{}],"pingInterval":{},"pingTimeout":{},"maxPayload":{}}})",
+          id_, can_upgrade ? R"("websocket")" : "", options_.ping_interval.count(),
+          options_.ping_timeout.count(), options_.max_payload));
 }
 
 void Session::start_polling(net::HttpExchangePtr handshake,

@@ -97,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
   boost::asio::steady_timer heartbeat_;
   std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
-  std::string closing_reason_;  // why close() was called, while the close packet waits
+  std::string closing_reason_;              // why close() was called, while the close packet waits
   std::uint64_t heartbeat_generation_ = 0;  // tells a stale timer wake-up from a live one
   bool awaiting_pong_ = false;
   MessageHandler message_handler_;

@@ -4,7 +4,9 @@
 
 namespace live {
 
-std::string report_room(std::int64_t report_id) { return "report:" + std::to_string(report_id); }
+std::string report_room(std::int64_t report_id) {
+  return "report:" + std::to_string(report_id);
+}
 
 void CommentBroadcaster::comment_created(const store::Comment& comment) {
   nsp_.to(report_room(comment.report_id))

@@ -30,11 +30,7 @@ std::string token_of(const socketio::Socket& socket) {
       return std::string(token->get_string());
     }
   }
-  auto header = socket.request().header("authorization");
-  if (header && header->size() > 7 && (header->starts_with("Bearer ") || header->starts_with("bearer "))) {
-    return std::string(header->substr(7));
-  }
-  return {};
+  return std::string(socket.request().bearer_token());
 }
 
 socketio::ConnectError refusal(std::string message, int code) {
@@ -82,8 +78,8 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
         next(refusal("forbidden", 403));
         return;
       }
-      socket->data = std::make_shared<Member>(
-          Member{std::move(session.user), session.expires_at, asio::make_strand(workers_), nullptr});
+      socket->data = std::make_shared<Member>(Member{std::move(session.user), session.expires_at,
+                                                     asio::make_strand(workers_), nullptr});
       next(std::nullopt);
     } catch (const service::Error& e) {
       spdlog::info("event=live_refused reason=unauthorized detail=\"{}\" remote={}", e.what(),
@@ -117,8 +113,7 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
     }
   });
 
-  socket.on("join_report",
-            [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
+  socket.on("join_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
   socket.on("leave_report",
             [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
   socket.on_disconnect([member](socketio::Socket& s, std::string_view reason) {
@@ -149,8 +144,8 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     } catch (const service::Error& e) {
       pending->ack({failure(e.code(), e.what())});
     } catch (const std::exception& e) {
-      spdlog::error("event=live_follow_failed socket={} report_id={} error=\"{}\"", socket->id(), id,
-                    e.what());
+      spdlog::error("event=live_follow_failed socket={} report_id={} error=\"{}\"", socket->id(),
+                    id, e.what());
       pending->ack({failure("unavailable", "try again later")});
     }
   });

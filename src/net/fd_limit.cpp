@@ -18,8 +18,8 @@ long raise_open_file_limit() {
   if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-      spdlog::warn("event=fd_limit_not_raised soft={} hard={} error=\"{}\"", before,
-                   limit.rlim_max, std::strerror(errno));
+      spdlog::warn("event=fd_limit_not_raised soft={} hard={} error=\"{}\"", before, limit.rlim_max,
+                   std::strerror(errno));
       return static_cast<long>(before);
     }
   }

@@ -51,10 +51,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     stream_.expires_after(first_request_ ? options_.header_timeout : options_.idle_timeout);
     first_request_ = false;
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -89,10 +88,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     parser_->body_limit(limit);
     stream_.expires_after(options_.body_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_body(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
@@ -147,7 +145,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void write(HttpResponse&& response) {
     if (!stream_.socket().is_open()) return;
-    options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt, response);
+    options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt,
+                           response);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
     res->set(http::field::server, "reportd");

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cctype>
 
 namespace net {
 
@@ -15,6 +16,19 @@ std::optional<std::string_view> HttpRequest::header(std::string_view lower_name)
     if (name == lower_name) return value;
   }
   return std::nullopt;
+}
+
+std::string_view HttpRequest::bearer_token() const {
+  auto value = header("authorization");
+  constexpr std::string_view scheme = "bearer ";
+  if (!value || value->size() <= scheme.size()) return {};
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>((*value)[i])) != scheme[i]) return {};
+  }
+  auto token = value->substr(scheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
 }
 
 HttpResponse HttpResponse::text(unsigned status, std::string body) {

@@ -24,6 +24,9 @@ struct HttpRequest {
   std::string_view path() const;
   // The value of the first header with this lower-case name.
   std::optional<std::string_view> header(std::string_view lower_name) const;
+  // The credentials of "Authorization: Bearer <token>" (scheme matched case-insensitively, as
+  // RFC 9110 says); empty when there are none.
+  std::string_view bearer_token() const;
 };
 
 struct HttpResponse {

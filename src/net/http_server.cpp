@@ -14,15 +14,18 @@ using tcp = asio::ip::tcp;
 
 struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
   Listener(IoContext& ioc, HttpServerOptions opts, HttpHandler& h)
-      : ioc(ioc), acceptor(asio::make_strand(ioc)), retry_timer(acceptor.get_executor()),
-        options(std::move(opts)), handler(h) {}
+      : ioc(ioc),
+        acceptor(asio::make_strand(ioc)),
+        retry_timer(acceptor.get_executor()),
+        options(std::move(opts)),
+        handler(h) {}
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc),
-                          [self = shared_from_this()](boost::system::error_code ec,
-                                                      tcp::socket socket) {
-                            self->on_accept(ec, std::move(socket));
-                          });
+    acceptor.async_accept(
+        asio::make_strand(ioc),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          self->on_accept(ec, std::move(socket));
+        });
   }
 
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -68,7 +71,9 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
 HttpServer::HttpServer(IoContext& ioc, HttpServerOptions options, HttpHandler& handler)
     : listener_(std::make_shared<Listener>(ioc, std::move(options), handler)) {}
 
-HttpServer::~HttpServer() { stop_accepting(); }
+HttpServer::~HttpServer() {
+  stop_accepting();
+}
 
 unsigned short HttpServer::listen(const std::string& address, unsigned short port) {
   tcp::endpoint endpoint(asio::ip::make_address(address), port);

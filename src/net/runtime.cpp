@@ -21,7 +21,8 @@ struct Shutdown : std::enable_shared_from_this<Shutdown> {
   void arm() {
     signals.async_wait([self = shared_from_this()](boost::system::error_code ec, int signal) {
       if (ec) return;
-      spdlog::info("event=shutdown_started signal={} grace_ms={}", signal, self->plan.grace.count());
+      spdlog::info("event=shutdown_started signal={} grace_ms={}", signal,
+                   self->plan.grace.count());
       self->deadline = std::chrono::steady_clock::now() + self->plan.grace;
       self->plan.begin();
       self->poll();
@@ -49,7 +50,9 @@ struct Shutdown : std::enable_shared_from_this<Shutdown> {
 
 }  // namespace
 
-unsigned default_io_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned default_io_threads() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 void run_until_signalled(IoContext& ioc, unsigned threads, ShutdownPlan plan) {
   std::make_shared<Shutdown>(ioc, std::move(plan))->arm();

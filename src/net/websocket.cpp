@@ -21,13 +21,12 @@ constexpr std::size_t kIdleReadBufferBytes = 16 * 1024;
 
 std::atomic<std::size_t> live_websockets{0};
 
-class BeastWebSocket final : public WebSocket,
-                             public std::enable_shared_from_this<BeastWebSocket> {
+class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
  public:
   BeastWebSocket(tcp::socket socket, Strand executor, const WebSocketLimits& limits)
       : ws_(std::move(socket)), executor_(executor), limits_(limits) {
-    ws_.set_option(websocket::stream_base::timeout{
-        std::chrono::seconds(10), websocket::stream_base::none(), false});
+    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
+                                                   websocket::stream_base::none(), false});
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "reportd"); }));
     ws_.read_message_max(limits.max_message_bytes);
@@ -41,11 +40,11 @@ class BeastWebSocket final : public WebSocket,
   void accept(beast::http::request<beast::http::string_body> request,
               std::function<void(WebSocketPtr)> on_open) {
     request_ = std::move(request);
-    ws_.async_accept(request_, [self = shared_from_this(),
-                                on_open = std::move(on_open)](beast::error_code ec) {
-      self->request_ = {};
-      on_open(ec ? nullptr : self);
-    });
+    ws_.async_accept(
+        request_, [self = shared_from_this(), on_open = std::move(on_open)](beast::error_code ec) {
+          self->request_ = {};
+          on_open(ec ? nullptr : self);
+        });
   }
 
   Strand executor() const override { return executor_; }
@@ -105,10 +104,9 @@ class BeastWebSocket final : public WebSocket,
     writing_ = true;
     const auto& next = queue_.front();
     ws_.binary(next.binary);
-    ws_.async_write(asio::buffer(*next.bytes),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        asio::buffer(*next.bytes),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -128,10 +126,9 @@ class BeastWebSocket final : public WebSocket,
   }
 
   void close_handshake() {
-    ws_.async_close(websocket::close_code::normal,
-                    [self = shared_from_this()](beast::error_code) {
-                      self->finish("closed by server");
-                    });
+    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
+      self->finish("closed by server");
+    });
   }
 
   // Drops the connection at once, without a close handshake.
@@ -169,7 +166,9 @@ class BeastWebSocket final : public WebSocket,
 
 }  // namespace
 
-std::size_t live_websocket_count() { return live_websockets.load(); }
+std::size_t live_websocket_count() {
+  return live_websockets.load();
+}
 
 void accept_websocket(tcp::socket socket, Strand executor,
                       beast::http::request<beast::http::string_body> request,

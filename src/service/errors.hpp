@@ -12,13 +12,13 @@ namespace service {
 class Error : public std::runtime_error {
  public:
   enum class Kind {
-    bad_request,       // 400
-    unauthorized,      // 401
-    forbidden,         // 403
-    not_found,         // 404
-    conflict,          // 409
-    too_many_requests, // 429
-    unavailable,       // 503
+    bad_request,        // 400
+    unauthorized,       // 401
+    forbidden,          // 403
+    not_found,          // 404
+    conflict,           // 409
+    too_many_requests,  // 429
+    unavailable,        // 503
   };
 
   Error(Kind kind, std::string code, const std::string& message)

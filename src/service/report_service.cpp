@@ -14,35 +14,57 @@ using Kind = Error::Kind;
 
 constexpr std::array kStatuses = {"open", "in_progress", "resolved", "rejected"};
 
-// Counts code points; invalid UTF-8 gives nullopt.
-std::optional<std::size_t> utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3
-                                        : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return std::nullopt;
-    }
-    i += length;
-    ++count;
+// Decodes the code point at text[i] and advances i; nullopt for invalid UTF-8.
+std::optional<char32_t> next_code_point(std::string_view text, std::size_t& i) {
+  const auto byte = static_cast<unsigned char>(text[i]);
+  const std::size_t length = byte < 0x80           ? 1
+                             : (byte >> 5) == 0x6  ? 2
+                             : (byte >> 4) == 0xE  ? 3
+                             : (byte >> 3) == 0x1E ? 4
+                                                   : 0;
+  if (length == 0 || i + length > text.size()) return std::nullopt;
+  char32_t code = length == 1 ? byte : byte & (0x7F >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[i + k]);
+    if ((next >> 6) != 0x2) return std::nullopt;
+    code = (code << 6) | (next & 0x3F);
   }
-  return count;
+  i += length;
+  return code;
 }
 
-bool is_blank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+// White space as JavaScript's String.prototype.trim sees it, so that what the front end shows
+// as empty is empty here too.
+bool is_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000 || c == 0xFEFF;
+}
+
+struct TextShape {
+  std::size_t length = 0;  // in code points
+  bool blank = true;
+};
+
+std::optional<TextShape> shape_of(std::string_view text) {
+  TextShape shape;
+  for (std::size_t i = 0; i < text.size();) {
+    auto code = next_code_point(text, i);
+    if (!code) return std::nullopt;
+    ++shape.length;
+    shape.blank = shape.blank && is_space(*code);
+  }
+  return shape;
 }
 
 void require_text(std::string_view field, std::string_view value, std::size_t max_chars) {
-  auto length = utf8_length(value);
-  if (!length) throw Error(Kind::bad_request, "invalid_" + std::string(field), std::string(field) + " is not valid UTF-8");
-  if (is_blank(value)) throw Error(Kind::bad_request, "empty_" + std::string(field), std::string(field) + " must not be empty");
-  if (*length > max_chars) {
-    throw Error(Kind::bad_request, std::string(field) + "_too_long",
-                std::string(field) + " is longer than " + std::to_string(max_chars) + " characters");
+  const std::string name(field);
+  auto shape = shape_of(value);
+  if (!shape) throw Error(Kind::bad_request, "invalid_" + name, name + " is not valid UTF-8");
+  if (shape->blank) throw Error(Kind::bad_request, "empty_" + name, name + " must not be empty");
+  if (shape->length > max_chars) {
+    throw Error(Kind::bad_request, name + "_too_long",
+                name + " is longer than " + std::to_string(max_chars) + " characters");
   }
 }
 
@@ -63,7 +85,11 @@ bool is_valid_status(std::string_view status) {
 ReportService::ReportService(store::Store& store, CommentEmitter& emitter,
                              const auth::JwtVerifier& verifier, const auth::JwtIssuer& issuer,
                              auth::LoginLimiter& limiter, Limits limits)
-    : store_(store), emitter_(emitter), verifier_(verifier), issuer_(issuer), limiter_(limiter),
+    : store_(store),
+      emitter_(emitter),
+      verifier_(verifier),
+      issuer_(issuer),
+      limiter_(limiter),
       limits_(limits) {}
 
 store::Timestamp ReportService::now() const {
@@ -121,8 +147,12 @@ store::Report ReportService::create_report(const store::User& user, ReportInput 
   if (input.longitude && (*input.longitude < -180 || *input.longitude > 180)) {
     throw Error(Kind::bad_request, "invalid_longitude", "longitude must be within -180..180");
   }
-  store::NewReport report{user.id,         std::move(input.title),    std::move(input.description),
-                          std::move(input.category), input.latitude, input.longitude};
+  store::NewReport report{user.id,
+                          std::move(input.title),
+                          std::move(input.description),
+                          std::move(input.category),
+                          input.latitude,
+                          input.longitude};
   return store_.create_report(report, now());
 }
 

@@ -18,7 +18,8 @@ const date::time_zone& rome() {
 std::string format_time(store::Timestamp time, TimeStyle style) {
   if (style == TimeStyle::utc) return date::format("%FT%TZ", time);
   const auto info = rome().get_info(time);
-  const auto local = date::local_time<std::chrono::milliseconds>(time.time_since_epoch() + info.offset);
+  const auto local =
+      date::local_time<std::chrono::milliseconds>(time.time_since_epoch() + info.offset);
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(info.offset).count();
   const auto magnitude = minutes < 0 ? -minutes : minutes;
   return fmt::format("{}{}{:02}:{:02}", date::format("%FT%T", local), minutes < 0 ? '-' : '+',

@@ -6,7 +6,9 @@
 namespace socketio {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Whether the JSON payload fits the packet type, as the reference implementation requires.
 bool payload_fits(PacketType type, const Packet& packet) {

@@ -33,6 +33,7 @@ class Decoder {
 };
 
 // Decodes one text packet alone; for tests and for packets known to carry no attachments.
-DecodeResult decode_text(std::string_view text, std::size_t max_attachments, std::size_t& attachments);
+DecodeResult decode_text(std::string_view text, std::size_t max_attachments,
+                         std::size_t& attachments);
 
 }  // namespace socketio

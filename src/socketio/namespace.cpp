@@ -1,8 +1,9 @@
 #include "socketio/namespace.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <memory>
-#include <spdlog/spdlog.h>
 
 namespace socketio {
 
@@ -28,17 +29,16 @@ struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
       return;
     }
     const auto& middleware = chain[next++];
-    auto proceed = [self = shared_from_this(), called = std::make_shared<std::atomic<bool>>(
-                                                        false)](std::optional<ConnectError> error) {
+    auto proceed = [self = shared_from_this(), called = std::make_shared<std::atomic<bool>>(false)](
+                       std::optional<ConnectError> error) {
       if (called->exchange(true)) return;  // a middleware that calls next twice
-      boost::asio::dispatch(self->socket->executor(),
-                            [self, error = std::move(error)]() mutable {
-                              if (error) {
-                                self->done(std::move(error));
-                              } else {
-                                self->step();
-                              }
-                            });
+      boost::asio::dispatch(self->socket->executor(), [self, error = std::move(error)]() mutable {
+        if (error) {
+          self->done(std::move(error));
+        } else {
+          self->step();
+        }
+      });
     };
     try {
       middleware(*socket, std::move(proceed));

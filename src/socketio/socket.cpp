@@ -84,7 +84,9 @@ void Socket::leave(const std::string& room) {
   });
 }
 
-std::vector<std::string> Socket::rooms() const { return nsp_.adapter().rooms_of(*this); }
+std::vector<std::string> Socket::rooms() const {
+  return nsp_.adapter().rooms_of(*this);
+}
 
 void Socket::disconnect() {
   asio::dispatch(session_->executor(), [self = shared_from_this()] {

@@ -126,8 +126,7 @@ std::string resolve_path(const std::string& path) {
 
 // --- connections ---
 
-SqliteStore::SqliteStore(std::string path)
-    : path_(resolve_path(path)), memory_(path == kMemory) {
+SqliteStore::SqliteStore(std::string path) : path_(resolve_path(path)), memory_(path == kMemory) {
   try {
     writer_ = std::make_unique<Connection>(path_, Connection::Mode::read_write_create);
     writer_->exec(kConnectionPragmas);

@@ -121,7 +121,10 @@ async function roundTrip(socket, reportId, text) {
 /** Asserts that connecting with `opts` fails with connect_error `message` and data {code}. */
 async function assertRefused(opts, message, code, what) {
   await assert.rejects(
-    connectLive(url, opts),
+    connectLive(url, opts).then((s) => {
+      opened.add(s);
+      return s;
+    }),
     (err) => {
       assert.equal(err.message, message, `${what}: connect_error message`);
       assert.deepEqual(err.data, { code }, `${what}: connect_error data`);
@@ -257,6 +260,79 @@ describe('connecting', () => {
     // The server is still fine.
     const s = await live({ auth: { token: tok.op1 } });
     assert.ok(s.connected);
+  });
+});
+
+describe('connection state', () => {
+  test('the Authorization scheme is case-insensitive on the live channel as on REST ("BEARER", "bEaReR")', T, async () => {
+    const got = {};
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const header = `${scheme} ${tok.op1}`;
+      const rest = await api(url, 'GET', '/api/auth/me', { headers: { authorization: header } });
+      let liveResult;
+      try {
+        const s = await live({ extraHeaders: { Authorization: header }, transports: ['websocket'] });
+        liveResult = 'connected';
+        closeLive(s);
+      } catch (err) {
+        liveResult = `${err.message} ${JSON.stringify(err.data)}`;
+      }
+      got[scheme] = { rest: rest.status, live: liveResult };
+    }
+    const expected = Object.fromEntries(Object.keys(got).map((k) => [k, { rest: 200, live: 'connected' }]));
+    assert.deepEqual(got, expected);
+  });
+
+  test('a token that expired within the verification leeway never leaves a socket connected', T, async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = signJwt(
+      { sub: String(users.op1.id), role: 'operator', internal: true, iat: now - 100, exp: now - 5, iss: 'reportd' },
+      srv.secret,
+    );
+    for (const transports of [['polling'], ['websocket'], undefined]) {
+      // Listeners from the start: the refusal or the disconnect may come in the same
+      // polling response as the CONNECT reply.
+      const s = io(`${url}${LIVE_NSP}`, { forceNew: true, reconnection: false, auth: { token }, ...(transports ? { transports } : {}) });
+      opened.add(s);
+      const outcome = await withTimeout(
+        new Promise((resolve) => {
+          s.once('connect_error', (err) => resolve(`connect_error ${err.message}`));
+          s.once('disconnect', (reason) => resolve(`disconnect ${reason}`));
+        }),
+        3000,
+        `refusal or disconnect of an expired token (${transports ?? 'default'})`,
+      );
+      assert.match(outcome, /^(connect_error unauthorized|disconnect io server disconnect)$/, `${transports ?? 'default'}: ${outcome}`);
+      assert.equal(s.connected, false);
+      closeLive(s);
+    }
+  });
+
+  test('the reportd_live_sockets and reportd_websockets gauges follow the connected clients', T, async () => {
+    const gauge = async (name) => {
+      const m = await api(url, 'GET', '/metrics');
+      const line = new RegExp(`^${name} (\\d+)$`, 'm').exec(m.text);
+      assert.ok(line, `${name} in ${m.text}`);
+      return Number(line[1]);
+    };
+    const until = async (name, want, timeoutMs = 3000) => {
+      const deadline = Date.now() + timeoutMs;
+      let v;
+      while ((v = await gauge(name)) !== want) {
+        if (Date.now() > deadline) assert.fail(`${name} is ${v}, expected ${want} within ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    };
+    await until('reportd_live_sockets', 0);
+    await until('reportd_websockets', 0);
+    const a = await live({ auth: { token: tok.op1 }, transports: ['websocket'] });
+    const b = await live({ auth: { token: tok.op2 }, transports: ['polling'] });
+    await until('reportd_live_sockets', 2);
+    await until('reportd_websockets', 1);
+    closeLive(a);
+    closeLive(b);
+    await until('reportd_live_sockets', 0);
+    await until('reportd_websockets', 0);
   });
 });
 
@@ -418,7 +494,7 @@ describe('rooms and events', () => {
     const writers = [tok.op1, tok.op2, tok.op3, tok.op4, tok.admin1];
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        api(url, 'POST', `/api/reports/${report.id}/comments`, { token: writers[i % writers.length], body: { comment: `concurrent ${i}` } }),
+        api(url, 'POST', `/api/reports/${report.id}/comments`, { token: writers[i % writers.length], body: { comment: `concurrent ${i} é🚧 "q" \\ \u2028 \u001e` } }),
       ),
     );
     for (const r of results) assert.equal(r.status, 201, r.text);
@@ -439,6 +515,28 @@ describe('rooms and events', () => {
     for (const [name, s] of members) assert.ok(s.connected, `${name} still connected`);
     assert.equal(members[0][1].io.engine.transport.name, 'polling');
     assert.equal(members[1][1].io.engine.transport.name, 'websocket');
+  });
+});
+
+describe('shutdown', () => {
+  test('SIGTERM with live clients on every transport: clients are disconnected and reportd exits 0', T, async () => {
+    const other = await startReportd({ users: [{ username: 'opx', role: 'operator', internal: true }] });
+    extraServers.add(other);
+    const token = await login(other.url, 'opx', other.users.opx.password);
+    const clients = [
+      await live({ auth: { token }, transports: ['polling'] }, other.url),
+      await live({ auth: { token }, transports: ['websocket'] }, other.url),
+      await live({ auth: { token } }, other.url),
+    ];
+    await upgraded(clients[2]);
+    const reasons = clients.map((s) => waitFor(s, 'disconnect', 8000).then(([reason]) => reason));
+    const { code, signal } = await other.stop();
+    extraServers.delete(other);
+    assert.equal(signal, null, 'exits by itself after SIGTERM');
+    assert.equal(code, 0, 'exit code 0');
+    const got = await Promise.all(reasons);
+    for (const r of got) assert.equal(typeof r, 'string');
+    for (const s of clients) assert.equal(s.connected, false);
   });
 });
 

@@ -97,6 +97,17 @@ describe('auth', () => {
     await login(url, 'bob', users.bob.password);
   });
 
+  test('login needs a JSON body with string username and password', T, async () => {
+    assertError(await api(url, 'POST', '/api/auth/login', { body: { username: 'op1' } }), 400, 'no password');
+    assertError(await api(url, 'POST', '/api/auth/login', { body: { username: 1, password: 'x' } }), 400, 'username not a string');
+    assertError(await api(url, 'POST', '/api/auth/login', { rawBody: '{"username":' }), 400, 'malformed JSON');
+    assertError(
+      await api(url, 'POST', '/api/auth/login', { rawBody: 'username=op1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'form body',
+    );
+  });
+
   test('GET /api/auth/me returns the user behind the token', T, async () => {
     const r = await api(url, 'GET', '/api/auth/me', { token: tok.admin1 });
     assert.equal(r.status, 200, r.text);
@@ -390,6 +401,35 @@ describe('comments', () => {
 
     const countAfter = (await api(url, 'GET', `${path}?limit=100`, { token: tok.op1 })).json.items.length;
     assert.equal(countAfter, countBefore + 1, 'only the charset=utf-8 comment was stored');
+  });
+
+  test('POST refuses comments made only of whitespace as JavaScript defines it (\\s: VT, FF, NBSP, U+2003, U+3000, BOM...)', T, async () => {
+    const path = `/api/reports/${report.id}/comments`;
+    // Every one of these is whitespace for String.prototype.trim() and /\s/ (the front end's
+    // notion of "whitespace-only"); \v and \f are whitespace even for C's isspace().
+    const blanks = {
+      'VT FF': '\u000b\u000c',
+      'VT': ' \u000b ',
+      'FF': '\n\u000c\n',
+      'NBSP': '\u00a0\u00a0',
+      'OGHAM SPACE MARK': '\u1680',
+      'EM SPACE': '\u2003',
+      'LINE SEPARATOR': '\u2028',
+      'PARAGRAPH SEPARATOR': '\u2029',
+      'NARROW NBSP': '\u202f',
+      'IDEOGRAPHIC SPACE': '\u3000',
+      'BOM': '\ufeff',
+      'mixed': ' \t\u00a0\u3000\r\n',
+    };
+    const got = {};
+    const expected = {};
+    for (const [name, comment] of Object.entries(blanks)) {
+      assert.equal(comment.trim(), '', `${name} is whitespace for JavaScript`);
+      const r = await api(url, 'POST', path, { token: tok.op1, body: { comment } });
+      got[name] = r.status;
+      expected[name] = 400;
+    }
+    assert.deepEqual(got, expected, 'status of each whitespace-only comment');
   });
 
   test('GET lists comments oldest first in Rome time; items equal the 201 bodies up to creation_date', T, async () => {

@@ -40,9 +40,7 @@ std::string token_of(const socketio::Socket& socket) {
       return std::string(token->get_string());
     }
   }
-  auto header = socket.request().header("authorization");
-  if (header && header->starts_with("Bearer ")) return std::string(header->substr(7));
-  return {};
+  return std::string(socket.request().bearer_token());
 }
 
 void authenticate(socketio::Socket& socket, socketio::Namespace::Next next) {
@@ -149,7 +147,8 @@ int main() {
   net::Router router;
   router.add(engine_options.path, engine);
   net::HttpServer server(ioc, net::HttpServerOptions{}, router);
-  const auto port = server.listen("127.0.0.1", static_cast<unsigned short>(env_number("PORT", 3000)));
+  const auto port =
+      server.listen("127.0.0.1", static_cast<unsigned short>(env_number("PORT", 3000)));
   spdlog::info("event=listening port={}", port);
   net::run_until_signalled(ioc, 2, engineio::shutdown_plan(server, engine));
   return 0;

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "net/cors.hpp"
+
+#include <gtest/gtest.h>
 
 using net::CorsPolicy;
 

@@ -54,11 +54,17 @@ TEST(Payload, EncodesPacketsJoinedByRecordSeparator) {
   std::vector<SharedPacket> packets = {encode_packet(PacketType::message, "hello"),
                                        encode_binary_message(std::string("\x01\x02\x03\x04", 4)),
                                        encode_packet(PacketType::ping)};
-  EXPECT_EQ(encode_payload(packets), "4hello\x1e" "bAQIDBA==\x1e" "2");
+  EXPECT_EQ(encode_payload(packets),
+            "4hello\x1e"
+            "bAQIDBA==\x1e"
+            "2");
 }
 
 TEST(Payload, DecodesTextAndBinaryPackets) {
-  auto packets = decode_payload("4hello\x1e" "bAQIDBA==\x1e" "3");
+  auto packets = decode_payload(
+      "4hello\x1e"
+      "bAQIDBA==\x1e"
+      "3");
   ASSERT_TRUE(packets);
   ASSERT_EQ(packets->size(), 3u);
   EXPECT_EQ((*packets)[0].type, PacketType::message);
@@ -69,7 +75,9 @@ TEST(Payload, DecodesTextAndBinaryPackets) {
 }
 
 TEST(Payload, KeepsEmptyMessagesAndSeparatorFreeData) {
-  auto packets = decode_payload("4\x1e" "4a,b");
+  auto packets = decode_payload(
+      "4\x1e"
+      "4a,b");
   ASSERT_TRUE(packets);
   ASSERT_EQ(packets->size(), 2u);
   EXPECT_EQ((*packets)[0].data, "");
@@ -79,11 +87,17 @@ TEST(Payload, KeepsEmptyMessagesAndSeparatorFreeData) {
 TEST(Payload, RejectsMalformedOrTruncatedBodiesWhole) {
   EXPECT_FALSE(decode_payload(""));
   EXPECT_FALSE(decode_payload("abc"));
-  EXPECT_FALSE(decode_payload("4hello\x1e"));           // empty trailing packet
-  EXPECT_FALSE(decode_payload("\x1e" "4hello"));        // empty leading packet
-  EXPECT_FALSE(decode_payload("4hello\x1e" "bAQID!"));  // bad base64
-  EXPECT_FALSE(decode_payload("4ok\x1e" "9nope"));      // unknown type after a good packet
-  EXPECT_FALSE(decode_payload("bAQIDBA"));              // truncated base64
+  EXPECT_FALSE(decode_payload("4hello\x1e"));  // empty trailing packet
+  EXPECT_FALSE(
+      decode_payload("\x1e"
+                     "4hello"));  // empty leading packet
+  EXPECT_FALSE(
+      decode_payload("4hello\x1e"
+                     "bAQID!"));  // bad base64
+  EXPECT_FALSE(
+      decode_payload("4ok\x1e"
+                     "9nope"));             // unknown type after a good packet
+  EXPECT_FALSE(decode_payload("bAQIDBA"));  // truncated base64
 }
 
 TEST(Sid, IsTwentyUrlSafeCharactersAndUnique) {

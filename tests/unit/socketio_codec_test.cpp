@@ -61,23 +61,23 @@ TEST(SocketIoDecoder, AckAndDisconnect) {
 }
 
 TEST(SocketIoDecoder, RejectsPayloadsThatDoNotFitTheirType) {
-  EXPECT_TRUE(rejected("4abc"));             // unknown packet type
-  EXPECT_TRUE(rejected("7"));                // unknown packet type
-  EXPECT_TRUE(rejected(""));                 // empty
-  EXPECT_TRUE(rejected("2{}"));              // event payload not an array
-  EXPECT_TRUE(rejected("2[]"));              // event without a name
-  EXPECT_TRUE(rejected("2[1,2]"));           // event name not a string
-  EXPECT_TRUE(rejected("2"));                // event without payload
-  EXPECT_TRUE(rejected(R"(2abc["x"])"));     // bad ack id
-  EXPECT_TRUE(rejected(R"(0"token")"));      // connect payload not an object
-  EXPECT_TRUE(rejected("1{}"));              // disconnect with payload
-  EXPECT_TRUE(rejected(R"(3["x"])"));        // ack without id
-  EXPECT_TRUE(rejected(R"(2["x",)"));        // truncated JSON
+  EXPECT_TRUE(rejected("4abc"));                              // unknown packet type
+  EXPECT_TRUE(rejected("7"));                                 // unknown packet type
+  EXPECT_TRUE(rejected(""));                                  // empty
+  EXPECT_TRUE(rejected("2{}"));                               // event payload not an array
+  EXPECT_TRUE(rejected("2[]"));                               // event without a name
+  EXPECT_TRUE(rejected("2[1,2]"));                            // event name not a string
+  EXPECT_TRUE(rejected("2"));                                 // event without payload
+  EXPECT_TRUE(rejected(R"(2abc["x"])"));                      // bad ack id
+  EXPECT_TRUE(rejected(R"(0"token")"));                       // connect payload not an object
+  EXPECT_TRUE(rejected("1{}"));                               // disconnect with payload
+  EXPECT_TRUE(rejected(R"(3["x"])"));                         // ack without id
+  EXPECT_TRUE(rejected(R"(2["x",)"));                         // truncated JSON
   EXPECT_TRUE(rejected(R"(299999999999999999999999["x"])"));  // ack id overflow
-  EXPECT_TRUE(rejected(R"(5-["x"])"));       // missing attachment count
-  EXPECT_TRUE(rejected(R"(5a-["x"])"));      // bad attachment count
-  EXPECT_TRUE(rejected(R"(51["x"])"));       // count without dash
-  EXPECT_TRUE(rejected(R"(5999-["x"])"));    // more attachments than allowed
+  EXPECT_TRUE(rejected(R"(5-["x"])"));                        // missing attachment count
+  EXPECT_TRUE(rejected(R"(5a-["x"])"));                       // bad attachment count
+  EXPECT_TRUE(rejected(R"(51["x"])"));                        // count without dash
+  EXPECT_TRUE(rejected(R"(5999-["x"])"));                     // more attachments than allowed
 }
 
 TEST(SocketIoDecoder, ReassemblesBinaryEventFromAttachments) {
@@ -122,7 +122,8 @@ TEST(SocketIoEncoder, OmitsMainNamespaceAndWritesAckIds) {
 }
 
 TEST(SocketIoEncoder, BinaryPacketsCarryAttachmentCountAndFollowingFrames) {
-  auto event = make_event_packet("/", "file", {binary_placeholder(0)}, {std::string("\x00\x01", 2)});
+  auto event =
+      make_event_packet("/", "file", {binary_placeholder(0)}, {std::string("\x00\x01", 2)});
   auto encoded = encode(event);
   ASSERT_EQ(encoded.size(), 2u);
   EXPECT_EQ(encoded[0]->bytes, R"(451-["file",{"_placeholder":true,"num":0}])");
@@ -132,7 +133,8 @@ TEST(SocketIoEncoder, BinaryPacketsCarryAttachmentCountAndFollowingFrames) {
 }
 
 TEST(SocketIoEncoder, RoundTripsThroughTheDecoder) {
-  auto original = make_event_packet("/a", "e", {json::object{{"k", json::array{1, 2}}}, true}, {}, 3);
+  auto original =
+      make_event_packet("/a", "e", {json::object{{"k", json::array{1, 2}}}, true}, {}, 3);
   auto back = decoded(text_of(original));
   EXPECT_EQ(back.nsp, "/a");
   EXPECT_EQ(back.ack_id, 3u);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -112,9 +113,18 @@ TEST(StoreOpen, RejectsUnsupportedUrls) {
   EXPECT_THROW(store::open_store("postgresql://localhost/reportd"), std::invalid_argument);
 }
 
-TEST(StoreOpen, MissingDirectoryIsUnavailable) {
+TEST(StoreOpen, CreatesMissingFolders) {
   TempDir dir;
-  auto url = "sqlite:" + (dir.path() / "no" / "such" / "dir.db").string();
+  const auto file = dir.path() / "no" / "such" / "dir.db";
+  store::open_store("sqlite:" + file.string());
+  EXPECT_TRUE(std::filesystem::exists(file));
+}
+
+TEST(StoreOpen, UnwritableLocationIsUnavailable) {
+  TempDir dir;
+  const auto blocker = dir.path() / "file";
+  std::ofstream(blocker) << "not a folder";
+  auto url = "sqlite:" + (blocker / "reportd.db").string();
   EXPECT_EQ(kind_of([&] { store::open_store(url); }), StoreError::Kind::unavailable);
 }
 
