@@ -165,6 +165,7 @@ RestApi::RestApi(service::ReportService& service, boost::asio::thread_pool& work
     : service_(service), workers_(workers) {}
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
+  ++in_flight_;
   boost::asio::post(workers_, [this, request = std::move(request), exchange] {
     net::HttpResponse response;
     try {
@@ -186,6 +187,7 @@ void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) 
       response = net::HttpResponse::json_error(500, "internal_error", "internal error");
     }
     exchange->respond(std::move(response));
+    --in_flight_;
   });
 }
 

@@ -2,6 +2,7 @@
 // The REST API under /api: JSON in and out, errors as {"error":{"code","message"}}. Requests
 // are answered on the worker pool, since the service blocks.
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 
 #include "net/http_handler.hpp"
@@ -16,6 +17,8 @@ class RestApi : public net::HttpHandler {
   RestApi(service::ReportService& service, boost::asio::thread_pool& workers);
 
   void handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) override;
+  // Requests accepted and not yet answered; shutdown waits for them to reach zero.
+  std::size_t in_flight() const { return in_flight_.load(); }
   std::size_t max_body_bytes(const net::HttpRequest&) const override { return kMaxBodyBytes; }
 
  private:
@@ -23,6 +26,7 @@ class RestApi : public net::HttpHandler {
 
   service::ReportService& service_;
   boost::asio::thread_pool& workers_;
+  std::atomic<std::size_t> in_flight_{0};
 };
 
 }  // namespace api

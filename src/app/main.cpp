@@ -122,7 +122,13 @@ int serve(const app::Config& config) {
   spdlog::info("event=listening url=http://localhost:{} database=\"{}\" io_threads={}", port,
                config.database_url, threads);
 
-  net::run_until_signalled(ioc, threads, engineio::shutdown_plan(server, engine));
+  // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
+  // still answered (and announced) before the process exits.
+  auto plan = engineio::shutdown_plan(server, engine);
+  plan.drained = [&, sessions_gone = plan.drained] {
+    return sessions_gone() && rest.in_flight() == 0;
+  };
+  net::run_until_signalled(ioc, threads, std::move(plan));
   workers.join();
   spdlog::info("event=stopped");
   return 0;

@@ -52,6 +52,12 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
     exchange->respond(error_response(ErrorCode::bad_handshake_method));
     return;
   }
+  if (registry_.size() >= options_.max_sessions) {
+    spdlog::warn("event=engineio_sessions_full limit={} remote={}", options_.max_sessions,
+                 request.remote_address);
+    exchange->respond(error_response(ErrorCode::bad_request, "Too many sessions", 503));
+    return;
+  }
   if (filter_) {
     if (auto refusal = filter_(request)) {
       exchange->respond(error_response(ErrorCode::forbidden, *refusal, 403));

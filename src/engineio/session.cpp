@@ -322,9 +322,13 @@ void Session::complete_upgrade() {
   if (pending_poll_) {
     std::exchange(pending_poll_, nullptr)->respond(packets_response({&noop_packet(), 1}));
   }
-  for (auto& packet : buffer_) websocket_->send(bytes_of(packet), packet->binary);
-  buffer_.clear();
+  // Taken out first: a send that overflows closes the session, which clears buffer_.
+  auto waiting = std::exchange(buffer_, {});
   buffered_bytes_ = 0;
+  for (auto& packet : waiting) {
+    if (state_ == State::closed) break;
+    websocket_->send(bytes_of(packet), packet->binary);
+  }
 }
 
 void Session::abandon_upgrade() {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -15,12 +16,20 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using WorkerStrand = asio::strand<asio::thread_pool::executor_type>;
 
+// join_report requests one socket may have waiting for the database; more are refused at once,
+// so that a flood from one client cannot fill the worker pool that everyone shares.
+constexpr int kMaxPendingRequests = 16;
+
 // What the channel keeps per connected user (in Socket::data).
 struct Member {
+  Member(store::User u, std::chrono::sys_seconds expiry_time, WorkerStrand strand)
+      : user(std::move(u)), expires_at(expiry_time), requests(strand) {}
+
   store::User user;
   std::chrono::sys_seconds expires_at;
   // join/leave requests of one socket run in order on the worker pool.
   WorkerStrand requests;
+  std::atomic<int> pending{0};
   std::unique_ptr<asio::steady_timer> expiry;
 };
 
@@ -78,8 +87,8 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
         next(refusal("forbidden", 403));
         return;
       }
-      socket->data = std::make_shared<Member>(Member{std::move(session.user), session.expires_at,
-                                                     asio::make_strand(workers_), nullptr});
+      socket->data = std::make_shared<Member>(std::move(session.user), session.expires_at,
+                                              asio::make_strand(workers_));
       next(std::nullopt);
     } catch (const service::Error& e) {
       spdlog::info("event=live_refused reason=unauthorized detail=\"{}\" remote={}", e.what(),
@@ -102,9 +111,12 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
                socket.request().remote_address);
 
   // A token is only good until it expires, and so is the connection it opened.
-  const auto left = member->expires_at - std::chrono::system_clock::now();
+  // In seconds, and capped: an external issuer may set exp centuries ahead.
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto left = std::clamp(member->expires_at - now, std::chrono::seconds(0),
+                               std::chrono::seconds(std::chrono::hours(24 * 365)));
   member->expiry = std::make_unique<asio::steady_timer>(socket.executor());
-  member->expiry->expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+  member->expiry->expires_after(left);
   member->expiry->async_wait([weak = socket.weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
     if (auto expired = weak.lock()) {
@@ -129,26 +141,39 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     event.ack({failure("invalid_report_id", "reportId must be a positive integer")});
     return;
   }
+  const auto room = report_room(*id);
   auto member = std::any_cast<std::shared_ptr<Member>>(socket.data);
+  if (!join && member->pending == 0) {
+    // Leaving needs no database, and no join is waiting that it could overtake.
+    socket.leave(room);
+    event.ack({json::object{{"ok", true}, {"room", room}}});
+    return;
+  }
+  if (member->pending.fetch_add(1) >= kMaxPendingRequests) {
+    member->pending.fetch_sub(1);
+    event.ack({failure("too_many_requests", "too many join_report requests in flight")});
+    return;
+  }
   auto pending = std::make_shared<socketio::Event>(std::move(event));
-  asio::post(member->requests, [this, socket = socket.shared_from_this(), pending, id = *id, join] {
-    const auto room = report_room(id);
-    try {
-      if (join) {
-        service_.check_report_exists(id);
-        socket->join(room);
-      } else {
-        socket->leave(room);
-      }
-      pending->ack({json::object{{"ok", true}, {"room", room}}});
-    } catch (const service::Error& e) {
-      pending->ack({failure(e.code(), e.what())});
-    } catch (const std::exception& e) {
-      spdlog::error("event=live_follow_failed socket={} report_id={} error=\"{}\"", socket->id(),
-                    id, e.what());
-      pending->ack({failure("unavailable", "try again later")});
-    }
-  });
+  asio::post(member->requests,
+             [this, socket = socket.shared_from_this(), member, pending, id = *id, room, join] {
+               try {
+                 if (join) {
+                   service_.check_report_exists(id);
+                   socket->join(room);
+                 } else {
+                   socket->leave(room);
+                 }
+                 pending->ack({json::object{{"ok", true}, {"room", room}}});
+               } catch (const service::Error& e) {
+                 pending->ack({failure(e.code(), e.what())});
+               } catch (const std::exception& e) {
+                 spdlog::error("event=live_follow_failed socket={} report_id={} error=\"{}\"",
+                               socket->id(), id, e.what());
+                 pending->ack({failure("unavailable", "try again later")});
+               }
+               member->pending.fetch_sub(1);
+             });
 }
 
 }  // namespace live

@@ -1,6 +1,7 @@
 #include "net/http_connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -209,7 +210,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // WebSocket share one strand and talk without hops between threads.
     const auto fd = ec ? -1 : socket.release(ec);
     tcp::socket moved(executor);
-    if (!ec) moved.assign(protocol, fd, ec);
+    if (!ec) {
+      moved.assign(protocol, fd, ec);
+      if (ec) ::close(fd);  // released above, owned by nobody now
+    }
     if (ec) {
       spdlog::warn("event=websocket_handover_failed error=\"{}\"", ec.message());
       asio::post(executor, [on_open = std::move(on_open)] { on_open(nullptr); });

@@ -54,11 +54,26 @@ unsigned default_io_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// An exception that escapes a handler is a bug, but one request's bug must not end every
+// connection of the process: log it and keep the thread serving.
+void run_guarded(IoContext& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("event=handler_exception error=\"{}\"", e.what());
+    } catch (...) {
+      spdlog::error("event=handler_exception error=unknown");
+    }
+  }
+}
+
 void run_until_signalled(IoContext& ioc, unsigned threads, ShutdownPlan plan) {
   std::make_shared<Shutdown>(ioc, std::move(plan))->arm();
   std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { run_guarded(ioc); });
+  run_guarded(ioc);
   for (auto& worker : workers) worker.join();
 }
 

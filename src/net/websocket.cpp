@@ -1,5 +1,6 @@
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
@@ -18,6 +19,7 @@ using tcp = asio::ip::tcp;
 // A read buffer that grew for one large message is given back afterwards, so that an idle
 // connection holds only a small one.
 constexpr std::size_t kIdleReadBufferBytes = 16 * 1024;
+constexpr std::chrono::seconds kCloseTimeout{5};
 
 std::atomic<std::size_t> live_websockets{0};
 
@@ -70,6 +72,11 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   void close() override {
     if (closed_ || closing_) return;
     closing_ = true;
+    // A peer that stopped reading would keep a graceful close waiting forever.
+    close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+    close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->abort("close timeout");
+    });
     if (!writing_) close_handshake();
   }
 
@@ -146,6 +153,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
     queued_bytes_ = 0;
     beast::error_code ignored;
     ws_.next_layer().close(ignored);
+    if (close_timer_) close_timer_->cancel();
     auto handlers = std::move(handlers_);
     handlers_ = {};
     if (handlers.on_close) handlers.on_close(reason);
@@ -159,6 +167,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   Handlers handlers_;
   std::vector<Outgoing> queue_;
   std::size_t queued_bytes_ = 0;
+  std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;

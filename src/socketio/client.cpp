@@ -7,7 +7,9 @@
 namespace socketio {
 
 Client::Client(Server& server, std::shared_ptr<engineio::Session> session)
-    : server_(server), session_(std::move(session)), decoder_(server.options().max_attachments) {}
+    : server_(server),
+      session_(std::move(session)),
+      decoder_(server.options().max_attachments, server.options().max_attachment_bytes) {}
 
 void Client::start() {
   session_->on_message([self = shared_from_this()](std::string&& data, bool binary) {

@@ -96,11 +96,14 @@ DecodeResult Decoder::feed_text(std::string_view text) {
 
 DecodeResult Decoder::feed_binary(std::string&& bytes) {
   if (!pending_) return DecodeError{"unexpected binary attachment"};
+  pending_bytes_ += bytes.size();
+  if (pending_bytes_ > max_attachment_bytes_) return DecodeError{"attachments too large"};
   pending_->attachments.push_back(std::move(bytes));
   if (pending_->attachments.size() < expected_attachments_) return std::monostate{};
   Packet packet = std::move(*pending_);
   pending_.reset();
   expected_attachments_ = 0;
+  pending_bytes_ = 0;
   return packet;
 }
 

@@ -21,13 +21,18 @@ using DecodeResult = std::variant<Packet, std::monostate, DecodeError>;
 
 class Decoder {
  public:
-  explicit Decoder(std::size_t max_attachments = 64) : max_attachments_(max_attachments) {}
+  // `max_attachment_bytes` bounds what one packet's attachments may hold together, so that a
+  // client cannot park memory in a packet it never finishes.
+  explicit Decoder(std::size_t max_attachments = 64, std::size_t max_attachment_bytes = 1'000'000)
+      : max_attachments_(max_attachments), max_attachment_bytes_(max_attachment_bytes) {}
 
   DecodeResult feed_text(std::string_view text);
   DecodeResult feed_binary(std::string&& bytes);
 
  private:
   std::size_t max_attachments_;
+  std::size_t max_attachment_bytes_;
+  std::size_t pending_bytes_ = 0;
   std::optional<Packet> pending_;  // a binary packet waiting for its attachments
   std::size_t expected_attachments_ = 0;
 };

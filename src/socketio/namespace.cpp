@@ -18,14 +18,21 @@ struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
   SocketPtr socket;
   std::function<void(std::optional<ConnectError>)> done;
   std::size_t next = 0;
+  bool finished = false;  // done runs once, even if a handler after it throws
 
   MiddlewareRun(const std::vector<Namespace::Middleware>& c, SocketPtr s,
                 std::function<void(std::optional<ConnectError>)> d)
       : chain(c), socket(std::move(s)), done(std::move(d)) {}
 
+  void finish(std::optional<ConnectError> error) {
+    if (finished) return;
+    finished = true;
+    done(std::move(error));
+  }
+
   void step() {
     if (next == chain.size()) {
-      done(std::nullopt);
+      finish(std::nullopt);
       return;
     }
     const auto& middleware = chain[next++];
@@ -34,7 +41,7 @@ struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
       if (called->exchange(true)) return;  // a middleware that calls next twice
       boost::asio::dispatch(self->socket->executor(), [self, error = std::move(error)]() mutable {
         if (error) {
-          self->done(std::move(error));
+          self->finish(std::move(error));
         } else {
           self->step();
         }
@@ -45,7 +52,7 @@ struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
     } catch (const std::exception& e) {
       spdlog::error("event=socketio_middleware_failed socket={} error=\"{}\"", socket->id(),
                     e.what());
-      done(ConnectError{"internal error", nullptr});
+      finish(ConnectError{"internal error", nullptr});
     }
   }
 };

@@ -756,3 +756,18 @@ TEST_F(EngineServerTest, CloseReasonIsKeptWithoutPendingGet) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {
+  auto options = slow_options();
+  options.max_sessions = 2;
+  use_options(options);
+  handshake();
+  handshake();
+  auto refused = send("GET", target("EIO=4&transport=polling"));
+  EXPECT_TRUE(IsError(refused, 503, 3, "Too many sessions"));
+  EXPECT_EQ(server().session_count(), 2u);
+}
+
+}  // namespace

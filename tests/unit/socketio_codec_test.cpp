@@ -148,3 +148,11 @@ TEST(Placeholder, RecognisesOnlyExactPlaceholders) {
   EXPECT_FALSE(placeholder_index(json::parse(R"({"_placeholder":true})")));
   EXPECT_FALSE(placeholder_index(json::parse("[1]")));
 }
+
+TEST(SocketIoDecoder, BoundsTheBytesAPacketsAttachmentsMayHold) {
+  Decoder decoder(64, 10);
+  ASSERT_TRUE(std::holds_alternative<std::monostate>(decoder.feed_text(
+      R"(52-["m",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])")));
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(decoder.feed_binary(std::string(6, 'a'))));
+  EXPECT_TRUE(std::holds_alternative<DecodeError>(decoder.feed_binary(std::string(6, 'b'))));
+}
