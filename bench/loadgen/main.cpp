@@ -1,253 +1,455 @@
-// loadgen: opens many Socket.IO clients over WebSocket, speaking Engine.IO v4 / Socket.IO v5
-// directly (no client library, so the generator stays cheap next to the server it measures),
-// joins them to a room, has the server broadcast to that room, and reports deliveries per
-// second and latency as JSON. Every run is bounded by --clients, --messages and --deadline-ms.
+// loadgen: drives the benchmarks of bench/run. It speaks Engine.IO v4 / Socket.IO v5 itself
+// (no client library, so that the generator stays cheap next to the server it measures).
 //
-//   loadgen --port 3000 --clients 5000 --nsp /rooms --room bench --messages 20 --size 100
-//           [--sources 127.0.0.1,127.0.0.2] [--server-pid PID] [--deadline-ms 60000]
+//   loadgen clients --port P --token T --clients N [--protocol socketio-ws|socketio-polling|raw-ws]
+//                   [--reports 1,2,...] [--room-size K] [--stalled-fraction F] [--sources a,b]
+//       Opens N clients, signs them in to /ws/internal, has client i join report
+//       reports[(i / K) % len], prints {"event":"ready",...} and then, for every line "report" on
+//       stdin, the deliveries and latency histogram since the previous report; "quit" or EOF
+//       ends it. Latency = receive time - the t=<unix µs> that the poster put in the comment.
+//   loadgen post --port P --token T --reports 1,2 --count M [--in-flight K] [--rate R] [--size B]
+//       Posts M comments through the REST API, to reports chosen in turn (or at random with
+//       --random), K at a time, at most R per second; prints {"posted":..,"seconds":..}.
 //
-// The server must implement the /rooms namespace of tests/servers/socketio_test_server.cpp:
-// "join" (room) with an ack, and "flood" ({room,count,size}) which broadcasts count "flood"
-// events [index, filler] to the room.
+// Every run is bounded by --deadline-ms.
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
+#include "histogram.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using asio::awaitable;
+using asio::use_awaitable;
 
 namespace {
 
-struct Config {
+struct Options {
   std::string host = "127.0.0.1";
   unsigned short port = 3000;
   std::string path = "/socket.io/";
-  std::string nsp = "/rooms";
-  std::string room = "bench";
-  int clients = 1000;
-  int messages = 10;
-  int size = 100;
-  int concurrency = 256;
-  int threads = 1;
-  int deadline_ms = 60'000;
-  int server_pid = 0;
+  std::string nsp = "/ws/internal";
+  std::string token;
+  std::string protocol = "socketio-ws";
+  std::vector<std::int64_t> reports = {1};
   std::vector<std::string> sources = {"127.0.0.1"};
+  int clients = 100;
+  int room_size = 0;  // 0: every client joins every... no: all clients join reports[0]
+  double stalled_fraction = 0;
+  int concurrency = 200;
+  int deadline_ms = 120'000;
+  // post
+  int count = 10;
+  int in_flight = 1;
+  double rate = 0;
+  int size = 64;
+  bool random = false;
 };
 
-struct Stats {
-  std::atomic<int> connected{0};
+std::int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The t=<µs> stamp that the poster wrote into the comment text.
+std::optional<std::int64_t> stamp_of(std::string_view message) {
+  auto at = message.find("t=");
+  if (at == std::string_view::npos) return std::nullopt;
+  std::int64_t value = 0;
+  bool any = false;
+  for (auto i = at + 2; i < message.size() && message[i] >= '0' && message[i] <= '9'; ++i) {
+    value = value * 10 + (message[i] - '0');
+    any = true;
+  }
+  return any ? std::optional(value) : std::nullopt;
+}
+
+struct Results {
+  std::mutex mutex;
+  loadgen::Histogram latency;
+  std::uint64_t deliveries = 0;
+  void record(std::int64_t micros) {
+    std::lock_guard lock(mutex);
+    latency.record(micros);
+    ++deliveries;
+  }
+};
+
+struct Counters {
   std::atomic<int> joined{0};
   std::atomic<int> failed{0};
-  std::atomic<long> deliveries{0};
-  std::atomic<int> finished{0};  // clients that got every message
+  std::atomic<int> closed{0};
 };
 
-double cpu_seconds(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), {});
-  auto close_paren = content.rfind(')');
-  std::istringstream fields(content.substr(close_paren + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; fields >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) {
-      stime = std::stol(field);
-      break;
-    }
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+tcp::endpoint server_endpoint(const Options& o) {
+  return {asio::ip::make_address(o.host), o.port};
 }
 
-long rss_kib(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
+awaitable<void> connect_from(beast::tcp_stream& stream, const Options& o,
+                             const std::string& source) {
+  auto& socket = stream.socket();
+  socket.open(tcp::v4());
+  socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
+  co_await stream.async_connect(server_endpoint(o), use_awaitable);
+  stream.expires_never();
 }
+
+std::string join_packet(const Options& o, std::int64_t report, int ack) {
+  return "42" + o.nsp + "," + std::to_string(ack) +
+         "[\"join_report\",{\"reportId\":" + std::to_string(report) + "}]";
+}
+
+std::string connect_packet(const Options& o) {
+  return "40" + o.nsp + ",{\"token\":\"" + o.token + "\"}";
+}
+
+// ---- WebSocket clients (Socket.IO over WebSocket, or raw for the ceiling) ----
+
+const std::string kPong = "3";
+const std::string kEmpty;
 
 using Ws = websocket::stream<beast::tcp_stream>;
 
-// Reads until a text message that is not an Engine.IO ping; answers pings on the way.
-asio::awaitable<std::string> read_packet(Ws& ws, beast::flat_buffer& buffer) {
-  for (;;) {
-    buffer.clear();
-    co_await ws.async_read(buffer, asio::use_awaitable);
-    std::string text = beast::buffers_to_string(buffer.data());
-    if (text == "2") {
-      co_await ws.async_write(asio::buffer(std::string("3")), asio::use_awaitable);
-      continue;
-    }
-    co_return text;
-  }
+awaitable<std::string> ws_read(Ws& ws, beast::flat_buffer& buffer) {
+  buffer.clear();
+  co_await ws.async_read(buffer, use_awaitable);
+  co_return beast::buffers_to_string(buffer.data());
 }
 
-asio::awaitable<std::unique_ptr<Ws>> open_client(const Config& config, const std::string& source) {
-  auto executor = co_await asio::this_coro::executor;
-  auto ws = std::make_unique<Ws>(executor);
-  auto& socket = beast::get_lowest_layer(*ws).socket();
-  socket.open(tcp::v4());
-  socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
-  co_await beast::get_lowest_layer(*ws).async_connect(
-      tcp::endpoint(asio::ip::make_address(config.host), config.port), asio::use_awaitable);
-  beast::get_lowest_layer(*ws).expires_never();
-  ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-  co_await ws->async_handshake(config.host, config.path + "?EIO=4&transport=websocket",
-                               asio::use_awaitable);
-  beast::flat_buffer buffer;
-  auto open = co_await read_packet(*ws, buffer);
-  if (!open.starts_with("0{")) throw std::runtime_error("no Engine.IO open packet");
-  co_await ws->async_write(asio::buffer("40" + config.nsp + ","), asio::use_awaitable);
-  auto connect = co_await read_packet(*ws, buffer);
-  if (!connect.starts_with("40" + config.nsp + ",")) throw std::runtime_error("connect refused");
-  co_return ws;
-}
-
-asio::awaitable<void> run_client(const Config& config, const std::string& source, Stats& stats,
-                                 std::shared_ptr<asio::steady_timer> all_joined) {
-  std::unique_ptr<Ws> ws;
+awaitable<void> ws_client(const Options& o, int index, std::int64_t report, bool stalled,
+                          Results& results, Counters& counters) {
+  Ws ws(co_await asio::this_coro::executor);
   try {
-    ws = co_await open_client(config, source);
-    ++stats.connected;
-    co_await ws->async_write(
-        asio::buffer("42" + config.nsp + ",1[\"join\",\"" + config.room + "\"]"),
-        asio::use_awaitable);
+    co_await connect_from(beast::get_lowest_layer(ws), o, o.sources[index % o.sources.size()]);
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    const bool raw = o.protocol == "raw-ws";
+    // GCC 12 mishandles temporaries inside co_await expressions (destroying some twice), so
+    // every string sent below is a named local.
+    const std::string target = raw ? std::string("/") : o.path + "?EIO=4&transport=websocket";
+    const std::string connect = connect_packet(o), join = join_packet(o, report, 1);
+    const std::string connected_prefix = "40" + o.nsp + ",",
+                      ack_prefix = "43" + o.nsp + ",1[{\"ok\":true";
+    co_await ws.async_handshake(o.host, target, use_awaitable);
     beast::flat_buffer buffer;
-    auto ack = co_await read_packet(*ws, buffer);
-    if (!ack.starts_with("43" + config.nsp + ",1")) throw std::runtime_error("join not acked");
-    if (++stats.joined == config.clients) all_joined->cancel();
-    const std::string flood_prefix = "42" + config.nsp + ",[\"flood\"";
-    int received = 0;
-    while (received < config.messages) {
-      auto packet = co_await read_packet(*ws, buffer);
-      if (packet.starts_with(flood_prefix)) {
-        ++received;
-        ++stats.deliveries;
+    const std::string event_prefix = "42" + o.nsp + ",[\"comment.created\"";
+    if (!raw) {
+      auto open = co_await ws_read(ws, buffer);
+      if (!open.starts_with("0{")) throw std::runtime_error("no open packet");
+      co_await ws.async_write(asio::buffer(connect), use_awaitable);
+      for (;;) {
+        auto reply = co_await ws_read(ws, buffer);
+        if (reply == "2") {
+          co_await ws.async_write(asio::buffer(kPong), use_awaitable);
+          continue;
+        }
+        if (!reply.starts_with(connected_prefix)) throw std::runtime_error("refused");
+        break;
+      }
+      co_await ws.async_write(asio::buffer(join), use_awaitable);
+      for (;;) {
+        auto reply = co_await ws_read(ws, buffer);
+        if (reply == "2") {
+          co_await ws.async_write(asio::buffer(kPong), use_awaitable);
+          continue;
+        }
+        if (!reply.starts_with(ack_prefix)) throw std::runtime_error("join refused");
+        break;
       }
     }
-    ++stats.finished;
-    // Stay connected (answering pings) until the run ends and the context stops.
-    for (;;) co_await read_packet(*ws, buffer);
+    ++counters.joined;
+    if (stalled) {
+      // Never reads again: the server must cut it off without slowing the others.
+      asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(24));
+      co_await forever.async_wait(use_awaitable);
+      co_return;
+    }
+    for (;;) {
+      auto message = co_await ws_read(ws, buffer);
+      if (message == "2") {
+        co_await ws.async_write(asio::buffer(kPong), use_awaitable);
+      } else if (raw || message.starts_with(event_prefix)) {
+        if (auto sent = stamp_of(message)) results.record(now_micros() - *sent);
+      }
+    }
   } catch (const std::exception&) {
-    if (!ws || stats.joined < config.clients) ++stats.failed;
+    if (counters.joined <= index) ++counters.failed;
+    ++counters.closed;
   }
+}
+
+// ---- Long-polling clients ----
+
+struct Polling {
+  beast::tcp_stream get;
+  beast::tcp_stream post;
+  std::string sid;
+};
+
+awaitable<std::string> http_call(beast::tcp_stream& stream, const Options& o, http::verb verb,
+                                 const std::string& target, const std::string& body = kEmpty) {
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, o.host);
+  if (verb == http::verb::post) req.set(http::field::content_type, "text/plain;charset=UTF-8");
+  req.body() = body;
+  req.prepare_payload();
+  co_await http::async_write(stream, req, use_awaitable);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  co_await http::async_read(stream, buffer, res, use_awaitable);
+  if (res.result() != http::status::ok)
+    throw std::runtime_error("HTTP " + std::to_string(res.result_int()));
+  co_return std::move(res.body());
+}
+
+awaitable<void> polling_client(const Options& o, int index, std::int64_t report, bool stalled,
+                               Results& results, Counters& counters) {
+  auto executor = co_await asio::this_coro::executor;
+  Polling p{beast::tcp_stream(executor), beast::tcp_stream(executor), {}};
+  bool joined = false;
+  try {
+    const auto& source = o.sources[index % o.sources.size()];
+    co_await connect_from(p.get, o, source);
+    co_await connect_from(p.post, o, source);
+    const std::string base = o.path + "?EIO=4&transport=polling";
+    const std::string connect = connect_packet(o), join = join_packet(o, report, 1);
+    const std::string connected_prefix = "40" + o.nsp + ",",
+                      ack_prefix = "43" + o.nsp + ",1[{\"ok\":true";
+    auto open = co_await http_call(p.get, o, http::verb::get, base);
+    auto sid_at = open.find("\"sid\":\"");
+    if (sid_at == std::string::npos) throw std::runtime_error("no sid");
+    p.sid = open.substr(sid_at + 7, open.find('"', sid_at + 7) - sid_at - 7);
+    const std::string target = base + "&sid=" + p.sid;
+    co_await http_call(p.post, o, http::verb::post, target, connect);
+    const std::string event_prefix = "42" + o.nsp + ",[\"comment.created\"";
+    bool connected = false;
+    for (;;) {
+      auto payload = co_await http_call(p.get, o, http::verb::get, target);
+      std::string_view rest = payload;
+      while (!rest.empty()) {
+        auto end = rest.find('\x1e');
+        auto packet = rest.substr(0, end);
+        rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
+        if (packet == "2") {
+          co_await http_call(p.post, o, http::verb::post, target, kPong);
+        } else if (!connected && packet.starts_with(connected_prefix)) {
+          connected = true;
+          co_await http_call(p.post, o, http::verb::post, target, join);
+        } else if (!joined && packet.starts_with(ack_prefix)) {
+          joined = true;
+          ++counters.joined;
+          if (stalled) {
+            asio::steady_timer forever(executor, std::chrono::hours(24));
+            co_await forever.async_wait(use_awaitable);
+          }
+        } else if (packet.starts_with(event_prefix)) {
+          if (auto sent = stamp_of(packet)) results.record(now_micros() - *sent);
+        } else if (packet.starts_with("44") || packet == "1") {
+          throw std::runtime_error("refused or closed");
+        }
+      }
+    }
+  } catch (const std::exception&) {
+    if (!joined) ++counters.failed;
+    ++counters.closed;
+  }
+}
+
+std::string results_json(Results& results, bool reset) {
+  std::lock_guard lock(results.mutex);
+  auto out = "\"deliveries\":" + std::to_string(results.deliveries) +
+             ",\"latency\":" + results.latency.to_json();
+  if (reset) {
+    results.latency.clear();
+    results.deliveries = 0;
+  }
+  return out;
+}
+
+int run_clients(const Options& o) {
+  asio::io_context ioc;
+  Results results;
+  Counters counters;
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::milliseconds(o.deadline_ms);
+  const int per_room = o.room_size > 0 ? o.room_size : o.clients;
+  const int stall_every =
+      o.stalled_fraction > 0 ? static_cast<int>(1.0 / o.stalled_fraction + 0.5) : 0;
+
+  asio::co_spawn(
+      ioc,
+      [&]() -> awaitable<void> {
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        for (int i = 0; i < o.clients && Clock::now() < deadline; ++i) {
+          while (i - counters.joined - counters.failed >= o.concurrency &&
+                 Clock::now() < deadline) {
+            pause.expires_after(std::chrono::milliseconds(1));
+            co_await pause.async_wait(use_awaitable);
+          }
+          const auto report = o.reports[(i / per_room) % o.reports.size()];
+          const bool stalled = stall_every > 0 && i % stall_every == stall_every - 1;
+          if (o.protocol == "socketio-polling") {
+            asio::co_spawn(ioc, polling_client(o, i, report, stalled, results, counters),
+                           asio::detached);
+          } else {
+            asio::co_spawn(ioc, ws_client(o, i, report, stalled, results, counters),
+                           asio::detached);
+          }
+        }
+        while (counters.joined + counters.failed < o.clients && Clock::now() < deadline) {
+          pause.expires_after(std::chrono::milliseconds(1));
+          co_await pause.async_wait(use_awaitable);
+        }
+        const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        std::printf(
+            "{\"event\":\"ready\",\"clients\":%d,\"joined\":%d,\"failed\":%d,\"stalled\":%d,"
+            "\"connect_seconds\":%.3f,\"clients_per_second\":%.0f}\n",
+            o.clients, counters.joined.load(), counters.failed.load(),
+            stall_every ? o.clients / stall_every : 0, seconds,
+            counters.joined / std::max(seconds, 1e-9));
+        std::fflush(stdout);
+      },
+      asio::detached);
+
+  // Commands arrive on stdin; a thread reads them and hands them to the io_context.
+  std::thread commands([&] {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line == "report") {
+        asio::post(ioc, [&] {
+          std::printf("{\"event\":\"report\",\"joined\":%d,\"closed\":%d,%s}\n",
+                      counters.joined.load(), counters.closed.load(),
+                      results_json(results, true).c_str());
+          std::fflush(stdout);
+        });
+      } else if (line == "quit") {
+        break;
+      }
+    }
+    asio::post(ioc, [&] { ioc.stop(); });
+  });
+  commands.detach();  // blocked in getline at most until the process exits
+  ioc.run_until(deadline);
+  std::printf("{\"event\":\"done\",\"joined\":%d,\"closed\":%d,%s}\n", counters.joined.load(),
+              counters.closed.load(), results_json(results, false).c_str());
+  std::fflush(stdout);
+  std::_Exit(0);  // skip tearing down thousands of sockets one by one
+}
+
+// ---- Poster ----
+
+int run_post(const Options& o) {
+  asio::io_context ioc;
+  std::atomic<int> posted{0}, failed{0}, next{0};
+  std::mt19937 rng(12345);
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::milliseconds(o.deadline_ms);
+  const std::string filler(static_cast<std::size_t>(std::max(0, o.size)), 'x');
+
+  auto poster = [&]() -> awaitable<void> {
+    beast::tcp_stream stream(co_await asio::this_coro::executor);
+    co_await connect_from(stream, o, o.sources.front());
+    asio::steady_timer pace(co_await asio::this_coro::executor);
+    for (;;) {
+      const int n = next++;
+      if (n >= o.count || Clock::now() >= deadline) co_return;
+      if (o.rate > 0) {
+        pace.expires_at(started +
+                        std::chrono::microseconds(static_cast<std::int64_t>(n * 1e6 / o.rate)));
+        co_await pace.async_wait(use_awaitable);
+      }
+      const auto report =
+          o.random ? o.reports[rng() % o.reports.size()] : o.reports[n % o.reports.size()];
+      const std::string target = "/api/reports/" + std::to_string(report) + "/comments";
+      http::request<http::string_body> req{http::verb::post, target, 11};
+      req.set(http::field::host, o.host);
+      req.set(http::field::content_type, "application/json");
+      req.set(http::field::authorization, "Bearer " + o.token);
+      req.body() = "{\"comment\":\"t=" + std::to_string(now_micros()) + " " + filler + "\"}";
+      req.prepare_payload();
+      co_await http::async_write(stream, req, use_awaitable);
+      beast::flat_buffer buffer;
+      http::response<http::string_body> res;
+      co_await http::async_read(stream, buffer, res, use_awaitable);
+      (res.result_int() == 201 ? posted : failed)++;
+    }
+  };
+  for (int i = 0; i < o.in_flight; ++i) {
+    asio::co_spawn(ioc, poster(), [&](std::exception_ptr e) {
+      if (e) ++failed;
+    });
+  }
+  ioc.run_until(deadline);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::printf("{\"posted\":%d,\"failed\":%d,\"seconds\":%.3f,\"per_second\":%.1f}\n", posted.load(),
+              failed.load(), seconds, posted / std::max(seconds, 1e-9));
+  return failed == 0 ? 0 : 1;
+}
+
+template <class T>
+std::vector<T> split(const std::string& text) {
+  std::vector<T> out;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      out.push_back(item);
+    } else {
+      out.push_back(static_cast<T>(std::stoll(item)));
+    }
+  }
+  return out;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Config config;
-  std::string sources = "127.0.0.1";
-  CLI::App app{"Socket.IO broadcast load generator"};
-  app.add_option("--host", config.host);
-  app.add_option("--port", config.port);
-  app.add_option("--path", config.path);
-  app.add_option("--nsp", config.nsp);
-  app.add_option("--room", config.room);
-  app.add_option("--clients", config.clients)->check(CLI::Range(1, 19000));
-  app.add_option("--messages", config.messages)->check(CLI::Range(1, 100000));
-  app.add_option("--size", config.size)->check(CLI::Range(0, 1000000));
-  app.add_option("--concurrency", config.concurrency)->check(CLI::Range(1, 5000));
-  app.add_option("--threads", config.threads)->check(CLI::Range(1, 16));
-  app.add_option("--deadline-ms", config.deadline_ms)->check(CLI::Range(100, 600000));
-  app.add_option("--server-pid", config.server_pid);
-  app.add_option("--sources", sources, "comma-separated 127.x source addresses");
+  Options o;
+  std::string reports = "1", sources = "127.0.0.1";
+  CLI::App app{"reportd benchmark load generator"};
+  app.require_subcommand(1);
+  for (auto* sub : {app.add_subcommand("clients", "open clients and count deliveries"),
+                    app.add_subcommand("post", "post comments through REST")}) {
+    sub->add_option("--host", o.host);
+    sub->add_option("--port", o.port);
+    sub->add_option("--path", o.path);
+    sub->add_option("--nsp", o.nsp);
+    sub->add_option("--token", o.token);
+    sub->add_option("--reports", reports, "comma-separated report ids");
+    sub->add_option("--sources", sources, "comma-separated 127.x source addresses");
+    sub->add_option("--deadline-ms", o.deadline_ms)->check(CLI::Range(100, 3'600'000));
+  }
+  auto* clients = app.get_subcommand("clients");
+  clients->add_option("--protocol", o.protocol)
+      ->check(CLI::IsMember({"socketio-ws", "socketio-polling", "raw-ws"}));
+  clients->add_option("--clients", o.clients)->check(CLI::Range(1, 19'000));
+  clients->add_option("--room-size", o.room_size)->check(CLI::Range(0, 19'000));
+  clients->add_option("--stalled-fraction", o.stalled_fraction)->check(CLI::Range(0.0, 1.0));
+  clients->add_option("--concurrency", o.concurrency)->check(CLI::Range(1, 5000));
+  auto* post = app.get_subcommand("post");
+  post->add_option("--count", o.count)->check(CLI::Range(1, 10'000'000));
+  post->add_option("--in-flight", o.in_flight)->check(CLI::Range(1, 256));
+  post->add_option("--rate", o.rate)->check(CLI::Range(0.0, 1e6));
+  post->add_option("--size", o.size)->check(CLI::Range(0, 100'000));
+  post->add_flag("--random", o.random, "pick reports at random (seeded)");
   CLI11_PARSE(app, argc, argv);
-  config.sources.clear();
-  std::stringstream list(sources);
-  for (std::string item; std::getline(list, item, ',');) config.sources.push_back(item);
-
-  asio::io_context ioc;
-  Stats stats;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config.deadline_ms);
-  auto all_joined =
-      std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(config.deadline_ms));
-
-  const auto rss_before = rss_kib(config.server_pid);
-  const auto connect_started = Clock::now();
-  // Opens clients in waves of --concurrency so the server's accept backlog is not overrun.
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        asio::steady_timer pause(co_await asio::this_coro::executor);
-        for (int i = 0; i < config.clients; ++i) {
-          while (i - stats.joined - stats.failed >= config.concurrency && Clock::now() < deadline) {
-            pause.expires_after(std::chrono::milliseconds(1));
-            co_await pause.async_wait(asio::use_awaitable);
-          }
-          asio::co_spawn(
-              ioc, run_client(config, config.sources[i % config.sources.size()], stats, all_joined),
-              asio::detached);
-        }
-      },
-      asio::detached);
-
-  double connect_seconds = 0, flood_seconds = 0, cpu_used = 0;
-  long rss_after = 0;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        boost::system::error_code ec;
-        co_await all_joined->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        connect_seconds = std::chrono::duration<double>(Clock::now() - connect_started).count();
-        rss_after = rss_kib(config.server_pid);
-        auto driver = co_await open_client(config, config.sources.front());
-        const double cpu_before = cpu_seconds(config.server_pid);
-        const auto flood_started = Clock::now();
-        co_await driver->async_write(
-            asio::buffer("42" + config.nsp + ",[\"flood\",{\"room\":\"" + config.room +
-                         "\",\"count\":" + std::to_string(config.messages) +
-                         ",\"size\":" + std::to_string(config.size) + "}]"),
-            asio::use_awaitable);
-        asio::steady_timer poll(co_await asio::this_coro::executor);
-        while (stats.finished < stats.joined && Clock::now() < deadline) {
-          poll.expires_after(std::chrono::milliseconds(1));
-          co_await poll.async_wait(asio::use_awaitable);
-        }
-        flood_seconds = std::chrono::duration<double>(Clock::now() - flood_started).count();
-        cpu_used = cpu_seconds(config.server_pid) - cpu_before;
-        ioc.stop();
-      },
-      [&](std::exception_ptr error) {
-        if (error) ioc.stop();
-      });
-
-  std::vector<std::thread> threads;
-  for (int i = 1; i < config.threads; ++i) threads.emplace_back([&] { ioc.run_until(deadline); });
-  ioc.run_until(deadline);
-  ioc.stop();
-  for (auto& t : threads) t.join();
-
-  const long deliveries = stats.deliveries;
-  std::printf(
-      "{\"clients\":%d,\"joined\":%d,\"failed\":%d,\"messages\":%d,\"size\":%d,"
-      "\"connect_seconds\":%.3f,\"joins_per_second\":%.0f,"
-      "\"rss_before_kib\":%ld,\"rss_after_kib\":%ld,\"rss_per_client_bytes\":%.0f,"
-      "\"deliveries\":%ld,\"expected_deliveries\":%ld,\"flood_seconds\":%.3f,"
-      "\"deliveries_per_second\":%.0f,\"server_cpu_seconds\":%.3f,"
-      "\"server_cpu_seconds_per_million\":%.3f}\n",
-      config.clients, stats.joined.load(), stats.failed.load(), config.messages, config.size,
-      connect_seconds, stats.joined / std::max(connect_seconds, 1e-9), rss_before, rss_after,
-      stats.joined ? (rss_after - rss_before) * 1024.0 / stats.joined : 0.0, deliveries,
-      static_cast<long>(stats.joined) * config.messages, flood_seconds,
-      deliveries / std::max(flood_seconds, 1e-9), cpu_used,
-      deliveries ? cpu_used * 1e6 / static_cast<double>(deliveries) : 0.0);
-  return stats.finished == stats.joined && stats.joined == config.clients ? 0 : 1;
+  o.reports = split<std::int64_t>(reports);
+  o.sources = split<std::string>(sources);
+  if (*clients) return run_clients(o);
+  return run_post(o);
 }
