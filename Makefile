@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test unit e2e asan format clean
+.PHONY: all deps build run test unit e2e asan bench bench-smoke format clean
 
 all: build
 
@@ -18,7 +18,7 @@ run: build
 	./$(BUILD_DIR)/src/app/reportd serve --demo
 
 test: build
-	$(MAKE) unit e2e asan
+	$(MAKE) unit e2e asan bench-smoke
 
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
@@ -33,6 +33,15 @@ asan:
 	  -DREPORTD_BUILD_SERVERS=OFF
 	cmake --build $(ASAN_DIR) --target unit_tests auth_tests store_tests service_tests
 	ctest --test-dir $(ASAN_DIR) --output-on-failure
+
+# reportd side by side with the Node.js socket.io baseline and the WebSocket ceiling; writes
+# bench/results/<date>.md (under 10 minutes).
+bench: build
+	/usr/bin/python3 bench/run.py
+
+# The same harness at tiny sizes (under a minute), so that it cannot rot; asserts no speed.
+bench-smoke:
+	/usr/bin/python3 bench/run.py --smoke --out $(BUILD_DIR)/bench-smoke/results.md
 
 format:
 	find src examples tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -60,6 +60,7 @@ struct Options {
   double rate = 0;
   int size = 64;
   bool random = false;
+  std::string broadcast_path;  // post raw bodies here instead (the ceiling's POST /broadcast)
 };
 
 std::int64_t now_micros() {
@@ -376,18 +377,21 @@ int run_post(const Options& o) {
       }
       const auto report =
           o.random ? o.reports[rng() % o.reports.size()] : o.reports[n % o.reports.size()];
-      const std::string target = "/api/reports/" + std::to_string(report) + "/comments";
+      const bool raw = !o.broadcast_path.empty();
+      const std::string target =
+          raw ? o.broadcast_path : "/api/reports/" + std::to_string(report) + "/comments";
+      const std::string text = "t=" + std::to_string(now_micros()) + " " + filler;
       http::request<http::string_body> req{http::verb::post, target, 11};
       req.set(http::field::host, o.host);
-      req.set(http::field::content_type, "application/json");
+      req.set(http::field::content_type, raw ? "text/plain" : "application/json");
       req.set(http::field::authorization, "Bearer " + o.token);
-      req.body() = "{\"comment\":\"t=" + std::to_string(now_micros()) + " " + filler + "\"}";
+      req.body() = raw ? text : "{\"comment\":\"" + text + "\"}";
       req.prepare_payload();
       co_await http::async_write(stream, req, use_awaitable);
       beast::flat_buffer buffer;
       http::response<http::string_body> res;
       co_await http::async_read(stream, buffer, res, use_awaitable);
-      (res.result_int() == 201 ? posted : failed)++;
+      (res.result_int() == 201 || (raw && res.result_int() == 200) ? posted : failed)++;
     }
   };
   for (int i = 0; i < o.in_flight; ++i) {
@@ -447,6 +451,7 @@ int main(int argc, char** argv) {
   post->add_option("--rate", o.rate)->check(CLI::Range(0.0, 1e6));
   post->add_option("--size", o.size)->check(CLI::Range(0, 100'000));
   post->add_flag("--random", o.random, "pick reports at random (seeded)");
+  post->add_option("--broadcast-path", o.broadcast_path, "post raw text bodies to this path");
   CLI11_PARSE(app, argc, argv);
   o.reports = split<std::int64_t>(reports);
   o.sources = split<std::string>(sources);

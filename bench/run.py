@@ -1,0 +1,591 @@
+#!/usr/bin/python3
+"""Runs the benchmark scenarios against reportd, the Node.js socket.io baseline and the bare
+WebSocket ceiling in one invocation, and writes a side-by-side report with ratios and charts.
+
+    /usr/bin/python3 bench/run.py            # the short full run (under 10 minutes)
+    /usr/bin/python3 bench/run.py --smoke    # tiny sizes: checks that the harness works
+
+Scenarios (see README of bench/): (a) idle memory per signed-in, joined WebSocket connection
+and connections per second; (b) fan-out to one room, comments one at a time and 4 in flight;
+(c) many small rooms at rising comment rates; (d) long-polling clients; (e) slow consumers.
+Every server, client process and step is bounded in time; only 127.0.0.0/8 is used.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import queue
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("BUILD_DIR", ROOT / "build"))
+REPORTD = BUILD / "src/app/reportd"
+LOADGEN = BUILD / "bench/loadgen/loadgen"
+CEILING = BUILD / "bench/ceiling/ceiling"
+BASELINE = ROOT / "bench/baseline-node/server.mjs"
+PASSWORD = "bench-password-1"
+USERS = [f"bench{i}" for i in range(4)]
+
+FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=100, fanout_four=200,
+            rooms_clients=10_000, rates=[100, 200, 400, 800, 1600], step_seconds=4,
+            polling_clients=1000, polling_comments=50, slow_clients=10_000, slow_comments=100,
+            client_procs=4, deadline=120)
+SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
+             rates=[20, 40], step_seconds=1, polling_clients=20, polling_comments=5,
+             slow_clients=200, slow_comments=10, client_procs=2, deadline=30)
+
+
+def log(*parts):
+    print(time.strftime("%H:%M:%S"), *parts, flush=True)
+
+
+def free_port():
+    """A listening port below the ephemeral range, so that the thousands of client source ports
+    of a previous step (some still closing) can never collide with it."""
+    for _ in range(100):
+        port = 20_000 + secrets.randbelow(10_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def http(method, url, body=None, token=None, timeout=10):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        text = response.read().decode()
+        return json.loads(text) if text else None
+
+
+class Server:
+    """A server process, with its resident memory and CPU time read from /proc."""
+
+    def __init__(self, name, cmd, env, port, ready_path, workdir):
+        self.name, self.port, self.ready_path, self.workdir = name, port, ready_path, workdir
+        self.log_file = open(Path(workdir) / f"{name}.log", "w")
+        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=workdir,
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {self.proc.returncode}; see {self.log_file.name}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{name} did not become ready")
+
+    def rss_kib(self):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self):
+        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+
+class Clients:
+    """Loadgen client processes, each from its own 127.0.0.x source address."""
+
+    def __init__(self, port, token, total, procs, deadline, protocol="socketio-ws", reports=(1,),
+                 room_size=0, stalled=0.0):
+        self.procs, self.lines = [], queue.Queue()
+        per_proc = [total // procs + (1 if i < total % procs else 0) for i in range(procs)]
+        offset = 0
+        for i, count in enumerate(per_proc):
+            if count == 0:
+                continue
+            # Rooms are assigned from each process's own client index, so hand each process the
+            # report list rotated to where its first client falls.
+            size = room_size or total
+            first_room = (offset // size) % len(reports)
+            rotated = list(reports[first_room:]) + list(reports[:first_room])
+            cmd = [str(LOADGEN), "clients", "--port", str(port), "--token", token,
+                   "--clients", str(count), "--protocol", protocol,
+                   "--reports", ",".join(map(str, rotated)), "--room-size", str(room_size),
+                   "--stalled-fraction", str(stalled), "--sources", f"127.0.0.{2 + i}",
+                   "--deadline-ms", str(deadline * 1000)]
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            threading.Thread(target=self._read, args=(i, proc), daemon=True).start()
+            self.procs.append(proc)
+            offset += count
+
+    def _read(self, index, proc):
+        for line in proc.stdout:
+            try:
+                self.lines.put((index, json.loads(line)))
+            except json.JSONDecodeError:
+                pass
+
+    def _collect(self, event, timeout):
+        got, deadline = {}, time.time() + timeout
+        while len(got) < len(self.procs) and time.time() < deadline:
+            try:
+                index, message = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if message.get("event") == event:
+                got[index] = message
+        if len(got) < len(self.procs):
+            raise RuntimeError(f"only {len(got)}/{len(self.procs)} client processes sent {event}")
+        return list(got.values())
+
+    def wait_ready(self, timeout):
+        ready = self._collect("ready", timeout)
+        joined = sum(r["joined"] for r in ready)
+        seconds = max(r["connect_seconds"] for r in ready)
+        return {"joined": joined, "failed": sum(r["failed"] for r in ready),
+                "stalled": sum(r["stalled"] for r in ready),
+                "connect_seconds": seconds, "per_second": joined / max(seconds, 1e-9)}
+
+    def report(self):
+        for proc in self.procs:
+            proc.stdin.write("report\n")
+            proc.stdin.flush()
+        reports = self._collect("report", 30)
+        return {"deliveries": sum(r["deliveries"] for r in reports),
+                "closed": sum(r["closed"] for r in reports),
+                "latency": merge_latency([r["latency"] for r in reports])}
+
+    def quit(self):
+        for proc in self.procs:
+            try:
+                proc.stdin.write("quit\n")
+                proc.stdin.close()
+            except OSError:
+                pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def merge_latency(parts):
+    buckets = {}
+    for part in parts:
+        for edge, count in part["buckets"]:
+            buckets[edge] = buckets.get(edge, 0) + count
+    total = sum(buckets.values())
+    peak = max((p["max_us"] for p in parts), default=0)
+
+    def percentile(q):
+        if total == 0:
+            return 0
+        target, seen = int(q * (total - 1)) + 1, 0
+        for edge in sorted(buckets):
+            seen += buckets[edge]
+            if seen >= target:
+                return min(edge, peak)
+        return peak
+
+    return {"count": total, "p50_ms": percentile(0.5) / 1000, "p90_ms": percentile(0.9) / 1000,
+            "p99_ms": percentile(0.99) / 1000, "max_ms": peak / 1000}
+
+
+def post(port, token, count, in_flight=1, rate=0, reports=(1,), random=False, path=None,
+         deadline=120):
+    cmd = [str(LOADGEN), "post", "--port", str(port), "--token", token, "--count", str(count),
+           "--in-flight", str(in_flight), "--rate", str(rate),
+           "--reports", ",".join(map(str, reports)), "--deadline-ms", str(deadline * 1000)]
+    if random:
+        cmd.append("--random")
+    if path:
+        cmd += ["--broadcast-path", path]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=deadline + 30)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def drain(clients, expected, timeout):
+    """Reports until `expected` deliveries arrived (or the time is up); merges the reports."""
+    total, parts, closed, deadline = 0, [], 0, time.time() + timeout
+    while True:
+        time.sleep(0.25)
+        report = clients.report()
+        total += report["deliveries"]
+        closed = report["closed"]
+        if report["latency"]["count"]:
+            parts.append(report)
+        if total >= expected or time.time() > deadline:
+            break
+    return total, closed, parts
+
+
+def merged(parts):
+    if not parts:
+        return {"count": 0, "p50_ms": 0, "p90_ms": 0, "p99_ms": 0, "max_ms": 0}
+    # Re-merging percentiles is not exact; keep the worst of each report for p99/max and a
+    # delivery-weighted mean for p50/p90, which is what the tables show.
+    count = sum(p["latency"]["count"] for p in parts)
+    weighted = lambda key: sum(p["latency"][key] * p["latency"]["count"] for p in parts) / count
+    return {"count": count, "p50_ms": weighted("p50_ms"), "p90_ms": weighted("p90_ms"),
+            "p99_ms": max(p["latency"]["p99_ms"] for p in parts),
+            "max_ms": max(p["latency"]["max_ms"] for p in parts)}
+
+
+# ---- servers ----
+
+def start_reportd(workdir, secret):
+    port = free_port()
+    env = {"DATABASE_URL": f"sqlite:{workdir}/reportd.db", "JWT_SECRET": secret,
+           "JWT_TTL_SECONDS": "86400", "PORT": str(port), "HOST": "127.0.0.1"}
+    for user in USERS:
+        subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
+                        "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,
+                       env={**os.environ, **env}, check=True, capture_output=True)
+    server = Server("reportd", [str(REPORTD), "serve"], env, port, "/healthz", workdir)
+    token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
+                 {"username": USERS[0], "password": PASSWORD})["token"]
+    for i in range(1000):
+        http("POST", f"http://127.0.0.1:{port}/api/reports",
+             {"title": f"bench {i}", "description": "benchmark report"}, token)
+    return server, token
+
+
+def start_node(workdir, secret):
+    port = free_port()
+    env = {"DATABASE_FILE": f"{workdir}/baseline.db", "JWT_SECRET": secret, "PORT": str(port),
+           "JWT_TTL_SECONDS": "86400"}
+    subprocess.run(["node", str(BASELINE), "seed", "--users", str(len(USERS)), "--internal",
+                    "--prefix", "bench", "--password", PASSWORD, "--reports", "1000"],
+                   env={**os.environ, **env}, cwd=workdir, check=True, capture_output=True)
+    server = Server("node", ["node", str(BASELINE)], env, port, "/healthz", workdir)
+    token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
+                 {"username": USERS[0], "password": PASSWORD})["token"]
+    return server, token
+
+
+def start_ceiling(workdir):
+    port = free_port()
+    server = Server("ceiling", [str(CEILING), "--port", str(port)], {}, port, "/stats", workdir)
+    return server, "none"
+
+
+# ---- scenarios ----
+
+def scenario_idle(server, token, size, cfg):
+    time.sleep(0.5)
+    before = server.rss_kib()
+    clients = Clients(server.port, token, size, cfg["client_procs"], cfg["deadline"],
+                      protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")
+    try:
+        ready = clients.wait_ready(cfg["deadline"])
+        time.sleep(1.0)
+        after = server.rss_kib()
+    finally:
+        clients.quit()
+    time.sleep(1.0)
+    return {"clients": size, "joined": ready["joined"], "failed": ready["failed"],
+            "connections_per_second": ready["per_second"],
+            "rss_before_mib": before / 1024, "rss_after_mib": after / 1024,
+            "bytes_per_connection": (after - before) * 1024 / max(1, ready["joined"])}
+
+
+def fanout_steps(server, token, clients, joined, cfg, steps):
+    results = {}
+    for label, count, in_flight in steps:
+        clients.report()  # reset the histograms
+        cpu = server.cpu_seconds()
+        started = time.time()
+        if server.name == "ceiling":
+            posted = post(server.port, token, count, in_flight, path="/broadcast")
+        else:
+            posted = post(server.port, token, count, in_flight)
+        delivered, closed, parts = drain(clients, posted["posted"] * joined, 30)
+        elapsed = time.time() - started
+        used = server.cpu_seconds() - cpu
+        results[label] = {"posted": posted["posted"], "failed_posts": posted["failed"],
+                          "deliveries": delivered, "expected": posted["posted"] * joined,
+                          "seconds": elapsed, "deliveries_per_second": delivered / elapsed,
+                          "cpu_seconds": used,
+                          "cpu_seconds_per_million": used * 1e6 / max(1, delivered),
+                          "latency": merged(parts), "closed_clients": closed}
+    return results
+
+
+def scenario_fanout(server, token, cfg, stalled=0.0, steps=None):
+    size = cfg["slow_clients"] if stalled else cfg["fanout_clients"]
+    clients = Clients(server.port, token, size, cfg["client_procs"], cfg["deadline"],
+                      protocol="raw-ws" if server.name == "ceiling" else "socketio-ws",
+                      stalled=stalled)
+    try:
+        ready = clients.wait_ready(cfg["deadline"])
+        healthy = ready["joined"] - ready["stalled"]
+        steps = steps or [("one_at_a_time", cfg["fanout_one"], 1), ("four_in_flight", cfg["fanout_four"], 4)]
+        return {"clients": size, **fanout_steps(server, token, clients, healthy, cfg, steps)}
+    finally:
+        clients.quit()
+        time.sleep(1.0)
+
+
+def scenario_rooms(server, token, cfg):
+    rooms = list(range(1, cfg["rooms_clients"] // 10 + 1))
+    clients = Clients(server.port, token, cfg["rooms_clients"], cfg["client_procs"], cfg["deadline"],
+                      reports=rooms, room_size=10)
+    steps, best = [], 0
+    try:
+        clients.wait_ready(cfg["deadline"])
+        for rate in cfg["rates"]:
+            clients.report()
+            count = rate * cfg["step_seconds"]
+            posted = post(server.port, token, count, in_flight=64, rate=rate,
+                          reports=rooms, random=True,
+                          deadline=cfg["step_seconds"] * 3 + 10)
+            delivered, _, parts = drain(clients, posted["posted"] * 10, 10)
+            latency = merged(parts)
+            achieved = posted["posted"] / max(posted["seconds"], 1e-9)
+            ok = (posted["failed"] == 0 and achieved >= 0.9 * rate and latency["p99_ms"] < 50
+                  and delivered >= 0.99 * posted["posted"] * 10)
+            steps.append({"rate": rate, "achieved": achieved, "deliveries": delivered,
+                          "p99_ms": latency["p99_ms"], "sustained": ok})
+            log(f"  rooms {server.name} rate={rate}/s achieved={achieved:.0f}/s p99={latency['p99_ms']:.1f}ms ok={ok}")
+            if not ok:
+                break
+            best = rate
+    finally:
+        clients.quit()
+        time.sleep(1.0)
+    return {"steps": steps, "highest_sustained_rate": best}
+
+
+def scenario_polling(server, token, cfg):
+    clients = Clients(server.port, token, cfg["polling_clients"], cfg["client_procs"],
+                      cfg["deadline"], protocol="socketio-polling")
+    try:
+        ready = clients.wait_ready(cfg["deadline"])
+        return {"clients": cfg["polling_clients"],
+                **fanout_steps(server, token, clients, ready["joined"], cfg,
+                               [("one_at_a_time", cfg["polling_comments"], 1)])}
+    finally:
+        clients.quit()
+        time.sleep(1.0)
+
+
+def run_server(name, starter, cfg, workdir):
+    log(f"{name}: starting")
+    server, token = starter(workdir)
+    results = {}
+    try:
+        for size in cfg["idle"]:
+            log(f"{name}: (a) idle memory with {size} connections")
+            results[f"idle_{size}"] = scenario_idle(server, token, size, cfg)
+        log(f"{name}: (b) fan-out")
+        results["fanout"] = scenario_fanout(server, token, cfg)
+        if name != "ceiling":
+            log(f"{name}: (c) many rooms")
+            results["rooms"] = scenario_rooms(server, token, cfg)
+            log(f"{name}: (d) long-polling")
+            results["polling"] = scenario_polling(server, token, cfg)
+            log(f"{name}: (e) slow consumers")
+            results["slow"] = scenario_fanout(server, token, cfg, stalled=0.1,
+                                              steps=[("one_at_a_time", cfg["slow_comments"], 1)])
+    finally:
+        server.stop()
+    return results
+
+
+# ---- report ----
+
+def versions():
+    def output(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "unknown"
+    socketio = json.loads((ROOT / "node_modules/socket.io/package.json").read_text())["version"]
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    return {"reportd commit": output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+            "compiler": output(["c++", "--version"]), "node": output(["node", "--version"]),
+            "socket.io": socketio, "cpu": f"{os.cpu_count()} x {cpu}",
+            "memory": f"{int(mem) // 1024 // 1024} GiB", "kernel": platform.release()}
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def write_report(results, cfg, out, smoke):
+    r, n, c = results["reportd"], results["node"], results.get("ceiling", {})
+    idle = cfg["idle"]
+    rows = []
+
+    def row(metric, rv, nv, cv=None, better="higher", target=None, met=None, fmt="{:.1f}"):
+        f = lambda v: "–" if v is None else fmt.format(v)
+        vs_node = ratio(rv, nv) if better == "higher" else ratio(nv, rv)
+        # Against the ceiling: the share of the ceiling's performance that reportd reaches.
+        vs_ceiling = "–" if cv is None else f"{(ratio(rv, cv) if better == 'higher' else ratio(cv, rv)):.2f}"
+        rows.append(f"| {metric} | {f(rv)} | {f(nv)} | {f(cv)} | {vs_node:.2f}x | {vs_ceiling} | "
+                    f"{target or ''} | {'' if met is None else ('yes' if met else '**no**')} |")
+
+    for size in idle:
+        key = f"idle_{size}"
+        rb, nb = r[key]["bytes_per_connection"], n[key]["bytes_per_connection"]
+        row(f"(a) memory per connection at {size}, bytes", rb, nb,
+            c.get(key, {}).get("bytes_per_connection"), better="lower", target="≤ 1/5 of Node",
+            met=rb * 5 <= nb, fmt="{:.0f}")
+        rc, nc = r[key]["connections_per_second"], n[key]["connections_per_second"]
+        row(f"(a) connections per second at {size}", rc, nc, c.get(key, {}).get("connections_per_second"),
+            target="≥ 10x Node", met=rc >= 10 * nc, fmt="{:.0f}")
+    for step in ("one_at_a_time", "four_in_flight"):
+        rs, ns = r["fanout"][step], n["fanout"][step]
+        cs = c.get("fanout", {}).get(step)
+        row(f"(b) {step}: deliveries per second", rs["deliveries_per_second"], ns["deliveries_per_second"],
+            cs and cs["deliveries_per_second"], fmt="{:.0f}")
+        rcpu, ncpu = rs["cpu_seconds_per_million"], ns["cpu_seconds_per_million"]
+        row(f"(b) {step}: server CPU-s per million deliveries", rcpu, ncpu,
+            cs and cs["cpu_seconds_per_million"], better="lower",
+            target="≥ 10x Node per CPU-s; ≥ 70% of ceiling",
+            met=rcpu * 10 <= ncpu and (cs is None or cs["cpu_seconds_per_million"] >= 0.7 * rcpu))
+        for q in ("p50_ms", "p99_ms", "max_ms"):
+            row(f"(b) {step}: latency {q[:-3]}, ms", rs["latency"][q], ns["latency"][q],
+                cs and cs["latency"][q], better="lower",
+                target="≤ 1/10 of Node" if q == "p99_ms" else None,
+                met=(rs["latency"][q] * 10 <= ns["latency"][q]) if q == "p99_ms" else None, fmt="{:.2f}")
+    rr, nr = r["rooms"]["highest_sustained_rate"], n["rooms"]["highest_sustained_rate"]
+    row("(c) highest comments/s with p99 < 50 ms (1,000 rooms of 10)", rr, nr,
+        target="≥ 10x Node", met=rr >= 10 * nr, fmt="{:.0f}")
+    rp, np_ = r["polling"]["one_at_a_time"], n["polling"]["one_at_a_time"]
+    row("(d) long-polling: deliveries per second", rp["deliveries_per_second"], np_["deliveries_per_second"], fmt="{:.0f}")
+    row("(d) long-polling: latency p99, ms", rp["latency"]["p99_ms"], np_["latency"]["p99_ms"], better="lower", fmt="{:.2f}")
+    rslow, nslow = r["slow"]["one_at_a_time"], n["slow"]["one_at_a_time"]
+    base = r["fanout"]["one_at_a_time"]["latency"]["p99_ms"]
+    row("(e) slow consumers: healthy clients' p99, ms", rslow["latency"]["p99_ms"],
+        nslow["latency"]["p99_ms"], better="lower", target="within 2x of (b)",
+        met=rslow["latency"]["p99_ms"] <= 2 * max(base, 0.001), fmt="{:.2f}")
+
+    stem = out.with_suffix("")
+    charts = draw_charts(results, cfg, stem)
+    lines = [f"# Benchmark results {datetime.date.today().isoformat()}{' (smoke run)' if smoke else ''}", "",
+             "reportd against the same API on Node.js `socket.io` and against a bare Beast WebSocket",
+             "broadcaster (the ceiling), in one run on one machine. \"reportd vs Node\" is reportd's",
+             "advantage (above 1: reportd is better); \"reportd/ceiling\" is the share of the ceiling's",
+             "performance that reportd reaches. Produced by `make bench` (`bench/run.py`).", "",
+             "| metric | reportd | Node | ceiling | reportd vs Node | reportd/ceiling | target | met |",
+             "|---|---|---|---|---|---|---|---|", *rows, "",
+             "Server CPU is the server process's user+system time during the step, so it includes",
+             "the kernel's cost of sending on loopback. The load generator runs on the same 2 cores.", ""]
+    for chart in charts:
+        lines.append(f"![{chart.stem}]({chart.name})")
+    lines += ["", "## Machine and versions", ""]
+    lines += [f"- {k}: {v}" for k, v in versions().items()]
+    lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=1), "```", ""]
+    out.write_text("\n".join(lines))
+    log(f"wrote {out}")
+
+
+def draw_charts(results, cfg, stem):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib missing: no charts")
+        return []
+    names = [n for n in ("reportd", "node", "ceiling") if n in results]
+    charts = []
+    fig, ax = plt.subplots(figsize=(7, 4))
+    quantiles = ["p50_ms", "p90_ms", "p99_ms", "max_ms"]
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        lat = results[name]["fanout"]["one_at_a_time"]["latency"]
+        ax.bar([q + i * width for q in range(len(quantiles))], [lat[k] for k in quantiles], width, label=name)
+    ax.set_xticks([q + width * (len(names) - 1) / 2 for q in range(len(quantiles))])
+    ax.set_xticklabels([k[:-3] for k in quantiles])
+    ax.set_ylabel("ms")
+    ax.set_yscale("log")
+    ax.set_title(f"(b) fan-out latency, {cfg['fanout_clients']} clients, one comment at a time")
+    ax.legend()
+    path = Path(f"{stem}-latency.png")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    charts.append(path)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sizes = cfg["idle"]
+    for i, name in enumerate(names):
+        ax.bar([s + i * width for s in range(len(sizes))],
+               [results[name][f"idle_{size}"]["bytes_per_connection"] / 1024 for size in sizes],
+               width, label=name)
+    ax.set_xticks([s + width * (len(names) - 1) / 2 for s in range(len(sizes))])
+    ax.set_xticklabels([f"{s} connections" for s in sizes])
+    ax.set_ylabel("KiB per connection")
+    ax.set_title("(a) resident memory per idle connection")
+    ax.legend()
+    path = Path(f"{stem}-memory.png")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    charts.append(path)
+    return charts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the harness")
+    parser.add_argument("--out", type=Path, help="report file (default bench/results/<date>.md)")
+    args = parser.parse_args()
+    cfg = SMOKE if args.smoke else FULL
+    out = args.out or ROOT / "bench/results" / f"{datetime.date.today().isoformat()}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for tool in (REPORTD, LOADGEN, CEILING):
+        if not tool.exists():
+            sys.exit(f"{tool} is missing: run make build first")
+    secret = secrets.token_hex(32)
+    results = {}
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="reportd-bench-") as workdir:
+        for name, starter in (("reportd", lambda d: start_reportd(d, secret)),
+                              ("node", lambda d: start_node(d, secret)),
+                              ("ceiling", start_ceiling)):
+            sub = Path(workdir) / name
+            sub.mkdir()
+            results[name] = run_server(name, starter, cfg, str(sub))
+    write_report(results, cfg, out, args.smoke)
+    problems = []
+    for name in ("reportd", "node"):
+        if results[name]["fanout"]["one_at_a_time"]["deliveries"] == 0:
+            problems.append(f"{name}: no deliveries in (b)")
+        if results[name]["polling"]["one_at_a_time"]["deliveries"] == 0:
+            problems.append(f"{name}: no deliveries in (d)")
+    log(f"done in {time.time() - started:.0f} s")
+    if problems:
+        sys.exit("; ".join(problems))
+
+
+if __name__ == "__main__":
+    main()
