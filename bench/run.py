@@ -38,9 +38,9 @@ BASELINE = ROOT / "bench/baseline-node/server.mjs"
 PASSWORD = "bench-password-1"
 USERS = [f"bench{i}" for i in range(4)]
 
-FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=100, fanout_four=200,
-            rooms_clients=10_000, rates=[100, 200, 400, 800, 1600], step_seconds=4,
-            polling_clients=1000, polling_comments=50, slow_clients=10_000, slow_comments=100,
+FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
+            rooms_clients=10_000, rates=[200, 400, 800, 1600, 3200, 6400, 12800], step_seconds=4,
+            polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             client_procs=4, deadline=120)
 SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
              rates=[20, 40], step_seconds=1, polling_clients=20, polling_comments=5,
@@ -82,6 +82,7 @@ class Server:
 
     def __init__(self, name, cmd, env, port, ready_path, workdir):
         self.name, self.port, self.ready_path, self.workdir = name, port, ready_path, workdir
+        Path(workdir).mkdir(parents=True, exist_ok=True)
         self.log_file = open(Path(workdir) / f"{name}.log", "w")
         self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=workdir,
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
@@ -233,7 +234,7 @@ def drain(clients, expected, timeout):
     """Reports until `expected` deliveries arrived (or the time is up); merges the reports."""
     total, parts, closed, deadline = 0, [], 0, time.time() + timeout
     while True:
-        time.sleep(0.25)
+        time.sleep(0.02)
         report = clients.report()
         total += report["deliveries"]
         closed = report["closed"]
@@ -258,7 +259,7 @@ def merged(parts):
 
 # ---- servers ----
 
-def start_reportd(workdir, secret):
+def start_reportd(workdir, secret, reports=1000):
     port = free_port()
     env = {"DATABASE_URL": f"sqlite:{workdir}/reportd.db", "JWT_SECRET": secret,
            "JWT_TTL_SECONDS": "86400", "PORT": str(port), "HOST": "127.0.0.1"}
@@ -269,18 +270,18 @@ def start_reportd(workdir, secret):
     server = Server("reportd", [str(REPORTD), "serve"], env, port, "/healthz", workdir)
     token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
                  {"username": USERS[0], "password": PASSWORD})["token"]
-    for i in range(1000):
+    for i in range(reports):
         http("POST", f"http://127.0.0.1:{port}/api/reports",
              {"title": f"bench {i}", "description": "benchmark report"}, token)
     return server, token
 
 
-def start_node(workdir, secret):
+def start_node(workdir, secret, reports=1000):
     port = free_port()
     env = {"DATABASE_FILE": f"{workdir}/baseline.db", "JWT_SECRET": secret, "PORT": str(port),
            "JWT_TTL_SECONDS": "86400"}
     subprocess.run(["node", str(BASELINE), "seed", "--users", str(len(USERS)), "--internal",
-                    "--prefix", "bench", "--password", PASSWORD, "--reports", "1000"],
+                    "--prefix", "bench", "--password", PASSWORD, "--reports", str(reports)],
                    env={**os.environ, **env}, cwd=workdir, check=True, capture_output=True)
     server = Server("node", ["node", str(BASELINE)], env, port, "/healthz", workdir)
     token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
@@ -288,7 +289,7 @@ def start_node(workdir, secret):
     return server, token
 
 
-def start_ceiling(workdir):
+def start_ceiling(workdir, reports=0):
     port = free_port()
     server = Server("ceiling", [str(CEILING), "--port", str(port)], {}, port, "/stats", workdir)
     return server, "none"
@@ -315,21 +316,29 @@ def scenario_idle(server, token, size, cfg):
 
 
 def fanout_steps(server, token, clients, joined, cfg, steps):
+    """Each step posts comments in rounds of `in_flight` and waits until every round has reached
+    every healthy client before the next, so that latency is the fan-out time of one round and
+    not a queue built up by posting faster than the clients can read."""
     results = {}
     for label, count, in_flight in steps:
         clients.report()  # reset the histograms
         cpu = server.cpu_seconds()
         started = time.time()
-        if server.name == "ceiling":
-            posted = post(server.port, token, count, in_flight, path="/broadcast")
-        else:
-            posted = post(server.port, token, count, in_flight)
-        delivered, closed, parts = drain(clients, posted["posted"] * joined, 30)
-        elapsed = time.time() - started
+        posted = failed = delivered = 0
+        fanout_seconds, parts, closed = 0.0, [], 0
+        for _ in range(max(1, count // in_flight)):
+            result = post(server.port, token, in_flight, in_flight,
+                          path="/broadcast" if server.name == "ceiling" else None)
+            posted, failed = posted + result["posted"], failed + result["failed"]
+            got, closed, round_parts = drain(clients, result["posted"] * joined, 20)
+            delivered += got
+            parts += round_parts
+            # The round's last delivery came its maximum latency after the first post.
+            fanout_seconds += max((p["latency"]["max_ms"] for p in round_parts), default=0) / 1000
         used = server.cpu_seconds() - cpu
-        results[label] = {"posted": posted["posted"], "failed_posts": posted["failed"],
-                          "deliveries": delivered, "expected": posted["posted"] * joined,
-                          "seconds": elapsed, "deliveries_per_second": delivered / elapsed,
+        results[label] = {"posted": posted, "failed_posts": failed, "deliveries": delivered,
+                          "expected": posted * joined, "seconds": time.time() - started,
+                          "deliveries_per_second": delivered / max(fanout_seconds, 1e-9),
                           "cpu_seconds": used,
                           "cpu_seconds_per_million": used * 1e6 / max(1, delivered),
                           "latency": merged(parts), "closed_clients": closed}
@@ -395,13 +404,20 @@ def scenario_polling(server, token, cfg):
 
 
 def run_server(name, starter, cfg, workdir):
-    log(f"{name}: starting")
-    server, token = starter(workdir)
     results = {}
-    try:
-        for size in cfg["idle"]:
-            log(f"{name}: (a) idle memory with {size} connections")
+    for size in cfg["idle"]:
+        # A fresh process for each size, so that memory freed by an earlier step is not reused.
+        log(f"{name}: (a) idle memory with {size} connections")
+        Path(f"{workdir}/idle-{size}").mkdir(parents=True)
+        server, token = starter(f"{workdir}/idle-{size}", reports=1)
+        try:
             results[f"idle_{size}"] = scenario_idle(server, token, size, cfg)
+        finally:
+            server.stop()
+    log(f"{name}: starting for (b)-(e)")
+    Path(f"{workdir}/load").mkdir(parents=True)
+    server, token = starter(f"{workdir}/load")
+    try:
         log(f"{name}: (b) fan-out")
         results["fanout"] = scenario_fanout(server, token, cfg)
         if name != "ceiling":
@@ -569,12 +585,10 @@ def main():
     results = {}
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="reportd-bench-") as workdir:
-        for name, starter in (("reportd", lambda d: start_reportd(d, secret)),
-                              ("node", lambda d: start_node(d, secret)),
+        for name, starter in (("reportd", lambda d, **kw: start_reportd(d, secret, **kw)),
+                              ("node", lambda d, **kw: start_node(d, secret, **kw)),
                               ("ceiling", start_ceiling)):
-            sub = Path(workdir) / name
-            sub.mkdir()
-            results[name] = run_server(name, starter, cfg, str(sub))
+            results[name] = run_server(name, starter, cfg, str(Path(workdir) / name))
     write_report(results, cfg, out, args.smoke)
     problems = []
     for name in ("reportd", "node"):

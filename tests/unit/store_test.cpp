@@ -15,30 +15,13 @@
 
 #include "store/migrations.hpp"
 #include "store/sqlite_handle.hpp"
+#include "temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using store::StoreError;
 using store::Timestamp;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/store_test.XXXXXX";
-    const char* dir = mkdtemp(tmpl);
-    if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = dir;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 Timestamp at(std::chrono::sys_days day, std::chrono::milliseconds since_midnight) {
   return Timestamp{day} + since_midnight;
