@@ -1,189 +1,337 @@
+// The server side of RFC 6455 on a bare Asio socket. Beast's websocket::stream would do, but it
+// keeps a read buffer and its own state in every connection and writes one message per system
+// call. Here an idle connection owns no buffer at all (reads go through one buffer per thread,
+// taken only when the socket is readable), and every message queued while a write is in flight
+// leaves in the next single gather-write, with the shared payload bytes never copied.
+
+#include <openssl/evp.h>
+
+#include <array>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 #include <vector>
 
 #include "net/websocket_accept.hpp"
+#include "net/websocket_frame.hpp"
 
 namespace net {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using ws::CloseCode;
+using ws::Opcode;
 
-// A read buffer that grew for one large message is given back afterwards, so that an idle
-// connection holds only a small one.
-constexpr std::size_t kIdleReadBufferBytes = 16 * 1024;
 constexpr std::chrono::seconds kCloseTimeout{5};
+constexpr std::size_t kReadChunk = 64 * 1024;
+// Bytes of an unfinished frame kept between reads; the buffer is given back when it grew
+// beyond this for one large message.
+constexpr std::size_t kIdlePartialBytes = 4 * 1024;
 
 std::atomic<std::size_t> live_websockets{0};
 
-class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
+std::string accept_key(std::string_view client_key) {
+  static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::string input(client_key);
+  input += guid;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr);
+  std::string encoded(4 * ((digest_size + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), digest,
+                                static_cast<int>(digest_size));
+  encoded.resize(static_cast<std::size_t>(n));
+  return encoded;
+}
+
+class LeanWebSocket final : public WebSocket, public std::enable_shared_from_this<LeanWebSocket> {
  public:
-  BeastWebSocket(tcp::socket socket, Strand executor, const WebSocketLimits& limits)
-      : ws_(std::move(socket)), executor_(executor), limits_(limits) {
-    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
-                                                   websocket::stream_base::none(), false});
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(beast::http::field::server, "reportd"); }));
-    ws_.read_message_max(limits.max_message_bytes);
-    // Engine.IO carries one packet per frame, so messages are never split.
-    ws_.auto_fragment(false);
+  LeanWebSocket(tcp::socket socket, Strand executor, const WebSocketLimits& limits)
+      : socket_(std::move(socket)), executor_(executor), limits_(limits) {
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
     ++live_websockets;
   }
+  ~LeanWebSocket() override { --live_websockets; }
 
-  ~BeastWebSocket() override { --live_websockets; }
-
-  void accept(beast::http::request<beast::http::string_body> request,
+  // Answers the upgrade request, then calls on_open with this socket, or nullptr.
+  void accept(const http::request<http::string_body>& request,
               std::function<void(WebSocketPtr)> on_open) {
-    request_ = std::move(request);
-    ws_.async_accept(
-        request_, [self = shared_from_this(), on_open = std::move(on_open)](beast::error_code ec) {
-          self->request_ = {};
-          on_open(ec ? nullptr : self);
-        });
+    const auto key = request[http::field::sec_websocket_key];
+    const bool valid = request[http::field::sec_websocket_version] == "13" && !key.empty() &&
+                       key.size() <= 64;
+    handshake_ = valid ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\nServer: reportd\r\nSec-WebSocket-Accept: " +
+                             accept_key(key) + "\r\n\r\n"
+                       : "HTTP/1.1 400 Bad Request\r\nServer: reportd\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n";
+    close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->abort("handshake timeout");
+    });
+    asio::async_write(socket_, asio::buffer(handshake_),
+                      [self = shared_from_this(), valid, on_open = std::move(on_open)](
+                          boost::system::error_code ec, std::size_t) {
+                        self->handshake_ = {};
+                        self->close_timer_.reset();
+                        if (ec || !valid) {
+                          self->abort("handshake failed");
+                          on_open(nullptr);
+                          return;
+                        }
+                        on_open(self);
+                      });
   }
 
   Strand executor() const override { return executor_; }
 
   void start(Handlers handlers) override {
     handlers_ = std::move(handlers);
-    read();
+    wait_readable();
   }
 
   void send(SharedBytes bytes, bool binary) override {
     if (closed_ || closing_) return;
-    queued_bytes_ += bytes->size();
-    if (queued_bytes_ > limits_.max_queued_bytes) {
-      abort("send queue overflow");
-      return;
-    }
-    queue_.push_back({std::move(bytes), binary});
-    if (!writing_) write_next();
+    enqueue(std::move(bytes), binary ? Opcode::binary : Opcode::text);
   }
 
   std::size_t queued_bytes() const override { return queued_bytes_; }
 
-  void close() override {
-    if (closed_ || closing_) return;
-    closing_ = true;
-    // A peer that stopped reading would keep a graceful close waiting forever.
-    close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
-    close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->abort("close timeout");
-    });
-    if (!writing_) close_handshake();
-  }
+  void close() override { start_closing(CloseCode::normal); }
 
  private:
   struct Outgoing {
-    SharedBytes bytes;
-    bool binary;
+    SharedBytes payload;
+    ws::FrameHeader header;
   };
 
-  void read() {
-    ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_read(ec);
-    });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      finish(ec == websocket::error::closed ? "transport close" : "transport error");
+  void enqueue(SharedBytes payload, Opcode opcode) {
+    queued_bytes_ += payload->size();
+    if (queued_bytes_ > limits_.max_queued_bytes) {
+      abort("send queue overflow");
       return;
     }
-    std::string data = beast::buffers_to_string(read_buffer_.data());
-    if (read_buffer_.capacity() > kIdleReadBufferBytes) {
-      read_buffer_ = beast::flat_buffer();
-    } else {
-      read_buffer_.clear();
-    }
-    if (handlers_.on_message) handlers_.on_message(std::move(data), ws_.got_binary());
-    if (!closed_) read();
+    const auto header = ws::server_frame_header(opcode, payload->size());
+    queue_.push_back({std::move(payload), header});
+    if (!writing_) write_queued();
   }
 
-  void write_next() {
+  // Everything queued goes out in one gather-write.
+  void write_queued() {
     writing_ = true;
-    const auto& next = queue_.front();
-    ws_.binary(next.binary);
-    ws_.async_write(
-        asio::buffer(*next.bytes),
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    batch_.swap(queue_);
+    buffers_.clear();
+    for (const auto& out : batch_) {
+      buffers_.emplace_back(out.header.bytes.data(), out.header.size);
+      if (!out.payload->empty()) buffers_.emplace_back(out.payload->data(), out.payload->size());
+    }
+    asio::async_write(socket_, buffers_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->on_written(ec);
+                      });
   }
 
-  void on_write(beast::error_code ec) {
+  void on_written(boost::system::error_code ec) {
     writing_ = false;
-    if (closed_) return;
+    for (const auto& out : batch_) queued_bytes_ -= out.payload->size();
+    batch_.clear();
+    if (closed_) {
+      close_socket();  // what was in flight (e.g. our close frame) is out
+      return;
+    }
     if (ec) {
       finish("transport error");
       return;
     }
-    queued_bytes_ -= queue_.front().bytes->size();
-    queue_.erase(queue_.begin());
     if (!queue_.empty()) {
-      write_next();
-    } else if (closing_) {
-      close_handshake();
+      write_queued();
+    } else if (close_sent_) {
+      // Our close frame is out: no more writes; wait for the peer's close or its EOF.
+      boost::system::error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
     }
   }
 
-  void close_handshake() {
-    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
-      self->finish("closed by server");
+  void wait_readable() {
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (ec) {
+                           self->finish("transport error");
+                           return;
+                         }
+                         self->on_readable();
+                       });
+  }
+
+  void on_readable() {
+    thread_local std::array<char, kReadChunk> chunk;
+    // A bounded number of reads per wake-up, so that one busy peer cannot starve the others on
+    // this thread.
+    for (int reads = 0; reads < 16; ++reads) {
+      boost::system::error_code ec;
+      const auto n = socket_.read_some(asio::buffer(chunk), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) {
+        finish(ec == asio::error::eof ? "transport close" : "transport error");
+        return;
+      }
+      consume(std::string_view(chunk.data(), n));
+      if (closed_) return;
+    }
+    wait_readable();
+  }
+
+  void consume(std::string_view bytes) {
+    std::string_view input = bytes;
+    if (!partial_.empty()) {
+      partial_.append(bytes);
+      input = partial_;
+    }
+    std::size_t used = 0;
+    while (!closed_) {
+      // A fragment may be at most what the whole message may still grow by.
+      const auto room = limits_.max_message_bytes - std::min(limits_.max_message_bytes, message_.size());
+      auto parsed = ws::parse_client_frame(input.substr(used), std::max<std::size_t>(room, 125));
+      if (parsed.error) {
+        fail(parsed.error->code);
+        return;
+      }
+      if (!parsed.frame) break;
+      used += parsed.consumed;
+      on_frame(std::move(*parsed.frame));
+    }
+    if (closed_) return;
+    if (partial_.empty()) {
+      partial_.assign(input.substr(used));
+    } else {
+      partial_.erase(0, used);
+      if (partial_.empty() && partial_.capacity() > kIdlePartialBytes) partial_ = std::string();
+    }
+  }
+
+  void on_frame(ws::Frame&& frame) {
+    switch (frame.opcode) {
+      case Opcode::close:
+        on_close_frame(frame.payload);
+        return;
+      case Opcode::ping:
+        if (!closing_) {
+          enqueue(std::make_shared<const std::string>(std::move(frame.payload)), Opcode::pong);
+        }
+        return;
+      case Opcode::pong:
+        return;
+      case Opcode::text:
+      case Opcode::binary:
+        if (in_message_) return fail(CloseCode::protocol_error);
+        in_message_ = true;
+        message_binary_ = frame.opcode == Opcode::binary;
+        message_ = std::move(frame.payload);
+        break;
+      case Opcode::continuation:
+        if (!in_message_) return fail(CloseCode::protocol_error);
+        message_ += frame.payload;
+        break;
+    }
+    if (message_.size() > limits_.max_message_bytes) return fail(CloseCode::too_big);
+    if (!frame.fin) return;
+    in_message_ = false;
+    if (!message_binary_ && !ws::is_valid_utf8(message_)) return fail(CloseCode::invalid_data);
+    if (closing_) return;  // the peer's data after our close frame is dropped
+    auto message = std::move(message_);
+    message_ = std::string();
+    if (handlers_.on_message) handlers_.on_message(std::move(message), message_binary_);
+  }
+
+  void on_close_frame(const std::string& payload) {
+    if (!close_sent_) {
+      // Echo the peer's code, as RFC 6455 §5.5.1 asks, then we are done.
+      auto echo = std::make_shared<const std::string>(payload.substr(0, 2));
+      close_sent_ = closing_ = true;
+      queue_.push_back({echo, ws::server_frame_header(Opcode::close, echo->size())});
+      if (!writing_) write_queued();
+    }
+    finish("transport close");
+  }
+
+  void start_closing(CloseCode code) {
+    if (closed_ || closing_) return;
+    closing_ = true;
+    close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->abort("close timeout");
     });
+    const auto value = static_cast<std::uint16_t>(code);
+    auto payload = std::make_shared<const std::string>(
+        std::string{static_cast<char>(value >> 8), static_cast<char>(value & 0xFF)});
+    close_sent_ = true;
+    queue_.push_back({payload, ws::server_frame_header(Opcode::close, payload->size())});
+    if (!writing_) write_queued();
+  }
+
+  void fail(CloseCode code) {
+    start_closing(code);
+    finish(code == CloseCode::too_big ? "message too big" : "parse error");
   }
 
   // Drops the connection at once, without a close handshake.
   void abort(std::string_view reason) {
-    beast::error_code ignored;
-    ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-    ws_.next_layer().close(ignored);
+    close_socket();
     finish(reason);
   }
 
+  // The end, for whatever reason: tell the owner once. A write in flight (e.g. our close frame)
+  // may finish first; the socket closes after it.
   void finish(std::string_view reason) {
     if (closed_) return;
     closed_ = true;
+    for (const auto& out : queue_) queued_bytes_ -= out.payload->size();
     queue_.clear();
-    queued_bytes_ = 0;
-    beast::error_code ignored;
-    ws_.next_layer().close(ignored);
-    if (close_timer_) close_timer_->cancel();
+    partial_ = std::string();
+    message_ = std::string();
+    if (!writing_) close_socket();
     auto handlers = std::move(handlers_);
     handlers_ = {};
     if (handlers.on_close) handlers.on_close(reason);
   }
 
-  websocket::stream<tcp::socket> ws_;
+  void close_socket() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    close_timer_.reset();
+  }
+
+  tcp::socket socket_;
   Strand executor_;
   WebSocketLimits limits_;
-  beast::http::request<beast::http::string_body> request_;  // only during the handshake
-  beast::flat_buffer read_buffer_;
   Handlers handlers_;
-  std::vector<Outgoing> queue_;
+  std::string handshake_;  // only while the 101 is being written
+  std::string partial_;    // bytes of a frame not yet complete
+  std::string message_;    // a fragmented message being assembled
+  bool message_binary_ = false;
+  bool in_message_ = false;
+  std::vector<Outgoing> queue_;  // waiting for the write in flight
+  std::vector<Outgoing> batch_;  // being written
+  std::vector<asio::const_buffer> buffers_;
   std::size_t queued_bytes_ = 0;
-  std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing
+  std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing or handshaking
   bool writing_ = false;
   bool closing_ = false;
+  bool close_sent_ = false;
   bool closed_ = false;
 };
 
 }  // namespace
 
-std::size_t live_websocket_count() {
-  return live_websockets.load();
-}
+std::size_t live_websocket_count() { return live_websockets.load(); }
 
-void accept_websocket(tcp::socket socket, Strand executor,
-                      beast::http::request<beast::http::string_body> request,
+void accept_websocket(tcp::socket socket, Strand executor, http::request<http::string_body> request,
                       const WebSocketLimits& limits, std::function<void(WebSocketPtr)> on_open) {
-  auto ws = std::make_shared<BeastWebSocket>(std::move(socket), executor, limits);
-  ws->accept(std::move(request), std::move(on_open));
+  auto ws = std::make_shared<LeanWebSocket>(std::move(socket), executor, limits);
+  ws->accept(request, std::move(on_open));
 }
 
 }  // namespace net

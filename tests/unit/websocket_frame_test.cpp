@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include "net/websocket_frame.hpp"
+
+using namespace net::ws;
+
+namespace {
+
+// A client frame: FIN set unless told otherwise, masked with a fixed key.
+std::string client_frame(Opcode opcode, std::string_view payload, bool fin = true) {
+  std::string frame;
+  frame.push_back(static_cast<char>((fin ? 0x80 : 0) | static_cast<int>(opcode)));
+  if (payload.size() < 126) {
+    frame.push_back(static_cast<char>(0x80 | payload.size()));
+  } else if (payload.size() <= 0xFFFF) {
+    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>(payload.size() >> 8));
+    frame.push_back(static_cast<char>(payload.size() & 0xFF));
+  } else {
+    frame.push_back(static_cast<char>(0x80 | 127));
+    for (int i = 7; i >= 0; --i) frame.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
+  }
+  const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+  frame.append(mask, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) frame.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
+  return frame;
+}
+
+}  // namespace
+
+TEST(WebSocketFrame, ParsesMaskedTextFrame) {
+  auto bytes = client_frame(Opcode::text, "4hello");
+  auto result = parse_client_frame(bytes, 1000);
+  ASSERT_TRUE(result.frame);
+  EXPECT_EQ(result.consumed, bytes.size());
+  EXPECT_TRUE(result.frame->fin);
+  EXPECT_EQ(result.frame->opcode, Opcode::text);
+  EXPECT_EQ(result.frame->payload, "4hello");
+}
+
+TEST(WebSocketFrame, WaitsForMoreBytesAtEveryCut) {
+  auto bytes = client_frame(Opcode::binary, std::string(300, 'x'));
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    auto result = parse_client_frame(std::string_view(bytes).substr(0, cut), 1000);
+    EXPECT_FALSE(result.frame) << cut;
+    EXPECT_FALSE(result.error) << cut;
+  }
+  EXPECT_TRUE(parse_client_frame(bytes, 1000).frame);
+}
+
+TEST(WebSocketFrame, ReadsSixteenAndSixtyFourBitLengths) {
+  for (std::size_t size : {125u, 126u, 65535u, 65536u, 70000u}) {
+    auto result = parse_client_frame(client_frame(Opcode::binary, std::string(size, 'a')), 100000);
+    ASSERT_TRUE(result.frame) << size;
+    EXPECT_EQ(result.frame->payload.size(), size);
+  }
+}
+
+TEST(WebSocketFrame, ParsesTwoFramesBackToBack) {
+  auto bytes = client_frame(Opcode::text, "a", false) + client_frame(Opcode::continuation, "b");
+  auto first = parse_client_frame(bytes, 100);
+  ASSERT_TRUE(first.frame);
+  EXPECT_FALSE(first.frame->fin);
+  auto second = parse_client_frame(std::string_view(bytes).substr(first.consumed), 100);
+  ASSERT_TRUE(second.frame);
+  EXPECT_EQ(second.frame->opcode, Opcode::continuation);
+  EXPECT_EQ(second.frame->payload, "b");
+}
+
+TEST(WebSocketFrame, RefusesProtocolViolations) {
+  std::string unmasked = "\x81\x01x";
+  EXPECT_TRUE(parse_client_frame(unmasked, 100).error);
+  auto reserved = client_frame(Opcode::text, "x");
+  reserved[0] = static_cast<char>(reserved[0] | 0x40);
+  EXPECT_TRUE(parse_client_frame(reserved, 100).error);
+  auto unknown = client_frame(Opcode::text, "x");
+  unknown[0] = static_cast<char>(0x83);
+  EXPECT_TRUE(parse_client_frame(unknown, 100).error);
+  EXPECT_TRUE(parse_client_frame(client_frame(Opcode::ping, std::string(126, 'p')), 1000).error);
+  EXPECT_TRUE(parse_client_frame(client_frame(Opcode::ping, "p", false), 1000).error);
+  auto big = parse_client_frame(client_frame(Opcode::binary, std::string(101, 'b')), 100);
+  ASSERT_TRUE(big.error);
+  EXPECT_EQ(big.error->code, CloseCode::too_big);
+}
+
+TEST(WebSocketFrame, WritesServerHeaders) {
+  auto small = server_frame_header(Opcode::text, 5);
+  EXPECT_EQ(small.size, 2);
+  EXPECT_EQ(small.bytes[0], 0x81);
+  EXPECT_EQ(small.bytes[1], 5);
+  auto medium = server_frame_header(Opcode::binary, 300);
+  EXPECT_EQ(medium.size, 4);
+  EXPECT_EQ(medium.bytes[0], 0x82);
+  EXPECT_EQ(medium.bytes[1], 126);
+  EXPECT_EQ(medium.bytes[2] * 256 + medium.bytes[3], 300);
+  auto large = server_frame_header(Opcode::text, 70000);
+  EXPECT_EQ(large.size, 10);
+  EXPECT_EQ(large.bytes[1], 127);
+  EXPECT_EQ((large.bytes[7] << 16) | (large.bytes[8] << 8) | large.bytes[9], 70000);
+}
+
+TEST(Utf8, AcceptsValidAndRefusesInvalidSequences) {
+  EXPECT_TRUE(is_valid_utf8("plain ascii"));
+  EXPECT_TRUE(is_valid_utf8("caff\xc3\xa8 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xc3"));                // truncated
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));            // overlong
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));        // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));    // above U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xff"));
+}
