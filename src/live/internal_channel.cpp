@@ -87,6 +87,8 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
         next(refusal("forbidden", 403));
         return;
       }
+      session.user.password_hash.clear();  // no secrets kept for the connection's lifetime
+      session.user.password_hash.shrink_to_fit();
       socket->data = std::make_shared<Member>(std::move(session.user), session.expires_at,
                                               asio::make_strand(workers_));
       next(std::nullopt);

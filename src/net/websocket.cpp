@@ -33,6 +33,9 @@ constexpr std::size_t kIdlePartialBytes = 4 * 1024;
 
 std::atomic<std::size_t> live_websockets{0};
 
+// Empties a string and gives its memory back (assigning "" would keep the capacity).
+void release(std::string& text) { std::string().swap(text); }
+
 std::string accept_key(std::string_view client_key) {
   static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   std::string input(client_key);
@@ -75,7 +78,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     asio::async_write(socket_, asio::buffer(handshake_),
                       [self = shared_from_this(), valid, on_open = std::move(on_open)](
                           boost::system::error_code ec, std::size_t) {
-                        self->handshake_ = {};
+                        release(self->handshake_);
                         self->close_timer_.reset();
                         if (ec || !valid) {
                           self->abort("handshake failed");
@@ -208,7 +211,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       partial_.assign(input.substr(used));
     } else {
       partial_.erase(0, used);
-      if (partial_.empty() && partial_.capacity() > kIdlePartialBytes) partial_ = std::string();
+      if (partial_.empty() && partial_.capacity() > kIdlePartialBytes) release(partial_);
     }
   }
 
@@ -242,7 +245,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     if (!message_binary_ && !ws::is_valid_utf8(message_)) return fail(CloseCode::invalid_data);
     if (closing_) return;  // the peer's data after our close frame is dropped
     auto message = std::move(message_);
-    message_ = std::string();
+    release(message_);
     if (handlers_.on_message) handlers_.on_message(std::move(message), message_binary_);
   }
 
@@ -290,8 +293,8 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     closed_ = true;
     for (const auto& out : queue_) queued_bytes_ -= out.payload->size();
     queue_.clear();
-    partial_ = std::string();
-    message_ = std::string();
+    release(partial_);
+    release(message_);
     if (!writing_) close_socket();
     auto handlers = std::move(handlers_);
     handlers_ = {};
