@@ -159,6 +159,29 @@ net::HttpResponse method_not_allowed(std::string allow) {
   return response;
 }
 
+// The response for a failure thrown by route() or reported by the comment writer.
+net::HttpResponse error_response_for(const net::HttpRequest& request, std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const HttpError& e) {
+    return net::HttpResponse::json_error(e.status, e.code, e.message);
+  } catch (const Error& e) {
+    auto response = net::HttpResponse::json_error(status_of(e.kind()), e.code(), e.what());
+    if (e.retry_after) {
+      response.headers.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
+    }
+    return response;
+  } catch (const store::StoreError& e) {
+    spdlog::error("event=store_failed method={} target=\"{}\" error=\"{}\"", request.method,
+                  request.target, e.what());
+    return net::HttpResponse::json_error(503, "unavailable", "storage unavailable");
+  } catch (const std::exception& e) {
+    spdlog::error("event=request_failed method={} target=\"{}\" error=\"{}\"", request.method,
+                  request.target, e.what());
+    return net::HttpResponse::json_error(500, "internal_error", "internal error");
+  }
+}
+
 }  // namespace
 
 RestApi::RestApi(service::ReportService& service, boost::asio::thread_pool& workers)
@@ -167,31 +190,22 @@ RestApi::RestApi(service::ReportService& service, boost::asio::thread_pool& work
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
   boost::asio::post(workers_, [this, request = std::move(request), exchange] {
-    net::HttpResponse response;
+    Reply reply = [this, exchange](net::HttpResponse response) {
+      exchange->respond(std::move(response));
+      --in_flight_;
+    };
+    std::optional<net::HttpResponse> response;
     try {
-      response = route(request);
-    } catch (const HttpError& e) {
-      response = net::HttpResponse::json_error(e.status, e.code, e.message);
-    } catch (const Error& e) {
-      response = net::HttpResponse::json_error(status_of(e.kind()), e.code(), e.what());
-      if (e.retry_after) {
-        response.headers.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
-      }
-    } catch (const store::StoreError& e) {
-      spdlog::error("event=store_failed method={} target=\"{}\" error=\"{}\"", request.method,
-                    request.target, e.what());
-      response = net::HttpResponse::json_error(503, "unavailable", "storage unavailable");
-    } catch (const std::exception& e) {
-      spdlog::error("event=request_failed method={} target=\"{}\" error=\"{}\"", request.method,
-                    request.target, e.what());
-      response = net::HttpResponse::json_error(500, "internal_error", "internal error");
+      response = route(request, reply);
+    } catch (...) {
+      response = error_response_for(request, std::current_exception());
     }
-    exchange->respond(std::move(response));
-    --in_flight_;
+    if (response) reply(std::move(*response));
   });
 }
 
-net::HttpResponse RestApi::route(const net::HttpRequest& request) {
+std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
+                                                const Reply& reply) {
   const auto segments = segments_of(request.path());
   const auto& method = request.method;
   const auto n = segments.size();
@@ -256,8 +270,17 @@ net::HttpResponse RestApi::route(const net::HttpRequest& request) {
   if (method != "POST") return method_not_allowed("GET, POST");
   if (!user.internal) throw Error(Kind::forbidden, "forbidden", "internal users only");
   auto body = json_body(request);
-  auto comment = service_.create_comment(user, id, required_string(body, "comment"));
-  return json_response(201, service::comment_json(comment, TimeStyle::utc));
+  // Committed in a group with other comments; answered once committed and announced.
+  service_.create_comment_async(
+      user, id, required_string(body, "comment"),
+      [reply, request](service::CommentWriter::Outcome outcome) {
+        if (auto* comment = std::get_if<store::Comment>(&outcome)) {
+          reply(json_response(201, service::comment_json(*comment, TimeStyle::utc)));
+        } else {
+          reply(error_response_for(request, std::make_exception_ptr(std::get<Error>(outcome))));
+        }
+      });
+  return std::nullopt;
 }
 
 }  // namespace api

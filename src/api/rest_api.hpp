@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <optional>
 
 #include "net/http_handler.hpp"
 #include "service/report_service.hpp"
@@ -22,7 +24,9 @@ class RestApi : public net::HttpHandler {
   std::size_t max_body_bytes(const net::HttpRequest&) const override { return kMaxBodyBytes; }
 
  private:
-  net::HttpResponse route(const net::HttpRequest& request);
+  using Reply = std::function<void(net::HttpResponse)>;
+  // Answers at once (the returned response), or later through `reply` (nullopt returned).
+  std::optional<net::HttpResponse> route(const net::HttpRequest& request, const Reply& reply);
 
   service::ReportService& service_;
   boost::asio::thread_pool& workers_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
 
 #include "auth/password.hpp"
 
@@ -86,11 +87,11 @@ ReportService::ReportService(store::Store& store, CommentEmitter& emitter,
                              const auth::JwtVerifier& verifier, const auth::JwtIssuer& issuer,
                              auth::LoginLimiter& limiter, Limits limits)
     : store_(store),
-      emitter_(emitter),
       verifier_(verifier),
       issuer_(issuer),
       limiter_(limiter),
-      limits_(limits) {}
+      limits_(limits),
+      writer_(store, emitter) {}
 
 store::Timestamp ReportService::now() const {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
@@ -196,24 +197,23 @@ void ReportService::check_report_exists(std::int64_t id) {
   if (!store_.find_report(id)) throw Error(Kind::not_found, "report_not_found", "no such report");
 }
 
-store::Comment ReportService::create_comment(const store::User& user, std::int64_t report_id,
-                                             const std::string& text) {
+void ReportService::create_comment_async(const store::User& user, std::int64_t report_id,
+                                         const std::string& text, CommentWriter::Done done) {
   require_internal(user);
   require_text("comment", text, limits_.max_comment_chars);
-  std::lock_guard order(comment_order_);
-  store::Comment comment;
-  try {
-    comment = store_.create_comment(report_id, user.id, text, now());
-  } catch (const store::StoreError& e) {
-    if (e.kind() == store::StoreError::Kind::not_found) {
-      throw Error(Kind::not_found, "report_not_found", "no such report");
-    }
-    throw;
-  }
-  spdlog::info("event=comment_created comment_id={} report_id={} user_id={}", comment.id,
-               comment.report_id, comment.owner_id);
-  emitter_.comment_created(comment);
-  return comment;
+  writer_.submit({report_id, user.id, text}, std::move(done));
+}
+
+store::Comment ReportService::create_comment(const store::User& user, std::int64_t report_id,
+                                             const std::string& text) {
+  std::promise<CommentWriter::Outcome> outcome;
+  auto result = outcome.get_future();
+  create_comment_async(user, report_id, text, [&outcome](CommentWriter::Outcome done) {
+    outcome.set_value(std::move(done));
+  });
+  auto value = result.get();
+  if (auto* error = std::get_if<Error>(&value)) throw *error;
+  return std::get<store::Comment>(std::move(value));
 }
 
 store::Page<store::Comment> ReportService::list_comments(const store::User& user,

@@ -11,6 +11,7 @@
 
 #include "auth/jwt.hpp"
 #include "auth/login_limiter.hpp"
+#include "service/comment_writer.hpp"
 #include "service/errors.hpp"
 #include "store/store.hpp"
 
@@ -71,8 +72,13 @@ class ReportService {
   // Whether an internal user may follow this report live (it exists).
   void check_report_exists(std::int64_t id);
 
+  // Blocks until the comment is committed and announced.
   store::Comment create_comment(const store::User& user, std::int64_t report_id,
                                 const std::string& text);
+  // Checks the request here (throws Error), then hands it to the group-commit writer; `done`
+  // runs once the comment is committed and announced, or refused.
+  void create_comment_async(const store::User& user, std::int64_t report_id,
+                            const std::string& text, CommentWriter::Done done);
   store::Page<store::Comment> list_comments(const store::User& user, std::int64_t report_id,
                                             std::optional<std::int64_t> after, int limit);
 
@@ -84,13 +90,12 @@ class ReportService {
   store::Timestamp now() const;
 
   store::Store& store_;
-  CommentEmitter& emitter_;
   const auth::JwtVerifier& verifier_;
   const auth::JwtIssuer& issuer_;
   auth::LoginLimiter& limiter_;
   Limits limits_;
-  // Comments are committed and announced under this lock, so announcements follow commit order.
-  std::mutex comment_order_;
+  // Commits comments in groups and announces them in commit order, on its own thread.
+  CommentWriter writer_;
 };
 
 bool is_valid_status(std::string_view status);

@@ -382,6 +382,33 @@ Comment SqliteStore::create_comment(std::int64_t report_id, std::int64_t owner_i
   });
 }
 
+std::vector<std::optional<Comment>> SqliteStore::create_comments(
+    const std::vector<NewComment>& batch, Timestamp now) {
+  const std::string created_at = format_timestamp(now);
+  return write([&](Connection& db) {
+    std::vector<std::optional<Comment>> created;
+    created.reserve(batch.size());
+    for (const auto& comment : batch) {
+      auto exists = db.query("SELECT 1 FROM reports WHERE id = ?1");
+      exists->bind(1, comment.report_id);
+      if (!exists->step()) {
+        created.emplace_back();
+        continue;
+      }
+      auto q = db.query(
+          "INSERT INTO comments (report_id, owner_id, text, created_at) VALUES (?1, ?2, ?3, ?4)");
+      q->bind(1, comment.report_id);
+      q->bind(2, comment.owner_id);
+      q->bind(3, std::string_view(comment.text));
+      q->bind(4, std::string_view(created_at));
+      q->run();
+      created.push_back(
+          Comment{db.last_insert_rowid(), comment.report_id, comment.owner_id, comment.text, now});
+    }
+    return created;
+  });
+}
+
 Page<Comment> SqliteStore::list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
                                          int limit) {
   limit = clamp_limit(limit);

@@ -42,6 +42,8 @@ class SqliteStore final : public Store {
 
   Comment create_comment(std::int64_t report_id, std::int64_t owner_id, std::string_view text,
                          Timestamp now) override;
+  std::vector<std::optional<Comment>> create_comments(const std::vector<NewComment>& batch,
+                                                      Timestamp now) override;
   Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
                               int limit) override;
 

@@ -55,6 +55,12 @@ struct NewReport {
   std::optional<double> longitude;
 };
 
+struct NewComment {
+  std::int64_t report_id = 0;
+  std::int64_t owner_id = 0;
+  std::string text;
+};
+
 struct Comment {
   std::int64_t id = 0;
   std::int64_t report_id = 0;
@@ -109,6 +115,11 @@ class Store {
   // Commits before returning. Throws StoreError(not_found) when the report does not exist.
   virtual Comment create_comment(std::int64_t report_id, std::int64_t owner_id,
                                  std::string_view text, Timestamp now) = 0;
+  // Several comments in one transaction (one disk sync for all: group commit), committed before
+  // returning. The result has one entry per input, in order; nullopt where the report does not
+  // exist. Ids are assigned in input order.
+  virtual std::vector<std::optional<Comment>> create_comments(const std::vector<NewComment>& batch,
+                                                              Timestamp now) = 0;
   // Oldest first: `after` continues above that id.
   virtual Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
                                       int limit) = 0;

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "net/websocket_frame.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace net::ws;
 
@@ -18,11 +18,13 @@ std::string client_frame(Opcode opcode, std::string_view payload, bool fin = tru
     frame.push_back(static_cast<char>(payload.size() & 0xFF));
   } else {
     frame.push_back(static_cast<char>(0x80 | 127));
-    for (int i = 7; i >= 0; --i) frame.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
+    for (int i = 7; i >= 0; --i)
+      frame.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
   }
   const char mask[4] = {0x12, 0x34, 0x56, 0x78};
   frame.append(mask, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) frame.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    frame.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
   return frame;
 }
 
@@ -102,9 +104,9 @@ TEST(WebSocketFrame, WritesServerHeaders) {
 TEST(Utf8, AcceptsValidAndRefusesInvalidSequences) {
   EXPECT_TRUE(is_valid_utf8("plain ascii"));
   EXPECT_TRUE(is_valid_utf8("caff\xc3\xa8 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xc3"));                // truncated
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));            // overlong
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));        // surrogate
-  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));    // above U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xc3"));              // truncated
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xff"));
 }

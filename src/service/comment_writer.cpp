@@ -1,0 +1,90 @@
+#include "service/comment_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "service/report_service.hpp"
+
+namespace service {
+
+CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter)
+    : store_(store), emitter_(emitter), thread_([this] { run(); }) {}
+
+CommentWriter::~CommentWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void CommentWriter::submit(store::NewComment comment, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    waiting_.push_back({std::move(comment), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void CommentWriter::run() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty()) return;  // stopping, and nothing left to write
+      while (!waiting_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+      }
+    }
+    write(batch);
+    batch.clear();
+  }
+}
+
+// A completion that throws must not take the writer thread (and every later comment) with it.
+void CommentWriter::complete(Pending& pending, Outcome outcome) {
+  try {
+    pending.done(std::move(outcome));
+  } catch (const std::exception& e) {
+    spdlog::error("event=comment_completion_failed error=\"{}\"", e.what());
+  }
+}
+
+void CommentWriter::write(std::vector<Pending>& batch) {
+  std::vector<store::NewComment> comments;
+  comments.reserve(batch.size());
+  for (const auto& pending : batch) comments.push_back(pending.comment);
+  std::vector<std::optional<store::Comment>> created;
+  try {
+    created = store_.create_comments(
+        comments,
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  } catch (const std::exception& e) {
+    // Nothing of the batch was committed: every waiter hears so, and may retry.
+    spdlog::error("event=comment_batch_failed size={} error=\"{}\"", batch.size(), e.what());
+    for (auto& pending : batch) {
+      complete(pending, Error(Error::Kind::unavailable, "unavailable", "storage unavailable"));
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!created[i]) {
+      complete(batch[i], Error(Error::Kind::not_found, "report_not_found", "no such report"));
+      continue;
+    }
+    const auto& comment = *created[i];
+    spdlog::info("event=comment_created comment_id={} report_id={} user_id={}", comment.id,
+                 comment.report_id, comment.owner_id);
+    try {
+      emitter_.comment_created(comment);
+    } catch (const std::exception& e) {
+      spdlog::error("event=comment_announce_failed comment_id={} error=\"{}\"", comment.id,
+                    e.what());
+    }
+    complete(batch[i], comment);
+  }
+}
+
+}  // namespace service

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "service/comment_writer.hpp"
+#include "service/report_service.hpp"
+
+namespace {
+
+struct RecordingEmitter : service::CommentEmitter {
+  void comment_created(const store::Comment& comment) override {
+    std::lock_guard lock(mutex);
+    ids.push_back(comment.id);
+  }
+  std::mutex mutex;
+  std::vector<std::int64_t> ids;
+};
+
+store::Timestamp now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+class CommentWriterTest : public ::testing::Test {
+ protected:
+  CommentWriterTest() : store_(store::open_store("sqlite::memory:")) {
+    user_ = store_->create_user({"op", "x", "operator", true}, now());
+    report_ = store_->create_report({user_.id, "t", "d", {}, {}, {}}, now());
+  }
+  std::unique_ptr<store::Store> store_;
+  store::User user_;
+  store::Report report_;
+  RecordingEmitter emitter_;
+};
+
+}  // namespace
+
+TEST_F(CommentWriterTest, CommitsEveryCommentOnceAndAnnouncesInCommitOrder) {
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::vector<std::future<service::CommentWriter::Outcome>> outcomes;
+  std::mutex outcomes_mutex;
+  {
+    service::CommentWriter writer(*store_, emitter_);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          auto promise = std::make_shared<std::promise<service::CommentWriter::Outcome>>();
+          {
+            std::lock_guard lock(outcomes_mutex);
+            outcomes.push_back(promise->get_future());
+          }
+          writer.submit(
+              {report_.id, user_.id, "c" + std::to_string(t) + "-" + std::to_string(i)},
+              [promise](service::CommentWriter::Outcome o) { promise->set_value(std::move(o)); });
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  }  // the writer drains before it stops
+  ASSERT_EQ(outcomes.size(), std::size_t{kThreads * kPerThread});
+  for (auto& outcome : outcomes) {
+    auto value = outcome.get();
+    ASSERT_TRUE(std::holds_alternative<store::Comment>(value));
+  }
+  ASSERT_EQ(emitter_.ids.size(), std::size_t{kThreads * kPerThread});
+  for (std::size_t i = 1; i < emitter_.ids.size(); ++i) {
+    EXPECT_LT(emitter_.ids[i - 1], emitter_.ids[i]) << "announced out of commit order";
+  }
+  EXPECT_EQ(store_->list_comments(report_.id, std::nullopt, 100).items.size(), 100u);
+}
+
+TEST_F(CommentWriterTest, AMissingReportFailsAloneInItsBatch) {
+  std::promise<service::CommentWriter::Outcome> good, bad;
+  {
+    service::CommentWriter writer(*store_, emitter_);
+    writer.submit({report_.id, user_.id, "kept"}, [&](auto o) { good.set_value(std::move(o)); });
+    writer.submit({999, user_.id, "lost"}, [&](auto o) { bad.set_value(std::move(o)); });
+  }
+  auto good_value = good.get_future().get();
+  auto bad_value = bad.get_future().get();
+  ASSERT_TRUE(std::holds_alternative<store::Comment>(good_value));
+  EXPECT_EQ(std::get<store::Comment>(good_value).text, "kept");
+  ASSERT_TRUE(std::holds_alternative<service::Error>(bad_value));
+  EXPECT_EQ(std::get<service::Error>(bad_value).kind(), service::Error::Kind::not_found);
+  EXPECT_EQ(emitter_.ids.size(), 1u);
+}
