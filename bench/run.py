@@ -39,7 +39,8 @@ PASSWORD = "bench-password-1"
 USERS = [f"bench{i}" for i in range(4)]
 
 FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
-            rooms_clients=10_000, rates=[200, 400, 800, 1600, 3200, 6400, 12800], step_seconds=4,
+            rooms_clients=10_000, rates=[200, 400, 800, 1200, 1600, 3200, 4800, 6400, 9600, 12800],
+            step_seconds=4,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             client_procs=4, deadline=120)
 SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
