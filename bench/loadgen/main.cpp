@@ -134,6 +134,15 @@ awaitable<std::string> ws_read(Ws& ws, beast::flat_buffer& buffer) {
   co_return beast::buffers_to_string(buffer.data());
 }
 
+// The next message that is not an Engine.IO ping; pings are answered on the way.
+awaitable<std::string> ws_read_packet(Ws& ws, beast::flat_buffer& buffer) {
+  for (;;) {
+    auto message = co_await ws_read(ws, buffer);
+    if (message != "2") co_return message;
+    co_await ws.async_write(asio::buffer(kPong), use_awaitable);
+  }
+}
+
 awaitable<void> ws_client(const Options& o, int index, std::int64_t report, bool stalled,
                           Results& results, Counters& counters) {
   Ws ws(co_await asio::this_coro::executor);
@@ -154,25 +163,11 @@ awaitable<void> ws_client(const Options& o, int index, std::int64_t report, bool
       auto open = co_await ws_read(ws, buffer);
       if (!open.starts_with("0{")) throw std::runtime_error("no open packet");
       co_await ws.async_write(asio::buffer(connect), use_awaitable);
-      for (;;) {
-        auto reply = co_await ws_read(ws, buffer);
-        if (reply == "2") {
-          co_await ws.async_write(asio::buffer(kPong), use_awaitable);
-          continue;
-        }
-        if (!reply.starts_with(connected_prefix)) throw std::runtime_error("refused");
-        break;
-      }
+      auto connected = co_await ws_read_packet(ws, buffer);
+      if (!connected.starts_with(connected_prefix)) throw std::runtime_error("refused");
       co_await ws.async_write(asio::buffer(join), use_awaitable);
-      for (;;) {
-        auto reply = co_await ws_read(ws, buffer);
-        if (reply == "2") {
-          co_await ws.async_write(asio::buffer(kPong), use_awaitable);
-          continue;
-        }
-        if (!reply.starts_with(ack_prefix)) throw std::runtime_error("join refused");
-        break;
-      }
+      auto joined = co_await ws_read_packet(ws, buffer);
+      if (!joined.starts_with(ack_prefix)) throw std::runtime_error("join refused");
     }
     ++counters.joined;
     if (stalled) {
@@ -182,10 +177,8 @@ awaitable<void> ws_client(const Options& o, int index, std::int64_t report, bool
       co_return;
     }
     for (;;) {
-      auto message = co_await ws_read(ws, buffer);
-      if (message == "2") {
-        co_await ws.async_write(asio::buffer(kPong), use_awaitable);
-      } else if (raw || message.starts_with(event_prefix)) {
+      auto message = co_await ws_read_packet(ws, buffer);
+      if (raw || message.starts_with(event_prefix)) {
         if (auto sent = stamp_of(message)) results.record(now_micros() - *sent);
       }
     }
