@@ -65,7 +65,7 @@ void Config::bind(CLI::App& cli) {
   from_env("PORT", port);
   from_env("DATABASE_URL", database_url);
   from_env("JWT_SECRET", jwt_secret);
-  from_env("JWT_PUBLIC_KEY", jwt_public_key_file);
+  from_env("JWT_PUBLIC_KEY", jwt_public_key);
   from_env("JWT_ALGORITHMS", jwt_algorithms);
   from_env("JWT_ISSUER", jwt_issuer);
   from_env("JWT_AUDIENCE", jwt_audience);
@@ -77,6 +77,7 @@ void Config::bind(CLI::App& cli) {
   cli.add_option("--host", host, "listen address (HOST)");
   cli.add_option("--port", port, "listen port (PORT)");
   cli.add_option("--database-url", database_url, "sqlite:<file> (DATABASE_URL)");
+  cli.add_option("--jwt-public-key", jwt_public_key, "PEM public key or its path (JWT_PUBLIC_KEY)");
   cli.add_option("--jwt-algorithms", jwt_algorithms,
                  "accepted: HS256,RS256,ES256 (JWT_ALGORITHMS)");
   cli.add_option("--jwt-issuer", jwt_issuer, "iss of issued tokens, checked (JWT_ISSUER)");
@@ -95,8 +96,23 @@ auth::JwtConfig Config::jwt() const {
     throw std::invalid_argument("JWT_SECRET must be at least 32 bytes long");
   }
   config.hs256_secret = jwt_secret.empty() ? local_secret(database_url) : jwt_secret;
-  if (!jwt_public_key_file.empty()) config.public_key_pem = read_file(jwt_public_key_file);
+  if (!jwt_public_key.empty()) {
+    config.public_key_pem =
+        jwt_public_key.starts_with("-----BEGIN") ? jwt_public_key : read_file(jwt_public_key);
+  }
   config.algorithms.clear();
+  if (jwt_algorithms.empty()) {
+    // Our own tokens, and an external issuer's when its key is configured.
+    config.algorithms.push_back(auth::JwtAlgorithm::hs256);
+    if (!config.public_key_pem.empty()) {
+      auto algorithm = auth::algorithm_for_public_key(config.public_key_pem);
+      if (!algorithm) {
+        throw std::invalid_argument(
+            "JWT_PUBLIC_KEY is not an RSA (2048 bits or more) or EC P-256 public key");
+      }
+      config.algorithms.push_back(*algorithm);
+    }
+  }
   std::stringstream list(jwt_algorithms);
   for (std::string name; std::getline(list, name, ',');) {
     if (name == "HS256") {

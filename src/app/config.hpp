@@ -13,9 +13,11 @@ struct Config {
   std::string host = "0.0.0.0";
   unsigned short port = 3000;
   std::string database_url = "sqlite:./data/reportd.db";
-  std::string jwt_secret;                // JWT_SECRET; generated into data/ for local runs if empty
-  std::string jwt_public_key_file;       // JWT_PUBLIC_KEY: path to a PEM (RS256 or ES256)
-  std::string jwt_algorithms = "HS256";  // JWT_ALGORITHMS, comma-separated
+  std::string jwt_secret;  // JWT_SECRET; generated into data/ for local runs if empty
+  // JWT_PUBLIC_KEY: a PEM public key (RS256 or ES256), given inline or as a file path.
+  std::string jwt_public_key;
+  // JWT_ALGORITHMS, comma-separated; by default HS256, plus the public key's algorithm if any.
+  std::string jwt_algorithms;
   std::string jwt_issuer = "reportd";
   std::string jwt_audience;
   long jwt_ttl_seconds = 3600;

@@ -220,6 +220,14 @@ std::optional<std::int64_t> user_id_of(const json::value& value) {
 
 }  // namespace
 
+std::optional<JwtAlgorithm> algorithm_for_public_key(const std::string& pem) {
+  auto key = load_public_key(pem);
+  if (!key) return std::nullopt;
+  if (is_rsa_key(key.get())) return JwtAlgorithm::rs256;
+  if (is_p256_key(key.get())) return JwtAlgorithm::es256;
+  return std::nullopt;
+}
+
 struct JwtVerifier::Keys {
   PkeyPtr public_key;  // for RS256 or ES256
 };

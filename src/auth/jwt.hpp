@@ -44,6 +44,10 @@ struct JwtError {
   std::string message;
 };
 
+// The algorithm that a PEM public key serves: RS256 for an RSA key of at least 2048 bits, ES256
+// for an EC P-256 key; nullopt for anything else.
+std::optional<JwtAlgorithm> algorithm_for_public_key(const std::string& pem);
+
 class JwtVerifier {
  public:
   // Throws std::invalid_argument when the configuration cannot work (e.g. RS256 enabled without
