@@ -194,7 +194,9 @@ store::Report ReportService::update_status(const store::User& user, std::int64_t
 }
 
 void ReportService::check_report_exists(std::int64_t id) {
+  if (known_reports_.contains(id)) return;
   if (!store_.find_report(id)) throw Error(Kind::not_found, "report_not_found", "no such report");
+  known_reports_.add(id);
 }
 
 void ReportService::create_comment_async(const store::User& user, std::int64_t report_id,

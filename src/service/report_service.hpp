@@ -13,6 +13,7 @@
 #include "auth/login_limiter.hpp"
 #include "service/comment_writer.hpp"
 #include "service/errors.hpp"
+#include "service/known_reports.hpp"
 #include "store/store.hpp"
 
 namespace service {
@@ -94,6 +95,7 @@ class ReportService {
   const auth::JwtIssuer& issuer_;
   auth::LoginLimiter& limiter_;
   Limits limits_;
+  KnownReports known_reports_;
   // Commits comments in groups and announces them in commit order, on its own thread.
   CommentWriter writer_;
 };
