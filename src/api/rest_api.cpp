@@ -190,9 +190,10 @@ RestApi::RestApi(service::ReportService& service, boost::asio::thread_pool& work
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
   boost::asio::post(workers_, [this, request = std::move(request), exchange] {
+    // A request counts as in flight until its response is written, so that shutdown never
+    // drops the 201 of a committed comment.
     Reply reply = [this, exchange](net::HttpResponse response) {
-      exchange->respond(std::move(response));
-      --in_flight_;
+      exchange->respond_then(std::move(response), [this] { --in_flight_; });
     };
     std::optional<net::HttpResponse> response;
     try {
@@ -274,11 +275,18 @@ std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
   service_.create_comment_async(
       user, id, required_string(body, "comment"),
       [reply, request](service::CommentWriter::Outcome outcome) {
-        if (auto* comment = std::get_if<store::Comment>(&outcome)) {
-          reply(json_response(201, service::comment_json(*comment, TimeStyle::utc)));
-        } else {
-          reply(error_response_for(request, std::make_exception_ptr(std::get<Error>(outcome))));
+        net::HttpResponse response;
+        try {
+          if (auto* comment = std::get_if<store::Comment>(&outcome)) {
+            response = json_response(201, service::comment_json(*comment, TimeStyle::utc));
+          } else {
+            response =
+                error_response_for(request, std::make_exception_ptr(std::get<Error>(outcome)));
+          }
+        } catch (...) {
+          response = error_response_for(request, std::current_exception());
         }
+        reply(std::move(response));
       });
   return std::nullopt;
 }

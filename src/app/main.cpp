@@ -130,6 +130,7 @@ int serve(const app::Config& config) {
   };
   net::run_until_signalled(ioc, threads, std::move(plan));
   workers.join();
+  core.service.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
   spdlog::info("event=stopped");
   return 0;
 }

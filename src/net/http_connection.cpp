@@ -31,10 +31,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // Both are called through Exchange, from any thread.
-  void respond(HttpResponse response) {
+  void respond(HttpResponse response, std::function<void()> on_sent = {}) {
     asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this(), response = std::move(response)]() mutable {
-                     self->write(std::move(response));
+                   [self = shared_from_this(), response = std::move(response),
+                    on_sent = std::move(on_sent)]() mutable {
+                     self->write(std::move(response), std::move(on_sent));
                    });
   }
 
@@ -144,8 +145,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   HttpExchangePtr make_exchange();
 
-  void write(HttpResponse&& response) {
-    if (!stream_.socket().is_open()) return;
+  void write(HttpResponse&& response, std::function<void()> on_sent = {}) {
+    if (!stream_.socket().is_open()) {
+      if (on_sent) on_sent();
+      return;
+    }
     options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt,
                            response);
     auto res = std::make_shared<http::response<http::string_body>>(
@@ -158,7 +162,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->prepare_payload();
     stream_.expires_after(options_.write_timeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      [self = shared_from_this(), res, on_sent = std::move(on_sent)](
+                          beast::error_code ec, std::size_t) {
+                        if (on_sent) on_sent();
                         self->on_write(ec);
                       });
   }
@@ -249,6 +255,11 @@ class Exchange final : public HttpExchange {
   void respond(HttpResponse response) override {
     if (answered_.exchange(true)) return;
     connection_->respond(std::move(response));
+  }
+
+  void respond_then(HttpResponse response, std::function<void()> on_sent) override {
+    if (answered_.exchange(true)) return;
+    connection_->respond(std::move(response), std::move(on_sent));
   }
 
   void accept_websocket(Strand executor, const WebSocketLimits& limits,

@@ -17,6 +17,11 @@ class HttpExchange {
   virtual ~HttpExchange() = default;
   // Answers the request. Only the first call counts.
   virtual void respond(HttpResponse response) = 0;
+  // Answers the request and calls `on_sent` once the response is written (or cannot be).
+  virtual void respond_then(HttpResponse response, std::function<void()> on_sent) {
+    respond(std::move(response));
+    on_sent();
+  }
   // For a request with websocket_upgrade set: completes the WebSocket handshake with the socket
   // moved onto `executor`, then calls on_open there (with nullptr if the handshake failed).
   virtual void accept_websocket(Strand executor, const WebSocketLimits& limits,

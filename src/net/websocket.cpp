@@ -34,7 +34,9 @@ constexpr std::size_t kIdlePartialBytes = 4 * 1024;
 std::atomic<std::size_t> live_websockets{0};
 
 // Empties a string and gives its memory back (assigning "" would keep the capacity).
-void release(std::string& text) { std::string().swap(text); }
+void release(std::string& text) {
+  std::string().swap(text);
+}
 
 std::string accept_key(std::string_view client_key) {
   static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -64,8 +66,8 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   void accept(const http::request<http::string_body>& request,
               std::function<void(WebSocketPtr)> on_open) {
     const auto key = request[http::field::sec_websocket_key];
-    const bool valid = request[http::field::sec_websocket_version] == "13" && !key.empty() &&
-                       key.size() <= 64;
+    const bool valid =
+        request[http::field::sec_websocket_version] == "13" && !key.empty() && key.size() <= 64;
     handshake_ = valid ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                          "Connection: Upgrade\r\nServer: reportd\r\nSec-WebSocket-Accept: " +
                              accept_key(key) + "\r\n\r\n"
@@ -80,7 +82,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
                           boost::system::error_code ec, std::size_t) {
                         release(self->handshake_);
                         self->close_timer_.reset();
-                        if (ec || !valid) {
+                        if (ec || !valid || self->closed_) {
                           self->abort("handshake failed");
                           on_open(nullptr);
                           return;
@@ -93,6 +95,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   void start(Handlers handlers) override {
     handlers_ = std::move(handlers);
+    if (closed_) {
+      // Gone already (e.g. the handshake timer fired): still say so, once.
+      asio::post(executor_, [self = shared_from_this()] {
+        auto handlers = std::move(self->handlers_);
+        self->handlers_ = {};
+        if (handlers.on_close) handlers.on_close("transport error");
+      });
+      return;
+    }
     wait_readable();
   }
 
@@ -112,11 +123,16 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   };
 
   void enqueue(SharedBytes payload, Opcode opcode) {
-    queued_bytes_ += payload->size();
-    if (queued_bytes_ > limits_.max_queued_bytes) {
+    if (queued_bytes_ + payload->size() > limits_.max_queued_bytes) {
       abort("send queue overflow");
       return;
     }
+    push(std::move(payload), opcode);
+  }
+
+  // Every frame goes through here, so that queued_bytes_ counts exactly what is queued.
+  void push(SharedBytes payload, Opcode opcode) {
+    queued_bytes_ += payload->size();
     const auto header = ws::server_frame_header(opcode, payload->size());
     queue_.push_back({std::move(payload), header});
     if (!writing_) write_queued();
@@ -142,7 +158,11 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     for (const auto& out : batch_) queued_bytes_ -= out.payload->size();
     batch_.clear();
     if (closed_) {
-      close_socket();  // what was in flight (e.g. our close frame) is out
+      if (!queue_.empty()) {
+        write_queued();  // the close frame that was waiting behind the last write
+        return;
+      }
+      close_socket();
       return;
     }
     if (ec) {
@@ -196,7 +216,8 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     std::size_t used = 0;
     while (!closed_) {
       // A fragment may be at most what the whole message may still grow by.
-      const auto room = limits_.max_message_bytes - std::min(limits_.max_message_bytes, message_.size());
+      const auto room =
+          limits_.max_message_bytes - std::min(limits_.max_message_bytes, message_.size());
       auto parsed = ws::parse_client_frame(input.substr(used), std::max<std::size_t>(room, 125));
       if (parsed.error) {
         fail(parsed.error->code);
@@ -246,16 +267,24 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     if (closing_) return;  // the peer's data after our close frame is dropped
     auto message = std::move(message_);
     release(message_);
-    if (handlers_.on_message) handlers_.on_message(std::move(message), message_binary_);
+    // A copy: the handler may end this connection, which drops handlers_ while it runs.
+    if (auto on_message = handlers_.on_message) on_message(std::move(message), message_binary_);
   }
 
   void on_close_frame(const std::string& payload) {
+    if (payload.size() == 1) return fail(CloseCode::protocol_error);
+    if (payload.size() >= 2) {
+      const auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                                   static_cast<std::uint8_t>(payload[1]));
+      if (!ws::is_valid_close_code(code)) return fail(CloseCode::protocol_error);
+      if (!ws::is_valid_utf8(std::string_view(payload).substr(2))) {
+        return fail(CloseCode::invalid_data);
+      }
+    }
     if (!close_sent_) {
       // Echo the peer's code, as RFC 6455 §5.5.1 asks, then we are done.
-      auto echo = std::make_shared<const std::string>(payload.substr(0, 2));
       close_sent_ = closing_ = true;
-      queue_.push_back({echo, ws::server_frame_header(Opcode::close, echo->size())});
-      if (!writing_) write_queued();
+      push(std::make_shared<const std::string>(payload.substr(0, 2)), Opcode::close);
     }
     finish("transport close");
   }
@@ -271,8 +300,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     auto payload = std::make_shared<const std::string>(
         std::string{static_cast<char>(value >> 8), static_cast<char>(value & 0xFF)});
     close_sent_ = true;
-    queue_.push_back({payload, ws::server_frame_header(Opcode::close, payload->size())});
-    if (!writing_) write_queued();
+    push(std::move(payload), Opcode::close);
   }
 
   void fail(CloseCode code) {
@@ -291,11 +319,28 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   void finish(std::string_view reason) {
     if (closed_) return;
     closed_ = true;
-    for (const auto& out : queue_) queued_bytes_ -= out.payload->size();
-    queue_.clear();
+    // Only a close frame still waiting is worth sending now.
+    const bool open = socket_.is_open();
+    std::erase_if(queue_, [this, open](const Outgoing& out) {
+      const bool drop =
+          !open || (out.header.bytes[0] & 0x0F) != static_cast<std::uint8_t>(Opcode::close);
+      if (drop) queued_bytes_ -= out.payload->size();
+      return drop;
+    });
     release(partial_);
     release(message_);
-    if (!writing_) close_socket();
+    if (!writing_ && queue_.empty()) {
+      close_socket();
+    } else if (open) {
+      if (!writing_) write_queued();
+      if (!close_timer_) {
+        // A peer that stopped reading would hold this write, and the socket, forever.
+        close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+        close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+          if (!ec) self->close_socket();
+        });
+      }
+    }
     auto handlers = std::move(handlers_);
     handlers_ = {};
     if (handlers.on_close) handlers.on_close(reason);
@@ -329,7 +374,9 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
 }  // namespace
 
-std::size_t live_websocket_count() { return live_websockets.load(); }
+std::size_t live_websocket_count() {
+  return live_websockets.load();
+}
 
 void accept_websocket(tcp::socket socket, Strand executor, http::request<http::string_body> request,
                       const WebSocketLimits& limits, std::function<void(WebSocketPtr)> on_open) {

@@ -40,6 +40,10 @@ ParseResult parse_client_frame(std::string_view input, std::size_t max_payload) 
     if (input.size() < 10) return result;
     length = 0;
     for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(input[2 + i]);
+    if (length >> 63) {
+      result.error = FrameError{CloseCode::protocol_error, "length with the top bit set"};
+      return result;
+    }
     offset = 10;
   }
   const bool control = static_cast<std::uint8_t>(opcode) >= 0x8;
@@ -82,6 +86,11 @@ FrameHeader server_frame_header(Opcode opcode, std::size_t payload_size) {
     header.size = 10;
   }
   return header;
+}
+
+bool is_valid_close_code(std::uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
 }
 
 bool is_valid_utf8(std::string_view text) {

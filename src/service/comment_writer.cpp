@@ -10,20 +10,29 @@ CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter)
     : store_(store), emitter_(emitter), thread_([this] { run(); }) {}
 
 CommentWriter::~CommentWriter() {
+  stop();
+}
+
+void CommentWriter::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void CommentWriter::submit(store::NewComment comment, Done done) {
+  Pending pending{std::move(comment), std::move(done)};
   {
     std::lock_guard lock(mutex_);
-    waiting_.push_back({std::move(comment), std::move(done)});
+    if (!stopping_) {
+      waiting_.push_back(std::move(pending));
+      wake_.notify_one();
+      return;
+    }
   }
-  wake_.notify_one();
+  complete(pending, Error(Error::Kind::unavailable, "unavailable", "shutting down"));
 }
 
 void CommentWriter::run() {
@@ -49,21 +58,23 @@ void CommentWriter::complete(Pending& pending, Outcome outcome) {
     pending.done(std::move(outcome));
   } catch (const std::exception& e) {
     spdlog::error("event=comment_completion_failed error=\"{}\"", e.what());
+  } catch (...) {
+    spdlog::error("event=comment_completion_failed error=unknown");
   }
 }
 
 void CommentWriter::write(std::vector<Pending>& batch) {
-  std::vector<store::NewComment> comments;
-  comments.reserve(batch.size());
-  for (const auto& pending : batch) comments.push_back(pending.comment);
   std::vector<std::optional<store::Comment>> created;
   try {
+    std::vector<store::NewComment> comments;
+    comments.reserve(batch.size());
+    for (const auto& pending : batch) comments.push_back(pending.comment);
     created = store_.create_comments(
         comments,
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
-  } catch (const std::exception& e) {
+  } catch (...) {
     // Nothing of the batch was committed: every waiter hears so, and may retry.
-    spdlog::error("event=comment_batch_failed size={} error=\"{}\"", batch.size(), e.what());
+    spdlog::error("event=comment_batch_failed size={}", batch.size());
     for (auto& pending : batch) {
       complete(pending, Error(Error::Kind::unavailable, "unavailable", "storage unavailable"));
     }

@@ -27,6 +27,8 @@ class CommentWriter {
   CommentWriter(store::Store& store, CommentEmitter& emitter);
   // Writes what is still waiting, then stops.
   ~CommentWriter();
+  // The same, earlier: once this returns, no completion runs any more. Idempotent.
+  void stop();
   CommentWriter(const CommentWriter&) = delete;
   CommentWriter& operator=(const CommentWriter&) = delete;
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <future>
 
 #include "auth/password.hpp"
 
@@ -204,18 +203,6 @@ void ReportService::create_comment_async(const store::User& user, std::int64_t r
   require_internal(user);
   require_text("comment", text, limits_.max_comment_chars);
   writer_.submit({report_id, user.id, text}, std::move(done));
-}
-
-store::Comment ReportService::create_comment(const store::User& user, std::int64_t report_id,
-                                             const std::string& text) {
-  std::promise<CommentWriter::Outcome> outcome;
-  auto result = outcome.get_future();
-  create_comment_async(user, report_id, text, [&outcome](CommentWriter::Outcome done) {
-    outcome.set_value(std::move(done));
-  });
-  auto value = result.get();
-  if (auto* error = std::get_if<Error>(&value)) throw *error;
-  return std::get<store::Comment>(std::move(value));
 }
 
 store::Page<store::Comment> ReportService::list_comments(const store::User& user,

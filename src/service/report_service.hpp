@@ -73,15 +73,16 @@ class ReportService {
   // Whether an internal user may follow this report live (it exists).
   void check_report_exists(std::int64_t id);
 
-  // Blocks until the comment is committed and announced.
-  store::Comment create_comment(const store::User& user, std::int64_t report_id,
-                                const std::string& text);
   // Checks the request here (throws Error), then hands it to the group-commit writer; `done`
   // runs once the comment is committed and announced, or refused.
   void create_comment_async(const store::User& user, std::int64_t report_id,
                             const std::string& text, CommentWriter::Done done);
   store::Page<store::Comment> list_comments(const store::User& user, std::int64_t report_id,
                                             std::optional<std::int64_t> after, int limit);
+
+  // Writes the comments still waiting and stops the writer; call before whatever the
+  // completions use goes away.
+  void stop_comment_writer() { writer_.stop(); }
 
   // Creates a user; for the CLI and the demo data.
   store::User add_user(const std::string& username, const std::string& password,

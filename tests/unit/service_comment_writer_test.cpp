@@ -86,3 +86,14 @@ TEST_F(CommentWriterTest, AMissingReportFailsAloneInItsBatch) {
   EXPECT_EQ(std::get<service::Error>(bad_value).kind(), service::Error::Kind::not_found);
   EXPECT_EQ(emitter_.ids.size(), 1u);
 }
+
+TEST_F(CommentWriterTest, AfterStopASubmissionIsRefusedAtOnce) {
+  service::CommentWriter writer(*store_, emitter_);
+  writer.stop();
+  std::optional<service::CommentWriter::Outcome> outcome;
+  writer.submit({report_.id, user_.id, "late"}, [&](auto o) { outcome = std::move(o); });
+  ASSERT_TRUE(outcome);
+  ASSERT_TRUE(std::holds_alternative<service::Error>(*outcome));
+  EXPECT_EQ(std::get<service::Error>(*outcome).kind(), service::Error::Kind::unavailable);
+  EXPECT_TRUE(emitter_.ids.empty());
+}

@@ -110,3 +110,21 @@ TEST(Utf8, AcceptsValidAndRefusesInvalidSequences) {
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xff"));
 }
+
+TEST(WebSocketFrame, RefusesA64BitLengthWithItsTopBitSet) {
+  std::string frame = "\x82\xff";  // binary, masked, 64-bit length follows
+  frame += std::string("\x80\x00\x00\x00\x00\x00\x00\x01", 8);
+  frame += std::string(4, '\0');
+  auto result = parse_client_frame(frame, 1000);
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->code, CloseCode::protocol_error);
+}
+
+TEST(WebSocketFrame, KnowsWhichCloseCodesMayBeSent) {
+  for (std::uint16_t ok : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 4999}) {
+    EXPECT_TRUE(is_valid_close_code(ok)) << ok;
+  }
+  for (std::uint16_t bad : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000}) {
+    EXPECT_FALSE(is_valid_close_code(bad)) << bad;
+  }
+}
