@@ -353,35 +353,6 @@ std::optional<Report> SqliteStore::update_report_status(std::int64_t id, std::st
 
 // --- comments ---
 
-Comment SqliteStore::create_comment(std::int64_t report_id, std::int64_t owner_id,
-                                    std::string_view text, Timestamp now) {
-  const std::string created_at = format_timestamp(now);
-  return write([&](Connection& db) {
-    {
-      auto exists = db.query("SELECT 1 FROM reports WHERE id = ?1");
-      exists->bind(1, report_id);
-      if (!exists->step()) {
-        throw StoreError(StoreError::Kind::not_found,
-                         "report " + std::to_string(report_id) + " not found");
-      }
-    }
-    auto q = db.query(
-        "INSERT INTO comments (report_id, owner_id, text, created_at) VALUES (?1, ?2, ?3, ?4)");
-    q->bind(1, report_id);
-    q->bind(2, owner_id);
-    q->bind(3, text);
-    q->bind(4, std::string_view(created_at));
-    q->run();
-    Comment created;
-    created.id = db.last_insert_rowid();
-    created.report_id = report_id;
-    created.owner_id = owner_id;
-    created.text = std::string(text);
-    created.created_at = now;
-    return created;
-  });
-}
-
 std::vector<std::optional<Comment>> SqliteStore::create_comments(
     const std::vector<NewComment>& batch, Timestamp now) {
   const std::string created_at = format_timestamp(now);

@@ -40,8 +40,6 @@ class SqliteStore final : public Store {
   std::optional<Report> update_report_status(std::int64_t id, std::string_view status,
                                              Timestamp now) override;
 
-  Comment create_comment(std::int64_t report_id, std::int64_t owner_id, std::string_view text,
-                         Timestamp now) override;
   std::vector<std::optional<Comment>> create_comments(const std::vector<NewComment>& batch,
                                                       Timestamp now) override;
   Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,

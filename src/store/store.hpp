@@ -112,9 +112,16 @@ class Store {
   virtual std::optional<Report> update_report_status(std::int64_t id, std::string_view status,
                                                      Timestamp now) = 0;
 
-  // Commits before returning. Throws StoreError(not_found) when the report does not exist.
-  virtual Comment create_comment(std::int64_t report_id, std::int64_t owner_id,
-                                 std::string_view text, Timestamp now) = 0;
+  // One comment: a batch of one. Throws StoreError(not_found) when the report does not exist.
+  Comment create_comment(std::int64_t report_id, std::int64_t owner_id, std::string_view text,
+                         Timestamp now) {
+    auto created = create_comments({{report_id, owner_id, std::string(text)}}, now);
+    if (!created.front()) {
+      throw StoreError(StoreError::Kind::not_found,
+                       "report " + std::to_string(report_id) + " not found");
+    }
+    return std::move(*created.front());
+  }
   // Several comments in one transaction (one disk sync for all: group commit), committed before
   // returning. The result has one entry per input, in order; nullopt where the report does not
   // exist. Ids are assigned in input order.
