@@ -39,7 +39,8 @@ PASSWORD = "bench-password-1"
 USERS = [f"bench{i}" for i in range(4)]
 
 FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
-            rooms_clients=10_000, rates=[200, 400, 800, 1200, 1600, 3200, 4800, 6400, 9600, 12800],
+            rooms_clients=10_000,
+            rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
             step_seconds=4,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             client_procs=4, deadline=120)
@@ -361,6 +362,23 @@ def scenario_fanout(server, token, cfg, stalled=0.0, steps=None):
         time.sleep(1.0)
 
 
+def rooms_step(server, token, clients, rooms, rate, cfg, steps):
+    clients.report()
+    count = rate * cfg["step_seconds"]
+    posted = post(server.port, token, count, in_flight=64, rate=rate, reports=rooms, random=True,
+                  deadline=cfg["step_seconds"] * 3 + 10)
+    delivered, _, parts = drain(clients, posted["posted"] * 10, 10)
+    latency = merged(parts)
+    achieved = posted["posted"] / max(posted["seconds"], 1e-9)
+    ok = (posted["failed"] == 0 and achieved >= 0.9 * rate and latency["p99_ms"] < 50
+          and delivered >= 0.99 * posted["posted"] * 10)
+    steps.append({"rate": rate, "achieved": achieved, "deliveries": delivered,
+                  "p99_ms": latency["p99_ms"], "sustained": ok})
+    log(f"  rooms {server.name} rate={rate}/s achieved={achieved:.0f}/s "
+        f"p99={latency['p99_ms']:.1f}ms ok={ok}")
+    return ok
+
+
 def scenario_rooms(server, token, cfg):
     rooms = list(range(1, cfg["rooms_clients"] // 10 + 1))
     clients = Clients(server.port, token, cfg["rooms_clients"], cfg["client_procs"], cfg["deadline"],
@@ -369,19 +387,12 @@ def scenario_rooms(server, token, cfg):
     try:
         clients.wait_ready(cfg["deadline"])
         for rate in cfg["rates"]:
-            clients.report()
-            count = rate * cfg["step_seconds"]
-            posted = post(server.port, token, count, in_flight=64, rate=rate,
-                          reports=rooms, random=True,
-                          deadline=cfg["step_seconds"] * 3 + 10)
-            delivered, _, parts = drain(clients, posted["posted"] * 10, 10)
-            latency = merged(parts)
-            achieved = posted["posted"] / max(posted["seconds"], 1e-9)
-            ok = (posted["failed"] == 0 and achieved >= 0.9 * rate and latency["p99_ms"] < 50
-                  and delivered >= 0.99 * posted["posted"] * 10)
-            steps.append({"rate": rate, "achieved": achieved, "deliveries": delivered,
-                          "p99_ms": latency["p99_ms"], "sustained": ok})
-            log(f"  rooms {server.name} rate={rate}/s achieved={achieved:.0f}/s p99={latency['p99_ms']:.1f}ms ok={ok}")
+            # A step may fail once by bad luck on this shared machine: it gets a second try
+            # before the rate counts as not sustained (for every server alike).
+            for _ in range(2):
+                ok = rooms_step(server, token, clients, rooms, rate, cfg, steps)
+                if ok:
+                    break
             if not ok:
                 break
             best = rate

@@ -107,6 +107,9 @@ awaitable<void> connect_from(beast::tcp_stream& stream, const Options& o,
                              const std::string& source) {
   auto& socket = stream.socket();
   socket.open(tcp::v4());
+  // The port is chosen at connect time instead of bind time: otherwise every bind searches
+  // the ports still in TIME_WAIT from earlier runs, and thousands of connects crawl.
+  socket.set_option(asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>(true));
   socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
   co_await stream.async_connect(server_endpoint(o), use_awaitable);
   stream.expires_never();
