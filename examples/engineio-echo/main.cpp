@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/env.hpp"
+#include "common/protocol_suite.hpp"
 #include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
 #include "net/fd_limit.hpp"
@@ -23,11 +24,7 @@ int main() {
   net::raise_open_file_limit();
   net::IoContext ioc;
 
-  engineio::ServerOptions options;
-  options.path = "/engine.io/";
-  options.ping_interval = std::chrono::milliseconds(300);
-  options.ping_timeout = std::chrono::milliseconds(200);
-  options.max_payload = 1'000'000;
+  const auto options = examples::protocol_suite_options("/engine.io/");
   engineio::Server engine(ioc, options);
   engine.on_connection([](engineio::Session& session) {
     session.on_message([&session](std::string&& data, bool binary) {

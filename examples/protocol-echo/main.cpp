@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include "common/env.hpp"
+#include "common/protocol_suite.hpp"
 #include "engineio/shutdown.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
@@ -49,11 +50,7 @@ int main() {
   net::raise_open_file_limit();
   net::IoContext ioc;
 
-  engineio::ServerOptions engine_options;
-  engine_options.path = "/socket.io/";
-  engine_options.ping_interval = std::chrono::milliseconds(300);
-  engine_options.ping_timeout = std::chrono::milliseconds(200);
-  engine_options.max_payload = 1'000'000;
+  const auto engine_options = examples::protocol_suite_options("/socket.io/");
   engineio::Server engine(ioc, engine_options);
 
   socketio::ServerOptions options;

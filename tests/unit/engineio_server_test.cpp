@@ -771,3 +771,21 @@ TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {
 }
 
 }  // namespace
+
+namespace {
+
+// Volatile data is for when late is useless: it goes out only while the client is listening.
+TEST_F(EngineServerTest, VolatilePacketsAreDroppedWhileNoPollWaits) {
+  const auto sid = handshake();
+  session(sid).send_volatile(engineio::encode_packet(engineio::PacketType::message, "stale"));
+  poll();
+  auto poll_ex = get(sid);
+  run_for(50ms);
+  EXPECT_FALSE(poll_ex->answered()) << "a dropped volatile packet must not be queued";
+
+  session(sid).send_volatile(engineio::encode_packet(engineio::PacketType::message, "fresh"));
+  ASSERT_TRUE(run_until([&] { return poll_ex->answered(); }));
+  EXPECT_TRUE(IsPayload(poll_ex, "4fresh"));
+}
+
+}  // namespace
