@@ -73,11 +73,25 @@ void CommentWriter::write(std::vector<Pending>& batch) {
         comments,
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
   } catch (...) {
-    // Nothing of the batch was committed: every waiter hears so, and may retry.
-    spdlog::error("event=comment_batch_failed size={}", batch.size());
-    for (auto& pending : batch) {
-      complete(pending, Error(Error::Kind::unavailable, "unavailable", "storage unavailable"));
+    // Nothing of the batch was committed. One bad comment must not take the others with it:
+    // write them one by one, so that only the failing one is refused.
+    std::string reason = "unknown";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      reason = e.what();
+    } catch (...) {
     }
+    spdlog::error("event=comment_batch_failed size={} error=\"{}\"", batch.size(), reason);
+    if (batch.size() > 1) {
+      for (auto& pending : batch) {
+        std::vector<Pending> single;
+        single.push_back(std::move(pending));
+        write(single);
+      }
+      return;
+    }
+    complete(batch.front(), Error(Error::Kind::unavailable, "unavailable", "storage unavailable"));
     return;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {

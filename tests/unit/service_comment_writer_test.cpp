@@ -97,3 +97,29 @@ TEST_F(CommentWriterTest, AfterStopASubmissionIsRefusedAtOnce) {
   EXPECT_EQ(std::get<service::Error>(*outcome).kind(), service::Error::Kind::unavailable);
   EXPECT_TRUE(emitter_.ids.empty());
 }
+
+TEST_F(CommentWriterTest, AFailingCommentIsRefusedAloneAndTheRestOfItsBatchIsCommitted) {
+  std::promise<void> gate;
+  auto gate_open = gate.get_future().share();
+  std::vector<std::promise<service::CommentWriter::Outcome>> outcomes(3);
+  {
+    service::CommentWriter writer(*store_, emitter_);
+    // The first completion holds the writer thread, so the next three wait in one batch.
+    writer.submit({report_.id, user_.id, "first"}, [gate_open](auto) { gate_open.wait(); });
+    writer.submit({report_.id, user_.id, "kept 1"},
+                  [&](auto o) { outcomes[0].set_value(std::move(o)); });
+    writer.submit({report_.id, 424242, "unknown owner"},  // violates the owner foreign key
+                  [&](auto o) { outcomes[1].set_value(std::move(o)); });
+    writer.submit({report_.id, user_.id, "kept 2"},
+                  [&](auto o) { outcomes[2].set_value(std::move(o)); });
+    gate.set_value();
+  }
+  auto kept1 = outcomes[0].get_future().get();
+  auto refused = outcomes[1].get_future().get();
+  auto kept2 = outcomes[2].get_future().get();
+  ASSERT_TRUE(std::holds_alternative<store::Comment>(kept1));
+  ASSERT_TRUE(std::holds_alternative<store::Comment>(kept2));
+  ASSERT_TRUE(std::holds_alternative<service::Error>(refused));
+  EXPECT_LT(std::get<store::Comment>(kept1).id, std::get<store::Comment>(kept2).id);
+  EXPECT_EQ(store_->list_comments(report_.id, std::nullopt, 100).items.size(), 3u);
+}
