@@ -287,14 +287,15 @@ export async function openWsSession(base, { autoPong = true, timeoutMs = 3000, p
 /**
  * A raw TCP connection speaking HTTP/1.1 by hand: send bytes, read whole
  * responses (Content-Length or chunked), observe the server closing it.
+ * `localAddress` (e.g. 127.0.0.2) makes it come from another loopback address.
  */
 export class RawHttpConnection {
-  constructor(port) {
+  constructor(port, { localAddress } = {}) {
     this.buf = Buffer.alloc(0);
     this.ended = false;
     this.error = null;
     this.notify = null;
-    this.socket = net.connect({ host: '127.0.0.1', port });
+    this.socket = net.connect({ host: '127.0.0.1', port, localAddress });
     this.socket.on('data', (chunk) => {
       this.buf = Buffer.concat([this.buf, chunk]);
       this._wake();
@@ -432,10 +433,11 @@ export class RawHttpConnection {
  *    (after opening, `probes` are sent so that a working session would answer);
  *  - { opened: false, closed: true, error } when the connection was dropped;
  *  - { timedOut: true, ... } when nothing conclusive happened.
+ * `headers` are added to the upgrade request (e.g. Origin).
  */
-export function attemptWs(url, { timeoutMs = 2000, probes = ['2probe', '4dup'] } = {}) {
+export function attemptWs(url, { timeoutMs = 2000, probes = ['2probe', '4dup'], headers = {} } = {}) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     const messages = [];
     let opened = false;
     let lastError = null;

@@ -144,10 +144,11 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
  * One HTTP request to the service. `body` is sent as JSON; `rawBody` (string or
  * Buffer) as is. Content-Type defaults to application/json when there is a body
  * (pass headers {'content-type': null} to omit it). `token` adds
- * "Authorization: Bearer <token>".
+ * "Authorization: Bearer <token>". `localAddress` is the source address: on
+ * loopback any 127.x.y.z acts as another client.
  * Resolves { status, headers, json (undefined if the body is not JSON), text }.
  */
-export function api(url, method, pathname, { token, body, headers = {}, rawBody, timeoutMs = 10000 } = {}) {
+export function api(url, method, pathname, { token, body, headers = {}, rawBody, localAddress, timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
     const h = {};
     for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
@@ -162,7 +163,7 @@ export function api(url, method, pathname, { token, body, headers = {}, rawBody,
     let responded = false;
     let settled = false;
     const what = `${method} ${pathname}`;
-    const req = http.request(new URL(pathname, url), { method, headers: h, agent: false });
+    const req = http.request(new URL(pathname, url), { method, headers: h, agent: false, localAddress });
     const timer = setTimeout(() => {
       if (settled) return;
       settled = true;
