@@ -2,8 +2,12 @@
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS ?=
 
-.PHONY: all deps build run test unit e2e asan bench bench-smoke format clean
+.PHONY: all deps build run test unit e2e asan bench bench-smoke fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -18,7 +22,7 @@ run: build
 	./$(BUILD_DIR)/src/app/reportd serve --demo
 
 test: build
-	$(MAKE) unit e2e asan bench-smoke
+	$(MAKE) unit e2e asan bench-smoke fuzz-smoke
 
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
@@ -43,8 +47,22 @@ bench: build
 bench-smoke:
 	/usr/bin/python3 bench/run.py --smoke --out $(BUILD_DIR)/bench-smoke/results.md
 
+# The libFuzzer targets of fuzz/ (clang, AddressSanitizer, UBSan); see fuzz/README.md.
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DREPORTD_FUZZ=ON -DREPORTD_BUILD_SERVERS=OFF
+	CCACHE_NOHASHDIR=true nice -n 10 cmake --build $(FUZZ_DIR) --target fuzz_targets
+
+# Each fuzz target (or FUZZ_TARGETS) for FUZZ_SECONDS; what it finds is kept for the next run.
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Each fuzz target over its seeds plus FUZZ_SMOKE_SECONDS, from a fresh work corpus.
+fuzz-smoke: fuzz-build
+	fuzz/run.sh --fresh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS)
+
 format:
 	find src examples tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -1,0 +1,90 @@
+// Bearer tokens as clients send them, checked by verifiers configured as production may be:
+// HS256 together with an RS256 or an ES256 public key, with issuer and audience checks. An input
+// that starts with '{' is taken as a claims set instead, which the target signs with the HS256
+// secret first, so that the claim checks behind the signature are fuzzed too. Every refusal
+// must carry one of the documented error codes.
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "auth/base64url.hpp"
+#include "auth/jwt.hpp"
+#include "check.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Test keys made for this target only; the seed tokens in corpus/fuzz_jwt are signed with them.
+constexpr std::string_view kSecret = "fuzz-hs256-secret-0123456789abcdef";
+constexpr std::string_view kRsaPublicKey = R"(-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAm4A6NEhJJczXc9U5Tilq
+192Eu3hZjvLb84bC1LaK910GFWE2nZIjGaKFCB6ICv7t+owilAxqO//WrQsG9IEm
+psUO1O5AMFZtNanG+VHhDTK+dayCJrVOx5arL58Ijn9TIs6Bz5EsLZ8kwzCk3RRj
+r6ztLDSFUmi5+aj9ViJNGj484GLD1m8I4Jt2e/A8L+yFqhLtqfW3dEtgislSP+rY
+5qoduKglQ5tk3/O6ZIPVIyk80wqxM5fhIW5E5dgYESqJfEiWSt9WCgaUMGE6xLFU
+zkJ6HuAWNNRkeKYEp4iBm6hC16cbP1aGNoxb9gFnMbbhH9k5hWx+b2NVObnD/QfJ
+swIDAQAB
+-----END PUBLIC KEY-----
+)";
+constexpr std::string_view kEcPublicKey = R"(-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAER28Uck9u4n8FogBgFw9YAC3yJ7jY
+3mrb+837m5QV9zlldpGlBN9mxId2N5etZzoPZV9W5v3KtdP6LuCdiQjOFg==
+-----END PUBLIC KEY-----
+)";
+// The seed tokens are valid at this instant (2026-06-01T00:00:00Z), and stay so for the fuzzer.
+constexpr std::chrono::sys_seconds kNow{1'780'272'000s};
+
+auth::JwtVerifier verifier_with(auth::JwtAlgorithm key_algorithm, std::string_view key) {
+  auth::JwtConfig config;
+  config.hs256_secret = std::string(kSecret);
+  config.public_key_pem = std::string(key);
+  config.algorithms = {auth::JwtAlgorithm::hs256, key_algorithm};
+  config.audience = "reportd-web";
+  return auth::JwtVerifier(std::move(config));
+}
+
+std::string hs256_token(std::string_view claims) {
+  std::string token = auth::detail::base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
+  token += '.';
+  token += auth::detail::base64url_encode(claims);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int mac_size = 0;
+  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
+       reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac.data(), &mac_size);
+  token += '.';
+  token += auth::detail::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), mac_size));
+  return token;
+}
+
+void check_outcome(const std::variant<auth::Claims, auth::JwtError>& outcome) {
+  static constexpr std::array<std::string_view, 8> kCodes = {
+      "malformed",     "algorithm_not_allowed", "bad_signature",  "expired",
+      "not_yet_valid", "wrong_issuer",          "wrong_audience", "missing_claim"};
+  if (const auto* failure = std::get_if<auth::JwtError>(&outcome)) {
+    FUZZ_CHECK(std::find(kCodes.begin(), kCodes.end(), failure->code) != kCodes.end());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const auto rs256 = verifier_with(auth::JwtAlgorithm::rs256, kRsaPublicKey);
+  static const auto es256 = verifier_with(auth::JwtAlgorithm::es256, kEcPublicKey);
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const auto token = input.starts_with('{') ? hs256_token(input) : std::string(input);
+  const auto now = std::chrono::system_clock::time_point(kNow);
+  check_outcome(rs256.verify(token, now));
+  check_outcome(es256.verify(token, now));
+  return 0;
+}

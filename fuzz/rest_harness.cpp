@@ -1,0 +1,166 @@
+#include "rest_harness.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/parse.hpp>
+#include <future>
+#include <memory>
+
+#include "api/rest_api.hpp"
+#include "check.hpp"
+#include "net/websocket_frame.hpp"
+
+namespace fuzz {
+namespace {
+
+constexpr std::int64_t kUserId = 1;
+constexpr std::int64_t kReportsThatExist = 1000;
+
+// Whatever the API hands to storage must be text that clients can be sent back.
+void check_text(std::string_view text) {
+  FUZZ_CHECK(net::ws::is_valid_utf8(text));
+}
+
+// Keeps nothing: one internal user, reports 1..1000 exist, lists are empty. Written as the
+// SQLite store would answer, so that the API takes the same paths.
+class NullStore final : public store::Store {
+ public:
+  std::optional<store::User> find_user(std::int64_t id) override {
+    if (id != kUserId) return std::nullopt;
+    return store::User{kUserId, "operator", "", "operator", true, true, {}};
+  }
+  std::optional<store::User> find_user_by_name(std::string_view) override { return std::nullopt; }
+  store::User create_user(const store::NewUser&, store::Timestamp) override {
+    throw store::StoreError(store::StoreError::Kind::conflict, "no users are created here");
+  }
+  std::int64_t count_users() override { return 1; }
+  std::optional<store::User> set_user_active(std::string_view, bool) override {
+    return std::nullopt;
+  }
+  std::int64_t latest_user_change() override { return 0; }
+  std::vector<store::UserChange> user_changes_after(std::int64_t, int) override { return {}; }
+
+  store::Report create_report(const store::NewReport& report, store::Timestamp now) override {
+    check_text(report.title);
+    check_text(report.description);
+    if (report.category) check_text(*report.category);
+    return {1,
+            report.owner_id,
+            report.title,
+            report.description,
+            report.category,
+            report.latitude,
+            report.longitude,
+            "open",
+            now,
+            now};
+  }
+  std::optional<store::Report> find_report(std::int64_t id) override {
+    if (id < 1 || id > kReportsThatExist) return std::nullopt;
+    return store::Report{
+        id,     kUserId, "title", "description", std::nullopt, std::nullopt, std::nullopt,
+        "open", {},      {}};
+  }
+  store::Page<store::Report> list_reports(const store::ReportQuery& query) override {
+    FUZZ_CHECK(query.limit >= 1 && query.limit <= 100);
+    return {};
+  }
+  std::optional<store::Report> update_report_status(std::int64_t id, std::string_view status,
+                                                    store::Timestamp) override {
+    auto report = find_report(id);
+    if (report) report->status = std::string(status);
+    return report;
+  }
+  std::vector<std::optional<store::Comment>> create_comments(
+      const std::vector<store::NewComment>& batch, store::Timestamp now) override {
+    std::vector<std::optional<store::Comment>> out;
+    for (const auto& comment : batch) {
+      check_text(comment.text);
+      if (!find_report(comment.report_id)) {
+        out.emplace_back();
+        continue;
+      }
+      out.push_back(store::Comment{1, comment.report_id, comment.owner_id, comment.text, now});
+    }
+    return out;
+  }
+  store::Page<store::Comment> list_comments(std::int64_t, std::optional<std::int64_t>,
+                                            int limit) override {
+    FUZZ_CHECK(limit >= 1 && limit <= 100);
+    return {};
+  }
+};
+
+class NoEmitter final : public service::CommentEmitter {
+ public:
+  void comment_created(const store::Comment&) override {}
+};
+
+class Exchange final : public net::HttpExchange {
+ public:
+  void respond(net::HttpResponse response) override {
+    if (!answered_) answer_.set_value(std::move(response));
+    answered_ = true;
+  }
+  void accept_websocket(net::Strand, const net::WebSocketLimits&,
+                        std::function<void(net::WebSocketPtr)>) override {
+    FUZZ_CHECK(!"the REST API never upgrades");
+  }
+  std::future<net::HttpResponse> answer() { return answer_.get_future(); }
+
+ private:
+  std::promise<net::HttpResponse> answer_;
+  bool answered_ = false;
+};
+
+auth::JwtConfig jwt_config() {
+  auth::JwtConfig config;
+  config.hs256_secret = "fuzz-rest-secret-0123456789abcdef";
+  config.lifetime = std::chrono::hours(24 * 365);
+  return config;
+}
+
+// Built once and never destroyed: libFuzzer may exit from any thread at any time.
+struct Api {
+  NullStore store;
+  NoEmitter emitter;
+  auth::JwtVerifier verifier{jwt_config()};
+  auth::JwtIssuer issuer{jwt_config()};
+  auth::LoginLimiter limiter;
+  service::ReportService service{store, emitter, verifier, issuer, limiter};
+  boost::asio::thread_pool workers{1};
+  api::RestApi rest{service, workers};
+  std::string authorization =
+      "Bearer " + issuer.issue(kUserId, "operator", true, std::chrono::system_clock::now());
+};
+
+Api& api() {
+  static Api* instance = new Api;
+  return *instance;
+}
+
+}  // namespace
+
+net::HttpResponse send_rest_request(std::string method, std::string target,
+                                    std::string content_type, std::string body) {
+  auto& instance = api();
+  net::HttpRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.headers = {{"authorization", instance.authorization},
+                     {"content-type", std::move(content_type)}};
+  request.body = std::move(body);
+  request.remote_address = "127.0.0.1";
+  auto exchange = std::make_shared<Exchange>();
+  auto answer = exchange->answer();
+  instance.rest.handle(std::move(request), exchange);
+  return answer.get();
+}
+
+void check_rest_response(const net::HttpResponse& response) {
+  FUZZ_CHECK(response.status != 500);
+  boost::system::error_code ec;
+  boost::json::parse(response.body, ec);
+  FUZZ_CHECK(!ec);
+}
+
+}  // namespace fuzz
