@@ -10,6 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
+import { SanitizerLogs } from './sanitizer.mjs';
 import { repoRoot, startServer } from './server.mjs';
 
 /** Absolute path of the reportd binary (env REPORTD_BIN, relative to the repo root). */
@@ -59,12 +60,14 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
     ...env,
   };
 
+  // A sanitizer report from the CLI throws here, whatever the caller expects of the status.
   const run = (args, input) => {
+    const sanitizerLogs = new SanitizerLogs(`reportd ${args.join(' ')}`);
     const childEnv = { ...process.env };
     for (const k of ['PORT', 'JWT_PUBLIC_KEY', 'JWT_ALGORITHMS', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_TTL_SECONDS']) {
       delete childEnv[k];
     }
-    Object.assign(childEnv, baseEnv);
+    Object.assign(childEnv, sanitizerLogs.env, baseEnv);
     const r = spawnSync(reportdBin, args, {
       cwd: repoRoot,
       env: childEnv,
@@ -73,6 +76,8 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
       timeout: 30000,
     });
     if (r.error) throw new Error(`cannot run ${reportdBin} ${args.join(' ')}: ${r.error.message} (build it first, or set REPORTD_BIN)`);
+    sanitizerLogs.check({ code: r.status });
+    sanitizerLogs.dispose();
     return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
 

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SanitizerLogs } from './sanitizer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -147,6 +148,8 @@ export function canConnect(port, timeoutMs = 1000) {
  * With `fdLimit` (a positive integer), the server runs under `ulimit -n fdLimit`
  * (soft and hard limit, so it cannot raise it); `proc` is still the server itself,
  * since the shell execs it.
+ * A sanitizer build of the server writes its reports into a directory of its own (see
+ * sanitizer.mjs): stop() throws when there is one.
  * Returns { bin, port, url, proc, stop(), log(), printLog(title), exited }.
  */
 export async function startServer({
@@ -165,9 +168,10 @@ export async function startServer({
     throw new Error(`port must be a TCP port number, got ${fixedPort}`);
   }
   const port = fixedPort ?? (await freePort());
+  const sanitizerLogs = new SanitizerLogs(`${path.basename(bin)} on port ${port}`);
   const childEnv = { ...process.env };
   for (const k of SERVER_ENV_KEYS) delete childEnv[k];
-  Object.assign(childEnv, env, { PORT: String(port) });
+  Object.assign(childEnv, sanitizerLogs.env, env, { PORT: String(port) });
 
   let output = '';
   const append = (chunk) => {
@@ -221,19 +225,36 @@ export async function startServer({
         `\n----- ${title} (${bin}, port ${port}) -----\n${output || '(no output)'}\n----- end -----\n`,
       );
     },
-    /** Sends SIGTERM and waits for exit (10 s, then SIGKILL and throws). Returns { code, signal }. */
+    /**
+     * Sends SIGTERM and waits for exit (10 s, then SIGKILL and throws). Returns { code, signal };
+     * throws when a sanitizer reported anything.
+     */
     async stop({ signal = 'SIGTERM', timeoutMs = 10000 } = {}) {
-      if (exitInfo) return exitInfo;
-      proc.kill(signal);
-      try {
-        return await withTimeout(exited, timeoutMs, `server exit after ${signal}`);
-      } catch (err) {
-        proc.kill('SIGKILL');
-        await withTimeout(exited, 5000, 'server exit after SIGKILL').catch(() => {});
-        server.printLog('server did not exit in time');
-        throw err;
+      if (!exitInfo) {
+        proc.kill(signal);
+        try {
+          await withTimeout(exited, timeoutMs, `server exit after ${signal}`);
+        } catch (err) {
+          proc.kill('SIGKILL');
+          await withTimeout(exited, 5000, 'server exit after SIGKILL').catch(() => {});
+          server.printLog('server did not exit in time');
+          throw err;
+        }
       }
+      checkSanitizer();
+      return exitInfo;
     },
+  };
+
+  /** Throws (after printing the server's output) when a sanitizer reported; else cleans up. */
+  const checkSanitizer = () => {
+    try {
+      sanitizerLogs.check(exitInfo);
+    } catch (err) {
+      server.printLog('server output before its sanitizer report');
+      throw err;
+    }
+    sanitizerLogs.dispose();
   };
 
   const deadline = Date.now() + readyTimeoutMs;
@@ -243,6 +264,7 @@ export async function startServer({
     }
     if (exitInfo) {
       server.printLog('server exited during startup');
+      checkSanitizer();
       throw new Error(`${bin} exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`);
     }
     if (await canConnect(port, 200)) break;
