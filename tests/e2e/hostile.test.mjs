@@ -307,6 +307,32 @@ describe('2. Engine.IO: client pings and oversized payloads close the session', 
     }
   });
 
+  // Each CONNECT to a namespace that does not exist queues a CONNECT_ERROR of 42 bytes for a
+  // poll that never comes. Counted at their bytes alone, the 4 MiB a session may queue were
+  // 100,000 packets and 14 MiB of memory (measured); at their real cost, about 4 MiB.
+  test('8 sessions that never poll, each queueing CONNECT_ERRORs 4096 at a time, are closed at their queue limit (RSS grows < 48 MiB)', T, async (t) => {
+    const clients = Array.from({ length: 8 }, () => sioPollingClient(ctx.url));
+    const connects = Array(4096).fill(`4${connectPacket('/nowhere')}`).join(SEP);
+    const MAX_POSTS = 64;
+    try {
+      await attackWithin(t, ctx, 48, async () => {
+        for (const pc of clients) await pc.handshake();
+        await Promise.all(
+          clients.map(async (pc, i) => {
+            for (let posts = 0; posts < MAX_POSTS; posts++) {
+              const res = await pc.post(connects);
+              if (res.status !== 200) return;
+            }
+            assert.fail(`session ${i} still open after ${MAX_POSTS} POSTs of 4096 CONNECTs`);
+          }),
+        );
+        for (const [i, pc] of clients.entries()) await assertSessionGone(pc, `queue flood ${i}`);
+      });
+    } finally {
+      await Promise.all(clients.map(endPolling));
+    }
+  });
+
   test('a payload of 4096 packets is accepted; one of 4097 gets 400 and closes the session (RSS grows < 4 MiB)', T, async (t) => {
     const pc = sioPollingClient(ctx.url);
     const noops = (n) => Array(n).fill('6').join(SEP);
