@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { canConnect, freePort, printLogIfFailed, repoRoot, sleep, withTimeout } from './lib/server.mjs';
-import { attemptWs, wsBase } from './lib/eio.mjs';
+import { attemptWs, parseOpenPacket, wsBase } from './lib/eio.mjs';
 import { SIO_PATH, connectPacket, sioPollingClient } from './lib/sio.mjs';
 import {
   startReportd,
@@ -160,24 +160,34 @@ describe('revocation with reportd user deactivate/activate', () => {
     await assertJoin(await live(url, fresh), report.id);
   });
 
-  test('a change in the database behind the service\'s back refuses the next join_report at once (active=0, internal=0)', T, async () => {
-    const srv = getSrv();
-    const { url } = srv;
-    const report = await createReport(srv, await login(url, 'filer', srv.users.filer.password));
-    const changes = [
-      ['faded', 'UPDATE users SET active = 0 WHERE username = ?'],
-      ['demoted', 'UPDATE users SET internal = 0 WHERE username = ?'],
-    ];
-    for (const [username, sql] of changes) {
+  const changes = [
+    ['faded', 'UPDATE users SET active = 0 WHERE username = ?'],
+    ['demoted', 'UPDATE users SET internal = 0 WHERE username = ?'],
+  ];
+  for (const [username, sql] of changes) {
+    test(`"${sql}" behind the service's back refuses the next join_report at once`, T, async (t) => {
+      const srv = getSrv();
+      const { url } = srv;
+      const report = await createReport(srv, await login(url, 'filer', srv.users.filer.password));
       const socket = await live(url, await login(url, username, srv.users[username].password));
       await assertJoin(socket, report.id);
       assert.deepEqual(await emitAck(socket, 'leave_report', { reportId: report.id }), { ok: true, room: `report:${report.id}` });
+      const ended = disconnection(socket).then((reason) => ({ reason }));
+
       changeDatabase(srv, sql, username);
-      const ack = await emitAck(socket, 'join_report', { reportId: report.id });
-      assert.equal(ack?.ok, false, `join_report after "${sql}" for ${username}: ${JSON.stringify(ack)}`);
+      const outcome = await Promise.race([emitAck(socket, 'join_report', { reportId: report.id }).then((ack) => ({ ack })), ended]);
+      if (outcome.reason) {
+        // The server may notice the change by itself first (any time after it): then there is
+        // no join_report left to answer. Rare, since the join is sent right after the change.
+        assert.equal(outcome.reason, 'io server disconnect', 'disconnected by the server');
+        t.skip('the server ended the socket before join_report was answered');
+        return;
+      }
+      const { ack } = outcome;
+      assert.equal(ack?.ok, false, `join_report after "${sql}": ${JSON.stringify(ack)}`);
       assert.ok(['forbidden', 'unauthorized'].includes(ack.error?.code), `error code of ${JSON.stringify(ack)}`);
-    }
-  });
+    });
+  }
 });
 
 describe(`revocation behind the service's back (USER_RECHECK_SECONDS=${RECHECK_SECONDS})`, () => {
@@ -252,7 +262,7 @@ describe('login limits', () => {
   }
 
   test(`${PAIR_FAILURES} failures lock only that (username, address) pair: even the right password gets 429 there, while the owner gets in from an address that never failed`, T, async () => {
-    const attackers = [freshAddress(), freshAddress(), freshAddress()];
+    const attackers = [freshAddress(), freshAddress()];
     await Promise.all(attackers.map((from) => fail('pairVictim', from, PAIR_FAILURES)));
     for (const from of attackers) {
       assertLimited(await attempt('pairVictim', WRONG, from), `one more wrong password from ${from}`);
@@ -525,6 +535,20 @@ function assertPreflightAllows(r, what) {
   assert.ok(tokens(r.headers['access-control-allow-methods']).includes('post'), `${what}: allows POST`);
 }
 
+/**
+ * An Engine.IO polling handshake with `origin`; resolves its answer (see api) after closing the
+ * session it opened, so that none is left for the server's shutdown to wait for.
+ */
+async function handshakeFrom(url, origin) {
+  const r = await api(url, 'GET', HANDSHAKE, { headers: { origin } });
+  if (r.status === 200) {
+    const { sid } = parseOpenPacket(r.text);
+    const closed = await api(url, 'POST', `${HANDSHAKE}&sid=${sid}`, { rawBody: '1', headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+    assert.equal(closed.status, 200, `closing the session: ${closed.text}`);
+  }
+  return r;
+}
+
 /** A WebSocket to the Socket.IO endpoint with `headers`; resolves what attemptWs saw. */
 function upgrade(url, headers) {
   return attemptWs(`${wsBase(url)}${WS_HANDSHAKE}`, { headers, probes: [], timeoutMs: 500 });
@@ -568,7 +592,7 @@ for (const [title, env] of [
       const { url } = getSrv();
       const pc = sioPollingClient(url, { headers: { Origin: FRONT } });
       try {
-        const handshake = await api(url, 'GET', HANDSHAKE, { headers: { origin: FRONT } });
+        const handshake = await handshakeFrom(url, FRONT);
         assert.equal(handshake.status, 200, handshake.text);
         assertAnyOrigin(handshake, 'the handshake');
         await pc.handshake();
@@ -578,6 +602,7 @@ for (const [title, env] of [
         const { packets, res } = await pc.receive();
         assert.match(packets[0], new RegExp(`^40${LIVE_NSP},\\{"sid"`), 'the CONNECT is answered');
         assert.equal(res.headers.get('access-control-allow-origin'), '*', 'polling GET');
+        assert.equal((await pc.post('1')).status, 200, 'closing the session');
       } finally {
         pc.abortAll();
       }
@@ -621,8 +646,8 @@ describe(`CORS with CORS_ORIGINS=${FRONT},${STAFF}`, () => {
 
   test('Engine.IO polling handshake: a listed origin is echoed, an unlisted one gets no CORS headers', T, async () => {
     const { url } = getSrv();
-    assertEchoed(await api(url, 'GET', HANDSHAKE, { headers: { origin: STAFF } }), STAFF, 'the handshake');
-    assertNoCors(await api(url, 'GET', HANDSHAKE, { headers: { origin: STRANGER } }), `the handshake from ${STRANGER}`);
+    assertEchoed(await handshakeFrom(url, STAFF), STAFF, 'the handshake');
+    assertNoCors(await handshakeFrom(url, STRANGER), `the handshake from ${STRANGER}`);
   });
 
   test('WebSocket upgrades: an unlisted Origin gets 403, a listed one and none (Node clients) are accepted', T, async () => {
