@@ -1,5 +1,8 @@
 #include "rest_harness.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/parse.hpp>
 #include <future>
@@ -134,8 +137,19 @@ struct Api {
 };
 
 Api& api() {
-  static Api* instance = new Api;
+  static Api* instance = [] {
+    spdlog::set_level(spdlog::level::warn);  // one info line per request would drown the output
+    return new Api;
+  }();
   return *instance;
+}
+
+// Returns once the worker has finished (and destroyed) every job posted before, so that an
+// input's allocations are freed before the next one starts (libFuzzer counts them for leaks).
+void wait_for_workers(boost::asio::thread_pool& workers) {
+  std::promise<void> done;
+  boost::asio::post(workers, [&done] { done.set_value(); });
+  done.get_future().wait();
 }
 
 }  // namespace
@@ -153,7 +167,9 @@ net::HttpResponse send_rest_request(std::string method, std::string target,
   auto exchange = std::make_shared<Exchange>();
   auto answer = exchange->answer();
   instance.rest.handle(std::move(request), exchange);
-  return answer.get();
+  auto response = answer.get();
+  wait_for_workers(instance.workers);
+  return response;
 }
 
 void check_rest_response(const net::HttpResponse& response) {
