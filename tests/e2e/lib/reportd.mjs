@@ -47,8 +47,10 @@ function defaultPassword(username) {
  *   addUser(user) -> user with id,
  *   token(username) -> token from `reportd token`,
  *   log(), printLog(title), exited,
+ *   crash() -> { code, signal } (SIGKILL: no shutdown at all; keeps the directory),
+ *   restart() (`reportd serve` again on the same port, database and secret, after a crash),
  *   stop() -> { code, signal } (SIGTERM; removes the directory),
- * }.
+ * }. url, port, proc, exited, log and printLog always refer to the latest process.
  */
 export async function startReportd({ users = [], env = {}, readyTimeoutMs = 15000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reportd-e2e-'));
@@ -103,25 +105,29 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
     throw err;
   }
 
+  const serve = (port) =>
+    startServer({ bin: reportdBin, binEnv: 'REPORTD_BIN', args: ['serve'], env: baseEnv, readyTimeoutMs, port });
   let server;
   try {
-    server = await startServer({
-      bin: reportdBin,
-      binEnv: 'REPORTD_BIN',
-      args: ['serve'],
-      env: baseEnv,
-      readyTimeoutMs,
-    });
+    server = await serve();
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 
   return {
-    url: server.url,
-    port: server.port,
-    proc: server.proc,
-    exited: server.exited,
+    get url() {
+      return server.url;
+    },
+    get port() {
+      return server.port;
+    },
+    get proc() {
+      return server.proc;
+    },
+    get exited() {
+      return server.exited;
+    },
     dir,
     env: baseEnv,
     secret,
@@ -135,6 +141,12 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
     },
     log: () => server.log(),
     printLog: (title) => server.printLog(title),
+    async crash() {
+      return server.stop({ signal: 'SIGKILL' });
+    },
+    async restart() {
+      server = await serve(server.port);
+    },
     async stop() {
       try {
         return await server.stop();
