@@ -31,8 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("BUILD_DIR", ROOT / "build"))
-REPORTD = BUILD / "src/app/reportd"
-LOADGEN = BUILD / "bench/loadgen/loadgen"
+REPORTD = Path(os.environ.get("REPORTD_BIN", BUILD / "src/app/reportd"))
+LOADGEN = Path(os.environ.get("LOADGEN_BIN", BUILD / "bench/loadgen/loadgen"))
 CEILING = BUILD / "bench/ceiling/ceiling"
 BASELINE = ROOT / "bench/baseline-node/server.mjs"
 PASSWORD = "bench-password-1"
@@ -124,7 +124,7 @@ class Clients:
     """Loadgen client processes, each from its own 127.0.0.x source address."""
 
     def __init__(self, port, token, total, procs, deadline, protocol="socketio-ws", reports=(1,),
-                 room_size=0, stalled=0.0):
+                 room_size=0, stalled=0.0, churn=0.0):
         self.procs, self.lines = [], queue.Queue()
         per_proc = [total // procs + (1 if i < total % procs else 0) for i in range(procs)]
         offset = 0
@@ -141,6 +141,8 @@ class Clients:
                    "--reports", ",".join(map(str, rotated)), "--room-size", str(room_size),
                    "--stalled-fraction", str(stalled), "--sources", f"127.0.0.{2 + i}",
                    "--deadline-ms", str(deadline * 1000)]
+            if churn:
+                cmd += ["--churn", str(churn)]
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             threading.Thread(target=self._read, args=(i, proc), daemon=True).start()
             self.procs.append(proc)
@@ -181,7 +183,11 @@ class Clients:
         reports = self._collect("report", 30)
         return {"deliveries": sum(r["deliveries"] for r in reports),
                 "closed": sum(r["closed"] for r in reports),
-                "latency": merge_latency([r["latency"] for r in reports])}
+                "connected": sum(r.get("connected", 0) for r in reports),
+                "reconnects": sum(r.get("reconnects", 0) for r in reports),
+                "reconnect_failures": sum(r.get("reconnect_failures", 0) for r in reports),
+                "latency": merge_latency([r["latency"] for r in reports]),
+                "histograms": [r["latency"] for r in reports]}
 
     def quit(self):
         for proc in self.procs:
@@ -263,8 +269,10 @@ def merged(parts):
 
 def start_reportd(workdir, secret, reports=1000):
     port = free_port()
+    # Every client process comes from one address: lift the per-address session cap above it.
     env = {"DATABASE_URL": f"sqlite:{workdir}/reportd.db", "JWT_SECRET": secret,
-           "JWT_TTL_SECONDS": "86400", "PORT": str(port), "HOST": "127.0.0.1"}
+           "JWT_TTL_SECONDS": "86400", "PORT": str(port), "HOST": "127.0.0.1",
+           "MAX_SESSIONS_PER_ADDRESS": "100000"}
     for user in USERS:
         subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
                         "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,

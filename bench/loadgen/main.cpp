@@ -3,10 +3,14 @@
 //
 //   loadgen clients --port P --token T --clients N [--protocol socketio-ws|socketio-polling|raw-ws]
 //                   [--reports 1,2,...] [--room-size K] [--stalled-fraction F] [--sources a,b]
+//                   [--churn C]
 //       Opens N clients, signs them in to /ws/internal, has client i join report
 //       reports[(i / K) % len], prints {"event":"ready",...} and then, for every line "report" on
 //       stdin, the deliveries and latency histogram since the previous report; "quit" or EOF
 //       ends it. Latency = receive time - the t=<unix µs> that the poster put in the comment.
+//       With --churn C (WebSocket only), a fraction C of the clients per second drops its
+//       connection (TCP shutdown, as a closed laptop lid would) and reconnects with a new
+//       session at once; a client whose connection the server ends reconnects after a second.
 //   loadgen post --port P --token T --reports 1,2 --count M [--in-flight K] [--rate R] [--size B]
 //       Posts M comments through the REST API, to reports chosen in turn (or at random with
 //       --random), K at a time, at most R per second; prints {"posted":..,"seconds":..}.
@@ -52,6 +56,7 @@ struct Options {
   int clients = 100;
   int room_size = 0;  // 0: every client joins every... no: all clients join reports[0]
   double stalled_fraction = 0;
+  double churn = 0;  // fraction of the clients that reconnect per second
   int concurrency = 200;
   int deadline_ms = 120'000;
   // post
@@ -94,9 +99,38 @@ struct Results {
 };
 
 struct Counters {
-  std::atomic<int> joined{0};
-  std::atomic<int> failed{0};
-  std::atomic<int> closed{0};
+  std::atomic<int> joined{0};      // clients whose first session joined its report
+  std::atomic<int> failed{0};      // clients whose first session never joined
+  std::atomic<int> closed{0};      // sessions ended by the server or by an error
+  std::atomic<int> connected{0};   // sessions joined right now
+  std::atomic<int> reconnects{0};  // sessions opened again (after churn or a close)
+  std::atomic<int> reconnect_failures{0};
+};
+
+// The sockets of the joined WebSocket clients, so that the churn can drop some of them. All
+// clients of a process run on one thread, so plain vectors suffice.
+struct Churn {
+  std::vector<tcp::socket*> sockets;
+  std::vector<char> dropped;  // dropped on purpose: reconnect at once, not counted as closed
+  explicit Churn(int clients) : sockets(clients, nullptr), dropped(clients, 0) {}
+
+  // Registers a joined client's socket for as long as the guard lives.
+  struct Registration {
+    Churn& churn;
+    int index;
+    Registration(Churn& c, int i, tcp::socket& s) : churn(c), index(i) { churn.sockets[i] = &s; }
+    ~Registration() { churn.sockets[index] = nullptr; }
+  };
+
+  // Drops a connected client's connection; false if client `index` is not connected now.
+  bool drop(int index) {
+    auto* socket = sockets[index];
+    if (socket == nullptr) return false;
+    dropped[index] = 1;
+    boost::system::error_code ignored;
+    socket->shutdown(tcp::socket::shutdown_both, ignored);
+    return true;
+  }
 };
 
 tcp::endpoint server_endpoint(const Options& o) {
@@ -109,7 +143,8 @@ awaitable<void> connect_from(beast::tcp_stream& stream, const Options& o,
   socket.open(tcp::v4());
   // The port is chosen at connect time instead of bind time: otherwise every bind searches
   // the ports still in TIME_WAIT from earlier runs, and thousands of connects crawl.
-  socket.set_option(asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>(true));
+  socket.set_option(
+      asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>(true));
   socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
   co_await stream.async_connect(server_endpoint(o), use_awaitable);
   stream.expires_never();
@@ -146,48 +181,98 @@ awaitable<std::string> ws_read_packet(Ws& ws, beast::flat_buffer& buffer) {
   }
 }
 
-awaitable<void> ws_client(const Options& o, int index, std::int64_t report, bool stalled,
-                          Results& results, Counters& counters) {
+// What a client's session tells the client about itself.
+struct Session {
+  bool first;           // the client's first session: its join counts in Counters::joined
+  bool joined = false;  // the session got as far as joining its report
+};
+
+// One Socket.IO session over WebSocket (or a raw WebSocket for the ceiling): connects, signs
+// in, joins `report`, and records deliveries until the connection ends (by an exception).
+awaitable<void> ws_session(const Options& o, int index, std::int64_t report, bool stalled,
+                           Results& results, Counters& counters, Churn& churn, Session& session) {
   Ws ws(co_await asio::this_coro::executor);
-  try {
-    co_await connect_from(beast::get_lowest_layer(ws), o, o.sources[index % o.sources.size()]);
-    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    const bool raw = o.protocol == "raw-ws";
-    // GCC 12 mishandles temporaries inside co_await expressions (destroying some twice), so
-    // every string sent below is a named local.
-    const std::string target = raw ? std::string("/") : o.path + "?EIO=4&transport=websocket";
-    const std::string connect = connect_packet(o), join = join_packet(o, report, 1);
-    const std::string connected_prefix = "40" + o.nsp + ",",
-                      ack_prefix = "43" + o.nsp + ",1[{\"ok\":true";
-    co_await ws.async_handshake(o.host, target, use_awaitable);
-    beast::flat_buffer buffer;
-    const std::string event_prefix = "42" + o.nsp + ",[\"comment.created\"";
-    if (!raw) {
-      auto open = co_await ws_read(ws, buffer);
-      if (!open.starts_with("0{")) throw std::runtime_error("no open packet");
-      co_await ws.async_write(asio::buffer(connect), use_awaitable);
-      auto connected = co_await ws_read_packet(ws, buffer);
-      if (!connected.starts_with(connected_prefix)) throw std::runtime_error("refused");
-      co_await ws.async_write(asio::buffer(join), use_awaitable);
-      auto joined = co_await ws_read_packet(ws, buffer);
-      if (!joined.starts_with(ack_prefix)) throw std::runtime_error("join refused");
+  co_await connect_from(beast::get_lowest_layer(ws), o, o.sources[index % o.sources.size()]);
+  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+  const bool raw = o.protocol == "raw-ws";
+  // GCC 12 mishandles temporaries inside co_await expressions (destroying some twice), so
+  // every string sent below is a named local.
+  const std::string target = raw ? std::string("/") : o.path + "?EIO=4&transport=websocket";
+  const std::string connect = connect_packet(o), join = join_packet(o, report, 1);
+  const std::string connected_prefix = "40" + o.nsp + ",",
+                    ack_prefix = "43" + o.nsp + ",1[{\"ok\":true";
+  co_await ws.async_handshake(o.host, target, use_awaitable);
+  beast::flat_buffer buffer;
+  const std::string event_prefix = "42" + o.nsp + ",[\"comment.created\"";
+  if (!raw) {
+    auto open = co_await ws_read(ws, buffer);
+    if (!open.starts_with("0{")) throw std::runtime_error("no open packet");
+    co_await ws.async_write(asio::buffer(connect), use_awaitable);
+    auto connected = co_await ws_read_packet(ws, buffer);
+    if (!connected.starts_with(connected_prefix)) throw std::runtime_error("refused");
+    co_await ws.async_write(asio::buffer(join), use_awaitable);
+    auto ack = co_await ws_read_packet(ws, buffer);
+    if (!ack.starts_with(ack_prefix)) throw std::runtime_error("join refused");
+  }
+  session.joined = true;
+  if (session.first) ++counters.joined;
+  if (stalled) {
+    // Never reads again: the server must cut it off without slowing the others.
+    asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(24));
+    co_await forever.async_wait(use_awaitable);
+    co_return;
+  }
+  ++counters.connected;
+  struct Disconnect {
+    Counters& counters;
+    ~Disconnect() { --counters.connected; }
+  } disconnect{counters};
+  Churn::Registration registration(churn, index, beast::get_lowest_layer(ws).socket());
+  for (;;) {
+    auto message = co_await ws_read_packet(ws, buffer);
+    if (raw || message.starts_with(event_prefix)) {
+      if (auto sent = stamp_of(message)) results.record(now_micros() - *sent);
     }
-    ++counters.joined;
-    if (stalled) {
-      // Never reads again: the server must cut it off without slowing the others.
-      asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(24));
-      co_await forever.async_wait(use_awaitable);
-      co_return;
+  }
+}
+
+// A WebSocket client: one session, or with --churn a new session whenever one ends.
+awaitable<void> ws_client(const Options& o, int index, std::int64_t report, bool stalled,
+                          Results& results, Counters& counters, Churn& churn) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (bool first = true;; first = false) {
+    Session session{first};
+    try {
+      co_await ws_session(o, index, report, stalled, results, counters, churn, session);
+    } catch (const std::exception&) {
     }
-    for (;;) {
-      auto message = co_await ws_read_packet(ws, buffer);
-      if (raw || message.starts_with(event_prefix)) {
-        if (auto sent = stamp_of(message)) results.record(now_micros() - *sent);
-      }
+    const bool dropped = std::exchange(churn.dropped[index], 0) != 0;
+    if (!session.joined) ++(first ? counters.failed : counters.reconnect_failures);
+    if (!dropped) ++counters.closed;
+    if (o.churn <= 0) co_return;
+    if (!dropped) {
+      // Ended by the server or refused: wait a little, as socket.io-client does.
+      pause.expires_after(std::chrono::seconds(1));
+      co_await pause.async_wait(use_awaitable);
     }
-  } catch (const std::exception&) {
-    if (counters.joined <= index) ++counters.failed;
-    ++counters.closed;
+    ++counters.reconnects;
+  }
+}
+
+// Drops the connections of a fraction o.churn of the clients per second, at random.
+awaitable<void> churn_clients(const Options& o, Churn& churn) {
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  std::mt19937 rng(std::random_device{}());
+  constexpr auto kTick = std::chrono::milliseconds(100);
+  double owed = 0;
+  for (;;) {
+    tick.expires_after(kTick);
+    co_await tick.async_wait(use_awaitable);
+    owed += o.churn * o.clients * std::chrono::duration<double>(kTick).count();
+    for (int tries = 0; owed >= 1 && tries < 100; ++tries) {
+      if (churn.drop(static_cast<int>(rng() % o.clients))) owed -= 1;
+    }
+    owed = std::min(owed, 1.0);  // too few connected clients: skip, rather than burst later
   }
 }
 
@@ -283,6 +368,7 @@ int run_clients(const Options& o) {
   asio::io_context ioc;
   Results results;
   Counters counters;
+  Churn churn(o.clients);
   const auto started = Clock::now();
   const auto deadline = started + std::chrono::milliseconds(o.deadline_ms);
   const int per_room = o.room_size > 0 ? o.room_size : o.clients;
@@ -305,7 +391,7 @@ int run_clients(const Options& o) {
             asio::co_spawn(ioc, polling_client(o, i, report, stalled, results, counters),
                            asio::detached);
           } else {
-            asio::co_spawn(ioc, ws_client(o, i, report, stalled, results, counters),
+            asio::co_spawn(ioc, ws_client(o, i, report, stalled, results, counters, churn),
                            asio::detached);
           }
         }
@@ -321,6 +407,7 @@ int run_clients(const Options& o) {
             stall_every ? o.clients / stall_every : 0, seconds,
             counters.joined / std::max(seconds, 1e-9));
         std::fflush(stdout);
+        if (o.churn > 0) co_await churn_clients(o, churn);
       },
       asio::detached);
 
@@ -330,9 +417,12 @@ int run_clients(const Options& o) {
     while (std::getline(std::cin, line)) {
       if (line == "report") {
         asio::post(ioc, [&] {
-          std::printf("{\"event\":\"report\",\"joined\":%d,\"closed\":%d,%s}\n",
-                      counters.joined.load(), counters.closed.load(),
-                      results_json(results, true).c_str());
+          std::printf(
+              "{\"event\":\"report\",\"joined\":%d,\"closed\":%d,\"connected\":%d,"
+              "\"reconnects\":%d,\"reconnect_failures\":%d,%s}\n",
+              counters.joined.load(), counters.closed.load(), counters.connected.load(),
+              counters.reconnects.load(), counters.reconnect_failures.load(),
+              results_json(results, true).c_str());
           std::fflush(stdout);
         });
       } else if (line == "quit") {
@@ -432,7 +522,7 @@ int main(int argc, char** argv) {
     sub->add_option("--token", o.token);
     sub->add_option("--reports", reports, "comma-separated report ids");
     sub->add_option("--sources", sources, "comma-separated 127.x source addresses");
-    sub->add_option("--deadline-ms", o.deadline_ms)->check(CLI::Range(100, 3'600'000));
+    sub->add_option("--deadline-ms", o.deadline_ms)->check(CLI::Range(100, 86'400'000));
   }
   auto* clients = app.get_subcommand("clients");
   clients->add_option("--protocol", o.protocol)
@@ -441,6 +531,8 @@ int main(int argc, char** argv) {
   clients->add_option("--room-size", o.room_size)->check(CLI::Range(0, 19'000));
   clients->add_option("--stalled-fraction", o.stalled_fraction)->check(CLI::Range(0.0, 1.0));
   clients->add_option("--concurrency", o.concurrency)->check(CLI::Range(1, 5000));
+  clients->add_option("--churn", o.churn, "fraction of the clients that reconnect per second")
+      ->check(CLI::Range(0.0, 1.0));
   auto* post = app.get_subcommand("post");
   post->add_option("--count", o.count)->check(CLI::Range(1, 10'000'000));
   post->add_option("--in-flight", o.in_flight)->check(CLI::Range(1, 256));
