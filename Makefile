@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS ?=
 
-.PHONY: all deps build run test unit e2e asan bench bench-smoke fuzz fuzz-build fuzz-smoke format clean
+.PHONY: all deps build run test unit e2e asan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -46,6 +46,11 @@ bench: build
 # The same harness at tiny sizes (under a minute), so that it cannot rot; asserts no speed.
 bench-smoke:
 	/usr/bin/python3 bench/run.py --smoke --out $(BUILD_DIR)/bench-smoke/results.md
+
+# 19,000 WebSocket connections with churn and a steady comment rate for SOAK_MINUTES (default 30):
+# RSS, descriptors and latency over time in bench/results/soak-<date>.md. Not part of make test.
+soak: build
+	/usr/bin/python3 bench/soak.py
 
 # The libFuzzer targets of fuzz/ (clang, AddressSanitizer, UBSan); see fuzz/README.md.
 fuzz-build: deps
