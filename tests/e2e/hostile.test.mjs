@@ -217,12 +217,14 @@ async function streamUntilClosed(conn, head, filler, { maxBytes, maxMs }) {
 
 /**
  * Streams `filler` after `head` on `connections` connections at once and asserts for each the
- * answer `status` with a JSON error body, then the close of the connection.
+ * answer `status` with a JSON error body, then the close of the connection. Reports how much
+ * the attacker got to send as a diagnostic of test `t`.
  */
-async function streamAttack(ctx, { connections, head, filler, status, what, maxBytes, maxMs }) {
+async function streamAttack(t, ctx, { connections, head, filler, status, what, maxBytes, maxMs }) {
   const conns = Array.from({ length: connections }, () => new RawHttpConnection(ctx.port));
   try {
     const sent = await Promise.all(conns.map((c) => streamUntilClosed(c, Buffer.from(head, 'latin1'), filler, { maxBytes, maxMs })));
+    t.diagnostic(`${what}: MiB sent per connection until the server closed it: ${sent.map((n) => (n / MiB).toFixed(2)).join(', ')}`);
     for (const [i, conn] of conns.entries()) {
       const res = await conn.readResponse(3000).catch((err) => {
         throw new Error(`${what}, connection ${i} (${(sent[i] / MiB).toFixed(1)} MiB sent): ${err.message}`);
@@ -241,7 +243,7 @@ describe('1. the HTTP read buffer is bounded', () => {
   test('4 connections each streaming 32 MiB of chunk extension (no CRLF) get 400 and are closed (RSS grows < 16 MiB)', T, (t) =>
     onOwnTarget((own) =>
       attackWithin(t, own, 16, () =>
-        streamAttack(own, {
+        streamAttack(t, own, {
           ...STREAM,
           head: `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;a=`,
           filler: Buffer.alloc(256 * 1024, 'a'),
@@ -255,7 +257,7 @@ describe('1. the HTTP read buffer is bounded', () => {
     const line = `X-Pad: ${'a'.repeat(1016)}\r\n`; // 1 KiB per trailer field
     return onOwnTarget((own) =>
       attackWithin(t, own, 16, () =>
-        streamAttack(own, {
+        streamAttack(t, own, {
           ...STREAM,
           head: `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n`,
           filler: Buffer.from(line.repeat(256), 'latin1'),
