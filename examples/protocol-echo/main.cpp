@@ -23,8 +23,15 @@
 
 namespace {
 
+// The auth payload is released once middleware has run; this echo wants it afterwards, so a
+// middleware keeps a copy in the socket's data.
+void keep_auth(socketio::Socket& socket, socketio::Namespace::Next next) {
+  socket.data = socket.auth();
+  next(std::nullopt);
+}
+
 void serve_echo(socketio::Socket& socket) {
-  socket.emit("auth", {socket.auth()});
+  socket.emit("auth", {std::any_cast<boost::json::value>(socket.data)});
   socket.on("message", [](socketio::Socket& s, socketio::Event& event) {
     s.emit("message-back", event.take_args(), event.take_attachments());
   });
@@ -56,8 +63,11 @@ int main() {
   socketio::ServerOptions options;
   options.connect_timeout = std::chrono::milliseconds(1000);
   socketio::Server io(engine, options);
-  io.of("/").on_connection(serve_echo);
-  io.of("/custom").on_connection(serve_echo);
+  for (const auto* name : {"/", "/custom"}) {
+    auto& nsp = io.of(name);
+    nsp.use(keep_auth);
+    nsp.on_connection(serve_echo);
+  }
 
   net::Router router;
   router.add(engine_options.path, engine);

@@ -7,6 +7,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include "base/log_value.hpp"
 #include "service/representation.hpp"
 
 namespace api {
@@ -76,11 +77,7 @@ std::int64_t id_segment(std::string_view text) {
 }
 
 json::object json_body(const net::HttpRequest& request) {
-  auto type = request.header("content-type").value_or("");
-  auto semicolon = type.find(';');
-  auto media = type.substr(0, semicolon);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media != "application/json") {
+  if (!request.has_media_type("application/json")) {
     throw HttpError{415, "unsupported_media_type", "the body must be application/json"};
   }
   boost::system::error_code ec;
@@ -172,12 +169,12 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
     }
     return response;
   } catch (const store::StoreError& e) {
-    spdlog::error("event=store_failed method={} target=\"{}\" error=\"{}\"", request.method,
-                  request.target, e.what());
+    spdlog::error("event=store_failed method={} target={} error={}", request.method,
+                  base::quoted(request.target), base::quoted(e.what()));
     return net::HttpResponse::json_error(503, "unavailable", "storage unavailable");
   } catch (const std::exception& e) {
-    spdlog::error("event=request_failed method={} target=\"{}\" error=\"{}\"", request.method,
-                  request.target, e.what());
+    spdlog::error("event=request_failed method={} target={} error={}", request.method,
+                  base::quoted(request.target), base::quoted(e.what()));
     return net::HttpResponse::json_error(500, "internal_error", "internal error");
   }
 }

@@ -8,6 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/log_value.hpp"
+#include "base/private_file.hpp"
+
 namespace app {
 namespace {
 
@@ -34,8 +37,13 @@ std::string read_file(const std::string& path) {
   return content.str();
 }
 
+// RFC 7518 §3.2: an HS256 key must have at least 256 bits; shorter secrets can be guessed.
+constexpr std::size_t kMinSecretBytes = 32;
+
 // A secret for a developer's machine, kept next to the SQLite database so that tokens survive a
-// restart. Production sets JWT_SECRET.
+// restart. Production sets JWT_SECRET. Whoever can read this file can sign tokens for any user,
+// and whoever can write it can choose the key: so it is created for the running user alone and
+// refused when it is short or anyone else could have touched it.
 std::string local_secret(const std::string& database_url) {
   std::filesystem::path dir = "data";
   if (database_url.starts_with("sqlite:") && database_url != "sqlite::memory:") {
@@ -43,18 +51,18 @@ std::string local_secret(const std::string& database_url) {
   }
   if (dir.empty()) dir = ".";
   const auto file = dir / "jwt-secret";
-  if (std::filesystem::exists(file)) return read_file(file.string());
+  if (std::filesystem::exists(std::filesystem::symlink_status(file))) {
+    return base::read_private_file(file, kMinSecretBytes);
+  }
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   unsigned char random[32];
   randombytes_buf(random, sizeof random);
   char hex[sizeof random * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, random, sizeof random);
-  std::filesystem::create_directories(dir);
-  std::ofstream(file) << hex;
-  std::filesystem::permissions(
-      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  base::create_private_folders(dir);
+  base::create_private_file(file, hex);
   spdlog::warn("event=jwt_secret_generated file={} note=\"set JWT_SECRET in production\"",
-               file.string());
+               base::quoted(file.string()));
   return hex;
 }
 
@@ -71,6 +79,8 @@ void Config::bind(CLI::App& cli) {
   from_env("JWT_AUDIENCE", jwt_audience);
   from_env("JWT_TTL_SECONDS", jwt_ttl_seconds);
   from_env("CORS_ORIGINS", cors_origins);
+  from_env("MAX_SESSIONS_PER_ADDRESS", max_sessions_per_address);
+  from_env("USER_RECHECK_SECONDS", user_recheck_seconds);
   from_env("IO_THREADS", io_threads);
   from_env("WORKER_THREADS", worker_threads);
 
@@ -85,6 +95,11 @@ void Config::bind(CLI::App& cli) {
   cli.add_option("--jwt-ttl-seconds", jwt_ttl_seconds,
                  "lifetime of issued tokens (JWT_TTL_SECONDS)");
   cli.add_option("--cors-origins", cors_origins, "comma-separated origins (CORS_ORIGINS)");
+  cli.add_option("--max-sessions-per-address", max_sessions_per_address,
+                 "Engine.IO sessions per client address (MAX_SESSIONS_PER_ADDRESS)")
+      ->check(CLI::Range(1u, 1'000'000u));
+  cli.add_option("--user-recheck-seconds", user_recheck_seconds,
+                 "how often live users' access is read again (USER_RECHECK_SECONDS)");
   cli.add_option("--io-threads", io_threads, "network threads (IO_THREADS)");
   cli.add_option("--worker-threads", worker_threads, "database/hashing threads (WORKER_THREADS)");
 }
@@ -92,7 +107,7 @@ void Config::bind(CLI::App& cli) {
 auth::JwtConfig Config::jwt() const {
   auth::JwtConfig config;
   // RFC 7518 §3.2: an HS256 key must have at least 256 bits; shorter secrets can be guessed.
-  if (!jwt_secret.empty() && jwt_secret.size() < 32) {
+  if (!jwt_secret.empty() && jwt_secret.size() < kMinSecretBytes) {
     throw std::invalid_argument("JWT_SECRET must be at least 32 bytes long");
   }
   config.hs256_secret = jwt_secret.empty() ? local_secret(database_url) : jwt_secret;

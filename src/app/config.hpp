@@ -22,6 +22,11 @@ struct Config {
   std::string jwt_audience;
   long jwt_ttl_seconds = 3600;
   std::string cors_origins;
+  // Engine.IO sessions one client address may hold at once (MAX_SESSIONS_PER_ADDRESS).
+  unsigned max_sessions_per_address = 256;
+  // How often every connected user's access is read again, in case a change escaped the
+  // user-change feed (USER_RECHECK_SECONDS; 0 turns the recheck off).
+  unsigned user_recheck_seconds = 30;
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: one per core, at least 2
   bool demo = false;            // create demo users and a report in an empty database

@@ -11,8 +11,10 @@
 #include "api/rest_api.hpp"
 #include "app/config.hpp"
 #include "app/operations.hpp"
+#include "base/log_value.hpp"
 #include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
+#include "live/access_watch.hpp"
 #include "live/comment_broadcaster.hpp"
 #include "live/internal_channel.hpp"
 #include "net/fd_limit.hpp"
@@ -94,12 +96,17 @@ int serve(const app::Config& config) {
   boost::asio::thread_pool workers(config.worker_threads ? config.worker_threads
                                                          : std::max(2u, cores));
 
-  engineio::Server engine(ioc, engineio::ServerOptions{});
+  engineio::ServerOptions engine_options;
+  engine_options.max_sessions_per_address = config.max_sessions_per_address;
+  engineio::Server engine(ioc, engine_options);
   socketio::Server io(engine);
   auto& internal = io.of(live::kInternalNamespace);
   live::CommentBroadcaster broadcaster(internal);
   Core core(config, broadcaster);
-  live::InternalChannel channel(internal, core.service, workers);
+  live::AccessWatch access(core.service, workers,
+                           {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
+  live::InternalChannel channel(internal, core.service, workers, access);
+  access.start();
   if (config.demo) create_demo_data(core.service, *core.store, config.port);
 
   api::RestApi rest(core.service, workers);
@@ -119,8 +126,8 @@ int serve(const app::Config& config) {
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
-  spdlog::info("event=listening url=http://localhost:{} database=\"{}\" io_threads={}", port,
-               config.database_url, threads);
+  spdlog::info("event=listening url=http://localhost:{} database={} io_threads={}", port,
+               base::quoted(config.database_url), threads);
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits.
@@ -129,8 +136,13 @@ int serve(const app::Config& config) {
     return sessions_gone() && rest.in_flight() == 0;
   };
   net::run_until_signalled(ioc, threads, std::move(plan));
+  // The order matters: both pools stop, then every socket still held by a pending handler is
+  // dropped while the worker pool its strands belong to (and everything else) still exists;
+  // only then are the objects destroyed, in reverse order of construction.
+  access.stop();
   workers.join();
   core.service.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
+  ioc.discard_pending_handlers();
   spdlog::info("event=stopped");
   return 0;
 }
@@ -162,6 +174,13 @@ int main(int argc, char** argv) {
   user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin")
       ->required();
 
+  std::string access_user;
+  auto* user_deactivate = user_cmd->add_subcommand(
+      "deactivate", "withdraw a user's access: tokens refused, live connections ended");
+  user_deactivate->add_option("--username", access_user)->required();
+  auto* user_activate = user_cmd->add_subcommand("activate", "give a user their access back");
+  user_activate->add_option("--username", access_user)->required();
+
   auto* token_cmd = cli.add_subcommand("token", "print a token for a user (for scripts)");
   std::string token_user;
   token_cmd->add_option("--username", token_user)->required();
@@ -171,7 +190,7 @@ int main(int argc, char** argv) {
   try {
     if (*migrate_cmd) {
       store::open_store(config.database_url);
-      spdlog::info("event=migrated database=\"{}\"", config.database_url);
+      spdlog::info("event=migrated database={}", base::quoted(config.database_url));
       return 0;
     }
     if (*user_add) {
@@ -181,6 +200,15 @@ int main(int argc, char** argv) {
       Core core(config, none);
       auto user = core.service.add_user(username, password, role, internal);
       std::cout << "created user " << user.id << " (" << user.username << ")\n";
+      return 0;
+    }
+    if (*user_deactivate || *user_activate) {
+      NoEmitter none;
+      Core core(config, none);
+      const bool active = static_cast<bool>(*user_activate);
+      auto user = core.service.set_user_active(access_user, active);
+      std::cout << (active ? "activated" : "deactivated") << " user " << user.id << " ("
+                << user.username << ")\n";
       return 0;
     }
     if (*token_cmd) {
@@ -195,10 +223,10 @@ int main(int argc, char** argv) {
     }
     return serve(config);
   } catch (const service::Error& e) {
-    spdlog::error("event=command_failed code={} error=\"{}\"", e.code(), e.what());
+    spdlog::error("event=command_failed code={} error={}", e.code(), base::quoted(e.what()));
     return 1;
   } catch (const std::exception& e) {
-    spdlog::error("event=command_failed error=\"{}\"", e.what());
+    spdlog::error("event=command_failed error={}", base::quoted(e.what()));
     return 1;
   }
 }

@@ -5,6 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/log_value.hpp"
+
 namespace app {
 
 void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
@@ -17,7 +19,7 @@ void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr 
         store_.count_users();
         exchange->respond(net::HttpResponse::json(200, R"({"status":"ready"})"));
       } catch (const std::exception& e) {
-        spdlog::warn("event=not_ready error=\"{}\"", e.what());
+        spdlog::warn("event=not_ready error={}", base::quoted(e.what()));
         exchange->respond(net::HttpResponse::json_error(503, "not_ready", "database unavailable"));
       }
     });

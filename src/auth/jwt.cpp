@@ -375,8 +375,13 @@ std::variant<Claims, JwtError> JwtVerifier::verify(
       return error("wrong_issuer", "token is from another issuer");
     }
   }
+  const json::value* aud = payload->if_contains("aud");
+  if (config_.audience.empty() && aud != nullptr) {
+    // RFC 7519 §4.1.3: a token meant for some audience is refused by anyone not configured as
+    // part of it; a token minted for another service must not work here.
+    return error("wrong_audience", "token names an audience and none is configured");
+  }
   if (!config_.audience.empty()) {
-    const json::value* aud = payload->if_contains("aud");
     if (aud == nullptr) return error("missing_claim", "token has no \"aud\"");
     bool ours = false;
     if (aud->is_string()) {

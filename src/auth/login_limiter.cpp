@@ -1,6 +1,9 @@
 #include "auth/login_limiter.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace auth {
 
@@ -61,41 +64,72 @@ void sweep(FailureMap& map, Clock::time_point now, Clock::duration window) {
   }
 }
 
+std::string pair_key(std::string_view username, std::string_view address) {
+  std::string key(username);
+  key += '\0';  // usernames hold no NUL: the two parts cannot run into each other
+  key += address;
+  return key;
+}
+
 }  // namespace
+
+std::string address_key(std::string_view address) {
+  in6_addr ip6{};
+  const std::string text(address);
+  if (inet_pton(AF_INET6, text.c_str(), &ip6) != 1) return text;
+  std::memset(&ip6.s6_addr[8], 0, 8);
+  char prefix[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &ip6, prefix, sizeof prefix);
+  return std::string(prefix) + "/64";
+}
 
 std::optional<std::chrono::seconds> LoginLimiter::refused(std::string_view username,
                                                           std::string_view address,
                                                           Clock::time_point now) {
   const Clock::duration window = limits_.window;
+  const auto from = address_key(address);
   std::lock_guard lock(mutex_);
-  const auto by_user = wait_time(current(by_username_, username, now, window),
-                                 limits_.max_failures_per_username, now, window);
-  const auto by_address = wait_time(current(by_address_, address, now, window),
-                                    limits_.max_failures_per_address, now, window);
-  if (!by_user && !by_address) return std::nullopt;
-  const Clock::duration wait = std::max(by_user.value_or(Clock::duration::zero()),
-                                        by_address.value_or(Clock::duration::zero()));
-  return std::max(std::chrono::ceil<std::chrono::seconds>(wait), std::chrono::seconds{1});
+  const auto* pair = current(by_pair_, pair_key(username, from), now, window);
+  std::optional<Clock::duration> wait;
+  auto consider = [&](std::optional<Clock::duration> w) {
+    if (w) wait = std::max(wait.value_or(Clock::duration::zero()), *w);
+  };
+  consider(wait_time(pair, limits_.max_failures_per_pair, now, window));
+  consider(wait_time(current(by_address_, from, now, window), limits_.max_failures_per_address, now,
+                     window));
+  if (pair != nullptr) {
+    consider(wait_time(current(by_username_, username, now, window),
+                       limits_.max_failures_per_username, now, window));
+  }
+  if (!wait) return std::nullopt;
+  return std::max(std::chrono::ceil<std::chrono::seconds>(*wait), std::chrono::seconds{1});
 }
 
 void LoginLimiter::record_failure(std::string_view username, std::string_view address,
                                   Clock::time_point now) {
   const Clock::duration window = limits_.window;
+  const auto from = address_key(address);
   std::lock_guard lock(mutex_);
+  // The pair is remembered even when its own check is off: it tells the username check which
+  // addresses have failed.
+  add_failure(by_pair_, pair_key(username, from), std::max(limits_.max_failures_per_pair, 1), now,
+              window);
   add_failure(by_username_, username, limits_.max_failures_per_username, now, window);
-  add_failure(by_address_, address, limits_.max_failures_per_address, now, window);
+  add_failure(by_address_, from, limits_.max_failures_per_address, now, window);
   // Keys that are never looked up again would stay forever: sweep them out now and then, with
   // the threshold doubling so that the cost stays amortised O(1) per failure.
-  if (by_username_.size() + by_address_.size() >= next_sweep_) {
-    sweep(by_username_, now, window);
-    sweep(by_address_, now, window);
-    next_sweep_ = std::max(kMinSweep, 2 * (by_username_.size() + by_address_.size()));
+  const auto entries = [this] {
+    return by_pair_.size() + by_username_.size() + by_address_.size();
+  };
+  if (entries() >= next_sweep_) {
+    for (auto* map : {&by_pair_, &by_username_, &by_address_}) sweep(*map, now, window);
+    next_sweep_ = std::max(kMinSweep, 2 * entries());
   }
 }
 
-void LoginLimiter::record_success(std::string_view username) {
+void LoginLimiter::record_success(std::string_view username, std::string_view address) {
   std::lock_guard lock(mutex_);
-  by_username_.erase(std::string(username));
+  by_pair_.erase(pair_key(username, address_key(address)));
 }
 
 }  // namespace auth

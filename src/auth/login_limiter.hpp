@@ -1,6 +1,15 @@
 #pragma once
-// Slows down password guessing: failed logins are counted per username and per address in a
-// sliding window, and further attempts are refused while either count is over its limit.
+// Slows down password guessing without letting anyone lock an owner out of their account.
+//
+// Failed logins are counted in a sliding window three ways:
+// - per (username, address): after max_failures_per_pair, that address may not try that username;
+// - per address: after max_failures_per_address, that address may not try any username;
+// - per username: after max_failures_per_username, no address that has already failed for that
+//   username may try it again.
+// An address that has not failed for a username is never refused because of others' failures,
+// so the owner, from their own address and with the right password, always gets in. A guesser
+// gets at most max_failures_per_username guesses per window per username, plus one per fresh
+// address (IPv6 addresses count per /64, the block one subscriber usually holds).
 
 #include <chrono>
 #include <cstddef>
@@ -16,7 +25,8 @@ namespace auth {
 // A limit of N allows N failures within the window; attempts after them are refused until the
 // oldest of those failures leaves the window. A limit <= 0 turns that check off.
 struct LoginLimits {
-  int max_failures_per_username = 5;
+  int max_failures_per_pair = 5;
+  int max_failures_per_username = 50;
   int max_failures_per_address = 20;
   std::chrono::seconds window{15 * 60};
 };
@@ -30,16 +40,24 @@ class LoginLimiter {
   std::optional<std::chrono::seconds> refused(std::string_view username, std::string_view address,
                                               Clock::time_point now);
   void record_failure(std::string_view username, std::string_view address, Clock::time_point now);
-  // A successful login forgets the username's failures (not the address's).
-  void record_success(std::string_view username);
+  // A successful login forgets that address's failures for the username (not the username's
+  // count, which a guesser elsewhere may have filled, nor the address's).
+  void record_success(std::string_view username, std::string_view address);
 
  private:
+  using Failures = std::deque<Clock::time_point>;
+  using FailureMap = std::unordered_map<std::string, Failures>;
+
   LoginLimits limits_;
   std::mutex mutex_;
-  std::unordered_map<std::string, std::deque<Clock::time_point>> by_username_;
-  std::unordered_map<std::string, std::deque<Clock::time_point>> by_address_;
+  FailureMap by_pair_;
+  FailureMap by_username_;
+  FailureMap by_address_;
   // Keys nobody asks about again are swept out once the maps have grown to this many entries.
   std::size_t next_sweep_ = 1024;
 };
+
+// The key an address is counted under: IPv4 as it is, IPv6 by its /64 prefix.
+std::string address_key(std::string_view address);
 
 }  // namespace auth

@@ -52,12 +52,6 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
     exchange->respond(error_response(ErrorCode::bad_handshake_method));
     return;
   }
-  if (registry_.size() >= options_.max_sessions) {
-    spdlog::warn("event=engineio_sessions_full limit={} remote={}", options_.max_sessions,
-                 request.remote_address);
-    exchange->respond(error_response(ErrorCode::bad_request, "Too many sessions", 503));
-    return;
-  }
   if (filter_) {
     if (auto refusal = filter_(request)) {
       exchange->respond(error_response(ErrorCode::forbidden, *refusal, 403));
@@ -66,10 +60,10 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
   }
   auto session = std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_),
                                            std::move(request), options_, registry_);
+  if (!admit(session, *exchange)) return;
   spdlog::debug("event=engineio_session_opening sid={} transport={} remote={}", session->id(),
                 websocket ? "websocket" : "polling", session->request().remote_address);
   if (!websocket) {
-    registry_.add(session);
     asio::dispatch(session->executor(), [this, session, exchange = std::move(exchange)]() mutable {
       session->start_polling(std::move(exchange), on_connection_);
     });
@@ -77,10 +71,27 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
   }
   net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes};
   exchange->accept_websocket(session->executor(), limits, [this, session](net::WebSocketPtr ws) {
-    if (!ws) return;
-    registry_.add(session);
+    if (!ws) {
+      registry_.remove(session->id());
+      return;
+    }
     session->start_websocket(std::move(ws), on_connection_);
   });
+}
+
+// Takes a place for the new session, or answers the handshake with why there is none.
+bool Server::admit(const std::shared_ptr<Session>& session, net::HttpExchange& exchange) {
+  using Admission = SessionRegistry::Admission;
+  const auto admission =
+      registry_.admit(session, options_.max_sessions, options_.max_sessions_per_address);
+  if (admission == Admission::admitted) return true;
+  const bool server_full = admission == Admission::server_full;
+  spdlog::warn("event=engineio_sessions_full scope={} remote={}",
+               server_full ? "server" : "address", session->request().remote_address);
+  exchange.respond(server_full ? error_response(ErrorCode::bad_request, "Too many sessions", 503)
+                               : error_response(ErrorCode::bad_request,
+                                                "Too many sessions from this address", 429));
+  return false;
 }
 
 void Server::route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,

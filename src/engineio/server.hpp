@@ -38,6 +38,7 @@ class Server : public net::HttpHandler {
 
  private:
   void open_session(net::HttpRequest&& request, bool websocket, net::HttpExchangePtr exchange);
+  bool admit(const std::shared_ptr<Session>& session, net::HttpExchange& exchange);
   void route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,
                         net::HttpExchangePtr exchange);
 

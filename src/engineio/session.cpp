@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "base/log_value.hpp"
 #include "engineio/errors.hpp"
 #include "engineio/payload.hpp"
 #include "engineio/session_registry.hpp"
@@ -33,6 +35,12 @@ net::HttpResponse packets_response(std::span<const SharedPacket> packets) {
   return net::HttpResponse::text(200, encode_payload(packets));
 }
 
+// A packet waiting for a poll costs its bytes, its slot in the buffer and its shared allocation.
+std::size_t buffered_cost(const EncodedPacket& packet) {
+  constexpr std::size_t kPacketOverheadBytes = sizeof(SharedPacket) + sizeof(EncodedPacket) + 32;
+  return packet.bytes.size() + kPacketOverheadBytes;
+}
+
 net::SharedBytes bytes_of(const SharedPacket& packet) {
   // Shares ownership with the packet: no copy, no allocation.
   return net::SharedBytes(packet, &packet->bytes);
@@ -50,6 +58,11 @@ Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
       heartbeat_(strand) {
   request_.body.clear();
   request_.body.shrink_to_fit();
+  std::erase_if(request_.headers, [this](const auto& header) {
+    return std::find(options_.kept_headers.begin(), options_.kept_headers.end(), header.first) ==
+           options_.kept_headers.end();
+  });
+  request_.headers.shrink_to_fit();
 }
 
 void Session::send(SharedPacket packet) {
@@ -178,6 +191,13 @@ void Session::handle_poll(net::HttpExchangePtr exchange) {
 
 void Session::handle_post(std::string body, net::HttpExchangePtr exchange) {
   if (refuse_polling_request(exchange)) return;
+  const auto separators =
+      static_cast<std::size_t>(std::count(body.begin(), body.end(), kRecordSeparator));
+  if (separators >= options_.max_packets_per_payload) {
+    exchange->respond(error_response(ErrorCode::bad_request, "Too many packets in payload"));
+    close_now("parse error", Initiator::server);
+    return;
+  }
   auto packets = decode_payload(body);
   if (!packets) {
     exchange->respond(error_response(ErrorCode::bad_request, "Malformed payload"));
@@ -196,15 +216,18 @@ void Session::handle_oversized_post(net::HttpExchangePtr exchange) {
   if (state_ != State::closed) close_now("payload too large", Initiator::server);
 }
 
+bool Session::can_upgrade() const {
+  return state_ == State::open && transport_ == Transport::polling && !probe_;
+}
+
 void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
-  if (state_ != State::open || transport_ != Transport::polling || probe_) {
-    exchange->respond(error_response(ErrorCode::bad_request, "Upgrade not possible"));
-    return;
-  }
+  // A WebSocket that cannot take over (the session upgraded or is upgrading already) is still
+  // accepted, then closed at once: that is what the reference server does, and what clients
+  // expect to see (a close, not an HTTP error).
   net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes};
   exchange->accept_websocket(strand_, limits, [self = shared_from_this()](net::WebSocketPtr ws) {
     if (!ws) return;
-    if (self->state_ != State::open || self->transport_ != Transport::polling || self->probe_) {
+    if (!self->can_upgrade()) {
       ws->close();
       return;
     }
@@ -223,7 +246,7 @@ void Session::send_now(SharedPacket packet) {
     websocket_->send(bytes_of(packet), packet->binary);
     return;
   }
-  buffered_bytes_ += packet->bytes.size();
+  buffered_bytes_ += buffered_cost(*packet);
   buffer_.push_back(std::move(packet));
   if (buffered_bytes_ > options_.max_buffered_bytes) {
     close_now("send buffer overflow", Initiator::server);
@@ -259,8 +282,9 @@ void Session::on_packet(Packet&& packet) {
       if (awaiting_pong_) arm_heartbeat(options_.ping_interval);
       return;
     case PacketType::ping:
-      // Heartbeats go server to client in v4, but answering a client's ping harms nobody.
-      send_now(encode_packet(PacketType::pong, packet.data));
+      // Heartbeats go server to client in v4. Answering a client's pings would let it queue a
+      // pong per ping without ever reading them; the reference server closes such a session.
+      close_now("transport error", Initiator::server);
       return;
     case PacketType::close:
       close_now("transport close", Initiator::client);
@@ -400,7 +424,7 @@ void Session::close_now(std::string_view reason, Initiator initiator) {
   buffer_.clear();
   buffered_bytes_ = 0;
 
-  spdlog::debug("event=engineio_session_closed sid={} reason=\"{}\"", id_, reason);
+  spdlog::debug("event=engineio_session_closed sid={} reason={}", id_, base::quoted(reason));
   if (auto on_close = std::move(close_handler_)) on_close(reason);
   // Dropping the handlers breaks the cycles they may hold (session -> handler -> session); it
   // is deferred because this may run inside the message handler itself.

@@ -64,6 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_post(std::string body, net::HttpExchangePtr exchange);
   void handle_oversized_post(net::HttpExchangePtr exchange);
   void handle_upgrade_request(net::HttpExchangePtr exchange);
+  bool can_upgrade() const;
 
   SharedPacket open_packet(bool can_upgrade) const;
   void send_now(SharedPacket packet);

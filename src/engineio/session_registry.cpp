@@ -4,9 +4,19 @@
 
 namespace engineio {
 
-void SessionRegistry::add(const std::shared_ptr<Session>& session) {
+SessionRegistry::Admission SessionRegistry::admit(const std::shared_ptr<Session>& session,
+                                                  std::size_t max_sessions,
+                                                  std::size_t max_per_address) {
   std::lock_guard lock(mutex_);
+  if (sessions_.size() >= max_sessions) return Admission::server_full;
+  auto& from_address = sessions_per_address_[session->request().remote_address];
+  if (from_address >= max_per_address) {
+    if (from_address == 0) sessions_per_address_.erase(session->request().remote_address);
+    return Admission::address_full;
+  }
+  ++from_address;
   sessions_.emplace(session->id(), session);
+  return Admission::admitted;
 }
 
 std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
@@ -17,7 +27,13 @@ std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
 
 void SessionRegistry::remove(const std::string& sid) {
   std::lock_guard lock(mutex_);
-  sessions_.erase(sid);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return;
+  auto count = sessions_per_address_.find(it->second->request().remote_address);
+  if (count != sessions_per_address_.end() && --count->second == 0) {
+    sessions_per_address_.erase(count);
+  }
+  sessions_.erase(it);
 }
 
 std::size_t SessionRegistry::size() const {

@@ -1,6 +1,7 @@
 #pragma once
-// The open sessions by id, shared by all IO threads. Only polling requests and session
-// open/close look here; WebSocket traffic goes straight to its session.
+// The open sessions by id, shared by all IO threads, with the limits on how many may be open at
+// once, in all and per client address. Only polling requests and session open/close look here;
+// WebSocket traffic goes straight to its session.
 
 #include <memory>
 #include <mutex>
@@ -14,7 +15,12 @@ class Session;
 
 class SessionRegistry {
  public:
-  void add(const std::shared_ptr<Session>& session);
+  enum class Admission { admitted, server_full, address_full };
+
+  // Adds the session unless that would exceed `max_sessions` in all, or
+  // `max_per_address` for its client's address.
+  Admission admit(const std::shared_ptr<Session>& session, std::size_t max_sessions,
+                  std::size_t max_per_address);
   std::shared_ptr<Session> find(const std::string& sid) const;
   void remove(const std::string& sid);
   std::size_t size() const;
@@ -23,6 +29,7 @@ class SessionRegistry {
  private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<std::string, std::size_t> sessions_per_address_;
 };
 
 }  // namespace engineio

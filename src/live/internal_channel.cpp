@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "base/log_value.hpp"
 #include "live/comment_broadcaster.hpp"
 
 namespace live {
@@ -68,8 +69,8 @@ std::optional<std::int64_t> report_id_of(const json::value& argument) {
 }  // namespace
 
 InternalChannel::InternalChannel(socketio::Namespace& nsp, service::ReportService& service,
-                                 asio::thread_pool& workers)
-    : service_(service), workers_(workers) {
+                                 asio::thread_pool& workers, AccessWatch& access)
+    : service_(service), workers_(workers), access_(access) {
   nsp.use([this](socketio::Socket& socket, socketio::Namespace::Next next) {
     authenticate(socket, std::move(next));
   });
@@ -93,15 +94,15 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
                                               asio::make_strand(workers_));
       next(std::nullopt);
     } catch (const service::Error& e) {
-      spdlog::info("event=live_refused reason=unauthorized detail=\"{}\" remote={}", e.what(),
-                   socket->request().remote_address);
+      spdlog::info("event=live_refused reason=unauthorized detail={} remote={}",
+                   base::quoted(e.what()), socket->request().remote_address);
       if (e.kind() == service::Error::Kind::unavailable) {
         next(refusal("unavailable", 503));
       } else {
         next(refusal("unauthorized", 401));
       }
     } catch (const std::exception& e) {
-      spdlog::error("event=live_auth_failed error=\"{}\"", e.what());
+      spdlog::error("event=live_auth_failed error={}", base::quoted(e.what()));
       next(refusal("unavailable", 503));
     }
   });
@@ -130,10 +131,12 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
   socket.on("join_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
   socket.on("leave_report",
             [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
-  socket.on_disconnect([member](socketio::Socket& s, std::string_view reason) {
+  access_.watch(member->user.id, socket.shared_from_this());
+  socket.on_disconnect([this, member](socketio::Socket& s, std::string_view reason) {
     member->expiry.reset();
-    spdlog::info("event=live_disconnected user_id={} socket={} reason=\"{}\"", member->user.id,
-                 s.id(), reason);
+    access_.forget(member->user.id, s);
+    spdlog::info("event=live_disconnected user_id={} socket={} reason={}", member->user.id, s.id(),
+                 base::quoted(reason));
   });
 }
 
@@ -161,6 +164,8 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
              [this, socket = socket.shared_from_this(), member, pending, id = *id, room, join] {
                try {
                  if (join) {
+                   // The user may have lost their access since they connected.
+                   service_.check_still_internal(member->user.id);
                    service_.check_report_exists(id);
                    socket->join(room);
                  } else {
@@ -169,9 +174,15 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
                  pending->ack({json::object{{"ok", true}, {"room", room}}});
                } catch (const service::Error& e) {
                  pending->ack({failure(e.code(), e.what())});
+                 if (e.kind() == service::Error::Kind::unauthorized ||
+                     e.kind() == service::Error::Kind::forbidden) {
+                   spdlog::info("event=live_access_revoked user_id={} socket={} reason={}",
+                                member->user.id, socket->id(), base::quoted(e.code()));
+                   socket->disconnect();
+                 }
                } catch (const std::exception& e) {
-                 spdlog::error("event=live_follow_failed socket={} report_id={} error=\"{}\"",
-                               socket->id(), id, e.what());
+                 spdlog::error("event=live_follow_failed socket={} report_id={} error={}",
+                               socket->id(), id, base::quoted(e.what()));
                  pending->ack({failure("unavailable", "try again later")});
                }
                member->pending.fetch_sub(1);

@@ -1,10 +1,11 @@
 #pragma once
 // The /ws/internal namespace: only active internal users get in (JWT from auth.token or the
 // Authorization header), they follow reports with join_report / leave_report, and they are
-// disconnected when their token expires.
+// disconnected when their token expires or their access is withdrawn (see AccessWatch).
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "live/access_watch.hpp"
 #include "service/report_service.hpp"
 #include "socketio/namespace.hpp"
 
@@ -13,7 +14,7 @@ namespace live {
 class InternalChannel {
  public:
   InternalChannel(socketio::Namespace& nsp, service::ReportService& service,
-                  boost::asio::thread_pool& workers);
+                  boost::asio::thread_pool& workers, AccessWatch& access);
 
  private:
   void authenticate(socketio::Socket& socket, socketio::Namespace::Next next);
@@ -22,6 +23,7 @@ class InternalChannel {
 
   service::ReportService& service_;
   boost::asio::thread_pool& workers_;
+  AccessWatch& access_;
 };
 
 }  // namespace live

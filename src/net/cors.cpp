@@ -15,7 +15,8 @@ std::string_view trim(std::string_view s) {
 
 CorsPolicy::CorsPolicy(std::vector<std::string> allowed_origins)
     : allowed_(std::move(allowed_origins)),
-      any_(std::find(allowed_.begin(), allowed_.end(), "*") != allowed_.end()) {}
+      any_(allowed_.empty() || std::find(allowed_.begin(), allowed_.end(), "*") != allowed_.end()) {
+}
 
 CorsPolicy CorsPolicy::from_list(std::string_view comma_separated) {
   std::vector<std::string> origins;
@@ -33,8 +34,16 @@ bool CorsPolicy::allows(std::string_view origin) const {
   return any_ || std::find(allowed_.begin(), allowed_.end(), origin) != allowed_.end();
 }
 
+bool CorsPolicy::allows_websocket(std::optional<std::string_view> origin) const {
+  return any_ || !origin || allows(*origin);
+}
+
 void CorsPolicy::decorate(std::optional<std::string_view> origin, HttpResponse& response) const {
   if (!origin || !allows(*origin)) return;
+  if (any_) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    return;
+  }
   response.headers.emplace_back("Access-Control-Allow-Origin", std::string(*origin));
   response.headers.emplace_back("Access-Control-Allow-Credentials", "true");
   response.headers.emplace_back("Vary", "Origin");

@@ -1,5 +1,11 @@
 #pragma once
-// Cross-origin policy: which browser origins may call us, with credentials.
+// Cross-origin policy: which browser origins may call us, and whether with credentials.
+//
+// With no list (or "*") any origin may call, without credentials: every answer says
+// `Access-Control-Allow-Origin: *`. That is safe because nothing here rides on cookies (all
+// auth is a bearer token a page must hold itself), and it is what a front end on another
+// origin needs out of the box. A list narrows it: listed origins are echoed back with
+// credentials allowed, others get no CORS headers and cannot open WebSockets.
 
 #include <optional>
 #include <string>
@@ -12,14 +18,17 @@ namespace net {
 
 class CorsPolicy {
  public:
-  // Exact origins such as "https://app.example"; "*" allows any origin (still echoed back,
-  // because browsers refuse a literal "*" together with credentials).
+  // Any origin, without credentials.
   CorsPolicy() = default;
+  // Exact origins such as "https://app.example"; an empty list or one holding "*" means any.
   explicit CorsPolicy(std::vector<std::string> allowed_origins);
   // Parses a comma-separated list, as in the CORS_ORIGINS variable.
   static CorsPolicy from_list(std::string_view comma_separated);
 
   bool allows(std::string_view origin) const;
+  // Whether a WebSocket upgrade carrying this Origin header (if any) may proceed. Browsers
+  // always send Origin; other clients (Node, native apps) may not and are not refused.
+  bool allows_websocket(std::optional<std::string_view> origin) const;
   // Adds the CORS headers that a request from `origin` earns to `response`.
   void decorate(std::optional<std::string_view> origin, HttpResponse& response) const;
   // The answer to a preflight request, or nullopt when `request` is not one.
@@ -27,7 +36,7 @@ class CorsPolicy {
 
  private:
   std::vector<std::string> allowed_;
-  bool any_ = false;
+  bool any_ = true;
 };
 
 }  // namespace net

@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 
+#include "base/log_value.hpp"
 #include "net/websocket_accept.hpp"
 
 namespace net {
@@ -24,7 +25,10 @@ using BeastRequest = http::request<http::string_body>;
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, const HttpServerOptions& options, HttpHandler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+      : stream_(std::move(socket)),
+        buffer_(options.max_header_bytes + kFramingSlackBytes),
+        options_(options),
+        handler_(handler) {}
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -59,25 +63,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_header(beast::error_code ec) {
-    if (ec == http::error::header_limit) {
-      keep_alive_ = false;
-      write(HttpResponse::json_error(431, "header_too_large", "request header too large"));
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+      refuse(431, "header_too_large", "request header too large");
       return;
     }
     if (ec) {
       if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
           ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
-        keep_alive_ = false;
-        write(HttpResponse::json_error(400, "bad_request", "malformed HTTP request"));
+        refuse(400, "bad_request", "malformed HTTP request");
         return;
       }
       close();
       return;
     }
+    origin_.reset();
+    if (auto origin = parser_->get()[http::field::origin]; !origin.empty()) origin_.emplace(origin);
+    if (auto problem = framing_problem()) {
+      refuse(400, "bad_request", *problem);
+      return;
+    }
     head_ = make_head(parser_->get());
     keep_alive_ = parser_->keep_alive();
-    origin_.reset();
-    if (auto origin = head_.header("origin")) origin_.emplace(*origin);
 
     if (head_.websocket_upgrade) {
       dispatch_request();
@@ -100,7 +106,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
       reject_oversized();
       return;
     }
+    if (ec == http::error::buffer_overflow) {
+      // Only a chunk-size line or a trailer section can outgrow the buffer: the body itself
+      // is consumed as it arrives.
+      if (reading_trailers()) {
+        refuse(431, "header_too_large", "request trailer section too large");
+      } else {
+        refuse(400, "bad_request", "chunk-size line too large");
+      }
+      return;
+    }
     if (ec) {
+      if (ec != beast::error::timeout && ec != asio::error::operation_aborted &&
+          ec != asio::error::connection_reset && ec != http::error::end_of_stream &&
+          ec != http::error::partial_message) {
+        refuse(400, "bad_request", "malformed HTTP request body");
+        return;
+      }
       close();
       return;
     }
@@ -125,6 +147,58 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return head;
   }
 
+  // What makes this request's framing ambiguous, if anything. A body whose end two parties could
+  // disagree on lets a client smuggle a second request past a proxy (RFC 9112 §6.3, §11.2), so
+  // every doubt is refused and the connection closed.
+  std::optional<std::string_view> framing_problem() const {
+    const auto& req = parser_->get();
+    if (req.version() == 11 && req.count(http::field::host) != 1) {
+      return "an HTTP/1.1 request needs exactly one Host header";
+    }
+    const bool has_length = req.count(http::field::content_length) > 0;
+    const bool has_coding = req.count(http::field::transfer_encoding) > 0;
+    if (has_coding && !is_plain_chunked(req)) {
+      return "the only supported Transfer-Encoding is chunked";
+    }
+    if (has_coding && has_length) return "Transfer-Encoding and Content-Length together";
+    if (beast::websocket::is_upgrade(req) &&
+        (has_coding || parser_->content_length().value_or(0) != 0)) {
+      return "a WebSocket upgrade request has no body";
+    }
+    return std::nullopt;
+  }
+
+  // True when every Transfer-Encoding field together names exactly one coding: chunked.
+  static bool is_plain_chunked(const BeastRequest& req) {
+    int codings = 0;
+    bool chunked = false;
+    for (const auto& field : req) {
+      if (field.name() != http::field::transfer_encoding) continue;
+      for (const auto& coding : http::token_list(field.value())) {
+        ++codings;
+        chunked = beast::iequals(coding, "chunked");
+      }
+    }
+    return codings == 1 && chunked;
+  }
+
+  // Whether the unparsed input is the trailer section: it starts with the whole last-chunk line
+  // ("0", maybe extensions, CRLF), which Beast keeps until the trailers end.
+  bool reading_trailers() const {
+    std::string_view pending(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (pending.starts_with("\r\n")) pending.remove_prefix(2);  // the previous chunk's end
+    if (pending.find("\r\n") == std::string_view::npos) return false;
+    const auto size = pending.substr(0, pending.find_first_of(";\r"));
+    return !size.empty() && size.find_first_not_of('0') == std::string_view::npos;
+  }
+
+  // Answers with an error and closes: whatever follows on this connection cannot be trusted
+  // to be a request.
+  void refuse(unsigned status, std::string_view code, std::string_view message) {
+    keep_alive_ = false;
+    write(HttpResponse::json_error(status, code, message));
+  }
+
   void reject_oversized() {
     // The rest of the body is never read, so the connection cannot carry another request.
     keep_alive_ = false;
@@ -133,6 +207,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void dispatch_request() {
+    if (head_.websocket_upgrade &&
+        !options_.cors.allows_websocket(origin_ ? std::optional<std::string_view>(*origin_)
+                                                : std::nullopt)) {
+      refuse(403, "origin_not_allowed", "this origin may not open WebSockets here");
+      return;
+    }
     if (auto preflight = options_.cors.preflight(head_)) {
       origin_.reset();  // the preflight answer carries its own CORS headers
       write(std::move(*preflight));
@@ -193,7 +273,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void drain() {
     buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(16 * 1024),
+    stream_.async_read_some(buffer_.prepare(buffer_.max_size()),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > kMaxDrainBytes) {
@@ -205,6 +285,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   static constexpr std::size_t kMaxDrainBytes = 8 * 1024 * 1024;
+  // Beyond the header limit, the read buffer only ever holds one chunk-size line (with its
+  // extensions) or the trailer section: bodies are moved out of it as they arrive. So this
+  // slack bounds both, and a client cannot make one connection buffer more than this.
+  static constexpr std::size_t kFramingSlackBytes = 4 * 1024;
 
   void hand_over_websocket(Strand executor, const WebSocketLimits& limits,
                            std::function<void(WebSocketPtr)> on_open) {
@@ -221,12 +305,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec) ::close(fd);  // released above, owned by nobody now
     }
     if (ec) {
-      spdlog::warn("event=websocket_handover_failed error=\"{}\"", ec.message());
+      spdlog::warn("event=websocket_handover_failed error={}", base::quoted(ec.message()));
       asio::post(executor, [on_open = std::move(on_open)] { on_open(nullptr); });
       return;
     }
-    net::accept_websocket(std::move(moved), executor, parser_->release(), limits,
-                          std::move(on_open));
+    net::accept_websocket(std::move(moved), executor, parser_->release(),
+                          beast::buffers_to_string(buffer_.data()), limits, std::move(on_open));
   }
 
   void close() {

@@ -1,5 +1,6 @@
 #include "net/http_message.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
@@ -18,17 +19,37 @@ std::optional<std::string_view> HttpRequest::header(std::string_view lower_name)
   return std::nullopt;
 }
 
+namespace {
+
+bool equals_ignoring_case(std::string_view text, std::string_view lower) {
+  return text.size() == lower.size() &&
+         std::equal(text.begin(), text.end(), lower.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
 std::string_view HttpRequest::bearer_token() const {
   auto value = header("authorization");
   constexpr std::string_view scheme = "bearer ";
   if (!value || value->size() <= scheme.size()) return {};
-  for (std::size_t i = 0; i < scheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>((*value)[i])) != scheme[i]) return {};
-  }
+  if (!equals_ignoring_case(value->substr(0, scheme.size()), scheme)) return {};
   auto token = value->substr(scheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;
+}
+
+bool HttpRequest::has_media_type(std::string_view lower_type) const {
+  const auto type = header("content-type").value_or("");
+  return equals_ignoring_case(trim_blanks(type.substr(0, type.find(';'))), lower_type);
 }
 
 HttpResponse HttpResponse::text(unsigned status, std::string body) {

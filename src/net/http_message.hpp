@@ -27,6 +27,9 @@ struct HttpRequest {
   // The credentials of "Authorization: Bearer <token>" (scheme matched case-insensitively, as
   // RFC 9110 says); empty when there are none.
   std::string_view bearer_token() const;
+  // Whether the Content-Type names this media type (lower case), ignoring parameters such as
+  // charset and, as RFC 9110 §8.3.1 says, case.
+  bool has_media_type(std::string_view lower_type) const;
 };
 
 struct HttpResponse {

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/log_value.hpp"
 #include "net/http_connection.hpp"
 
 namespace net {
@@ -36,7 +37,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
         // elsewhere will free what the next accept needs.
         auto now = std::chrono::steady_clock::now();
         if (now - last_exhaustion_log > std::chrono::seconds(1)) {
-          spdlog::warn("event=accept_exhausted error=\"{}\" retry_ms=100", ec.message());
+          spdlog::warn("event=accept_exhausted error={} retry_ms=100", base::quoted(ec.message()));
           last_exhaustion_log = now;
         }
         retry_timer.expires_after(std::chrono::milliseconds(100));
@@ -45,7 +46,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
         });
         return;
       }
-      spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
+      spdlog::warn("event=accept_failed error={}", base::quoted(ec.message()));
       accept();
       return;
     }

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/log_value.hpp"
+
 namespace net {
 namespace {
 
@@ -62,7 +64,7 @@ void run_guarded(IoContext& ioc) {
       ioc.run();
       return;
     } catch (const std::exception& e) {
-      spdlog::error("event=handler_exception error=\"{}\"", e.what());
+      spdlog::error("event=handler_exception error={}", base::quoted(e.what()));
     } catch (...) {
       spdlog::error("event=handler_exception error=unknown");
     }

@@ -62,9 +62,11 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   }
   ~LeanWebSocket() override { --live_websockets; }
 
-  // Answers the upgrade request, then calls on_open with this socket, or nullptr.
-  void accept(const http::request<http::string_body>& request,
+  // Answers the upgrade request, then calls on_open with this socket, or nullptr. `early_bytes`
+  // arrived after the request in the same read: the client's first frames, kept for start().
+  void accept(const http::request<http::string_body>& request, std::string early_bytes,
               std::function<void(WebSocketPtr)> on_open) {
+    partial_ = std::move(early_bytes);
     const auto key = request[http::field::sec_websocket_key];
     const bool valid =
         request[http::field::sec_websocket_version] == "13" && !key.empty() && key.size() <= 64;
@@ -104,7 +106,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       });
       return;
     }
-    wait_readable();
+    if (partial_.empty()) {
+      wait_readable();
+      return;
+    }
+    // Deferred: the owner finishes taking this socket before its first message arrives.
+    asio::post(executor_, [self = shared_from_this()] {
+      self->consume(std::exchange(self->partial_, {}));
+      if (!self->closed_) self->wait_readable();
+    });
   }
 
   void send(SharedBytes bytes, bool binary) override {
@@ -122,8 +132,17 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     ws::FrameHeader header;
   };
 
+  // What one queued frame costs besides its payload: the queue entry, its gather buffers and the
+  // payload's shared allocation. Counted so that many tiny frames cannot hide behind their size.
+  static constexpr std::size_t kFrameOverheadBytes =
+      sizeof(Outgoing) + 2 * sizeof(asio::const_buffer) + 64;
+
+  static std::size_t cost(const SharedBytes& payload) {
+    return payload->size() + kFrameOverheadBytes;
+  }
+
   void enqueue(SharedBytes payload, Opcode opcode) {
-    if (queued_bytes_ + payload->size() > limits_.max_queued_bytes) {
+    if (queued_bytes_ + cost(payload) > limits_.max_queued_bytes) {
       abort("send queue overflow");
       return;
     }
@@ -132,7 +151,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   // Every frame goes through here, so that queued_bytes_ counts exactly what is queued.
   void push(SharedBytes payload, Opcode opcode) {
-    queued_bytes_ += payload->size();
+    queued_bytes_ += cost(payload);
     const auto header = ws::server_frame_header(opcode, payload->size());
     queue_.push_back({std::move(payload), header});
     if (!writing_) write_queued();
@@ -155,7 +174,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   void on_written(boost::system::error_code ec) {
     writing_ = false;
-    for (const auto& out : batch_) queued_bytes_ -= out.payload->size();
+    for (const auto& out : batch_) queued_bytes_ -= cost(out.payload);
     batch_.clear();
     if (closed_) {
       if (!queue_.empty()) {
@@ -324,7 +343,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     std::erase_if(queue_, [this, open](const Outgoing& out) {
       const bool drop =
           !open || (out.header.bytes[0] & 0x0F) != static_cast<std::uint8_t>(Opcode::close);
-      if (drop) queued_bytes_ -= out.payload->size();
+      if (drop) queued_bytes_ -= cost(out.payload);
       return drop;
     });
     release(partial_);
@@ -379,9 +398,10 @@ std::size_t live_websocket_count() {
 }
 
 void accept_websocket(tcp::socket socket, Strand executor, http::request<http::string_body> request,
-                      const WebSocketLimits& limits, std::function<void(WebSocketPtr)> on_open) {
+                      std::string early_bytes, const WebSocketLimits& limits,
+                      std::function<void(WebSocketPtr)> on_open) {
   auto ws = std::make_shared<LeanWebSocket>(std::move(socket), executor, limits);
-  ws->accept(request, std::move(on_open));
+  ws->accept(request, std::move(early_bytes), std::move(on_open));
 }
 
 }  // namespace net

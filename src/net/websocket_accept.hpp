@@ -5,15 +5,18 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
+#include <string>
 
 #include "net/websocket.hpp"
 
 namespace net {
 
 // `socket` must already use `executor`; on_open runs there with the WebSocket, or with nullptr
-// when the handshake fails.
+// when the handshake fails. `early_bytes` are what the client sent right after the request
+// (read along with it): they are the start of its first frame.
 void accept_websocket(boost::asio::ip::tcp::socket socket, Strand executor,
                       boost::beast::http::request<boost::beast::http::string_body> request,
-                      const WebSocketLimits& limits, std::function<void(WebSocketPtr)> on_open);
+                      std::string early_bytes, const WebSocketLimits& limits,
+                      std::function<void(WebSocketPtr)> on_open);
 
 }  // namespace net

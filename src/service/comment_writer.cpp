@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_value.hpp"
 #include "service/report_service.hpp"
 
 namespace service {
 
-CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter)
-    : store_(store), emitter_(emitter), thread_([this] { run(); }) {}
+CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter, std::size_t max_waiting)
+    : store_(store), emitter_(emitter), max_waiting_(max_waiting), thread_([this] { run(); }) {}
 
 CommentWriter::~CommentWriter() {
   stop();
@@ -24,15 +25,23 @@ void CommentWriter::stop() {
 
 void CommentWriter::submit(store::NewComment comment, Done done) {
   Pending pending{std::move(comment), std::move(done)};
+  bool full = false;
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_) {
+    full = waiting_.size() >= max_waiting_;
+    if (!stopping_ && !full) {
       waiting_.push_back(std::move(pending));
       wake_.notify_one();
       return;
     }
   }
-  complete(pending, Error(Error::Kind::unavailable, "unavailable", "shutting down"));
+  if (!full) {
+    complete(pending, Error(Error::Kind::unavailable, "unavailable", "shutting down"));
+    return;
+  }
+  Error busy(Error::Kind::unavailable, "busy", "too many comments waiting to be saved; try again");
+  busy.retry_after = std::chrono::seconds(1);
+  complete(pending, std::move(busy));
 }
 
 void CommentWriter::run() {
@@ -57,7 +66,7 @@ void CommentWriter::complete(Pending& pending, Outcome outcome) {
   try {
     pending.done(std::move(outcome));
   } catch (const std::exception& e) {
-    spdlog::error("event=comment_completion_failed error=\"{}\"", e.what());
+    spdlog::error("event=comment_completion_failed error={}", base::quoted(e.what()));
   } catch (...) {
     spdlog::error("event=comment_completion_failed error=unknown");
   }
@@ -82,7 +91,8 @@ void CommentWriter::write(std::vector<Pending>& batch) {
       reason = e.what();
     } catch (...) {
     }
-    spdlog::error("event=comment_batch_failed size={} error=\"{}\"", batch.size(), reason);
+    spdlog::error("event=comment_batch_failed size={} error={}", batch.size(),
+                  base::quoted(reason));
     if (batch.size() > 1) {
       for (auto& pending : batch) {
         std::vector<Pending> single;
@@ -105,8 +115,8 @@ void CommentWriter::write(std::vector<Pending>& batch) {
     try {
       emitter_.comment_created(comment);
     } catch (const std::exception& e) {
-      spdlog::error("event=comment_announce_failed comment_id={} error=\"{}\"", comment.id,
-                    e.what());
+      spdlog::error("event=comment_announce_failed comment_id={} error={}", comment.id,
+                    base::quoted(e.what()));
     }
     complete(batch[i], comment);
   }

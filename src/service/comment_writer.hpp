@@ -23,8 +23,12 @@ class CommentWriter {
   using Done = std::function<void(Outcome)>;
 
   static constexpr std::size_t kMaxBatch = 256;
+  // Comments that may wait for the writer at once; more are refused at once (unavailable, with
+  // a retry_after), so that a database slower than the clients cannot grow memory without end.
+  static constexpr std::size_t kDefaultMaxWaiting = 4096;
 
-  CommentWriter(store::Store& store, CommentEmitter& emitter);
+  CommentWriter(store::Store& store, CommentEmitter& emitter,
+                std::size_t max_waiting = kDefaultMaxWaiting);
   // Writes what is still waiting, then stops.
   ~CommentWriter();
   // The same, earlier: once this returns, no completion runs any more. Idempotent.
@@ -51,6 +55,7 @@ class CommentWriter {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> waiting_;
+  const std::size_t max_waiting_;
   bool stopping_ = false;
   std::thread thread_;
 };

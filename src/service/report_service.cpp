@@ -6,6 +6,7 @@
 #include <array>
 
 #include "auth/password.hpp"
+#include "base/log_value.hpp"
 
 namespace service {
 namespace {
@@ -13,8 +14,10 @@ namespace {
 using Kind = Error::Kind;
 
 constexpr std::array kStatuses = {"open", "in_progress", "resolved", "rejected"};
+constexpr std::array kRoles = {"citizen", "operator", "admin"};
 
-// Decodes the code point at text[i] and advances i; nullopt for invalid UTF-8.
+// Decodes the code point at text[i] and advances i; nullopt for invalid UTF-8, strictly as
+// RFC 3629 says: no overlong forms, no surrogates, nothing above U+10FFFF.
 std::optional<char32_t> next_code_point(std::string_view text, std::size_t& i) {
   const auto byte = static_cast<unsigned char>(text[i]);
   const std::size_t length = byte < 0x80           ? 1
@@ -29,39 +32,74 @@ std::optional<char32_t> next_code_point(std::string_view text, std::size_t& i) {
     if ((next >> 6) != 0x2) return std::nullopt;
     code = (code << 6) | (next & 0x3F);
   }
+  static constexpr char32_t kSmallestOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code < kSmallestOfLength[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+    return std::nullopt;
+  }
   i += length;
   return code;
 }
 
 // White space as JavaScript's String.prototype.trim sees it, so that what the front end shows
-// as empty is empty here too.
-bool is_space(char32_t c) {
+// as empty is empty here too, and the characters that show nothing at all.
+bool is_invisible(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-         c == 0x3000 || c == 0xFEFF;
+         (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x2060 || c == 0x3000 || c == 0xFEFF || c == 0x180E || c == 0xAD;
+}
+
+bool is_control(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F);
+}
+
+// Characters that reorder the text around them: shown in a title, they can make it read as
+// something else than what was typed.
+bool is_bidi_override(char32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+enum class TextKind {
+  line,  // a title, a name: shown alone on one line, so no control characters or bidi overrides
+  text,  // a description, a comment: any text, shown as text by the front end
+};
+
+bool is_allowed(char32_t c, TextKind kind) {
+  return kind == TextKind::text || (!is_control(c) && !is_bidi_override(c));
 }
 
 struct TextShape {
   std::size_t length = 0;  // in code points
   bool blank = true;
+  bool allowed = true;
 };
 
-std::optional<TextShape> shape_of(std::string_view text) {
+std::optional<TextShape> shape_of(std::string_view text, TextKind kind) {
   TextShape shape;
   for (std::size_t i = 0; i < text.size();) {
     auto code = next_code_point(text, i);
     if (!code) return std::nullopt;
     ++shape.length;
-    shape.blank = shape.blank && is_space(*code);
+    shape.blank = shape.blank && is_invisible(*code);
+    shape.allowed = shape.allowed && is_allowed(*code, kind);
   }
   return shape;
 }
 
-void require_text(std::string_view field, std::string_view value, std::size_t max_chars) {
+void require_text(std::string_view field, std::string_view value, std::size_t max_chars,
+                  TextKind kind) {
   const std::string name(field);
-  auto shape = shape_of(value);
+  // Checked first, so that a huge value costs nothing more than its size.
+  if (value.size() > 4 * max_chars) {
+    throw Error(Kind::bad_request, name + "_too_long",
+                name + " is longer than " + std::to_string(max_chars) + " characters");
+  }
+  auto shape = shape_of(value, kind);
   if (!shape) throw Error(Kind::bad_request, "invalid_" + name, name + " is not valid UTF-8");
   if (shape->blank) throw Error(Kind::bad_request, "empty_" + name, name + " must not be empty");
+  if (!shape->allowed) {
+    throw Error(Kind::bad_request, "invalid_" + name,
+                name + " contains control or text-direction characters");
+  }
   if (shape->length > max_chars) {
     throw Error(Kind::bad_request, name + "_too_long",
                 name + " is longer than " + std::to_string(max_chars) + " characters");
@@ -77,6 +115,10 @@ Error unauthorized(const std::string& message) {
 }
 
 }  // namespace
+
+bool is_valid_role(std::string_view role) {
+  return std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end();
+}
 
 bool is_valid_status(std::string_view status) {
   return std::find(kStatuses.begin(), kStatuses.end(), status) != kStatuses.end();
@@ -98,6 +140,11 @@ store::Timestamp ReportService::now() const {
 
 LoginResult ReportService::login(const std::string& username, const std::string& password,
                                  const std::string& address) {
+  // Refused before any work: a name that no user can have is neither looked up, nor counted by
+  // the limiter, nor logged.
+  if (username.size() > kMaxUsernameBytes) {
+    throw Error(Kind::bad_request, "invalid_username", "username is too long");
+  }
   const auto attempt = auth::LoginLimiter::Clock::now();
   if (auto wait = limiter_.refused(username, address, attempt)) {
     Error error(Kind::too_many_requests, "too_many_attempts",
@@ -111,10 +158,10 @@ LoginResult ReportService::login(const std::string& username, const std::string&
   const bool valid = auth::verify_password(password, user ? user->password_hash : decoy);
   if (!user || !valid || !user->active) {
     limiter_.record_failure(username, address, attempt);
-    spdlog::info("event=login_failed username=\"{}\" remote={}", username, address);
+    spdlog::info("event=login_failed username={} remote={}", base::quoted(username), address);
     throw unauthorized("invalid username or password");
   }
-  limiter_.record_success(username);
+  limiter_.record_success(username, address);
   spdlog::info("event=login user_id={} remote={}", user->id, address);
   return {issuer_.issue(user->id, user->role, user->internal, Clock::now()), std::move(*user)};
 }
@@ -138,9 +185,11 @@ Session ReportService::authenticate_internal(std::string_view token) {
 }
 
 store::Report ReportService::create_report(const store::User& user, ReportInput input) {
-  require_text("title", input.title, limits_.max_title_chars);
-  require_text("description", input.description, limits_.max_description_chars);
-  if (input.category) require_text("category", *input.category, limits_.max_category_chars);
+  require_text("title", input.title, limits_.max_title_chars, TextKind::line);
+  require_text("description", input.description, limits_.max_description_chars, TextKind::text);
+  if (input.category) {
+    require_text("category", *input.category, limits_.max_category_chars, TextKind::line);
+  }
   if (input.latitude && (*input.latitude < -90 || *input.latitude > 90)) {
     throw Error(Kind::bad_request, "invalid_latitude", "latitude must be within -90..90");
   }
@@ -201,7 +250,7 @@ void ReportService::check_report_exists(std::int64_t id) {
 void ReportService::create_comment_async(const store::User& user, std::int64_t report_id,
                                          const std::string& text, CommentWriter::Done done) {
   require_internal(user);
-  require_text("comment", text, limits_.max_comment_chars);
+  require_text("comment", text, limits_.max_comment_chars, TextKind::text);
   writer_.submit({report_id, user.id, text}, std::move(done));
 }
 
@@ -214,11 +263,35 @@ store::Page<store::Comment> ReportService::list_comments(const store::User& user
   return store_.list_comments(report_id, after, limit);
 }
 
+void ReportService::check_still_internal(std::int64_t user_id) {
+  auto user = store_.find_user(user_id);
+  if (!user || !user->active) throw unauthorized("unknown or inactive user");
+  require_internal(*user);
+}
+
+store::User ReportService::set_user_active(const std::string& username, bool active) {
+  auto user = store_.set_user_active(username, active);
+  if (!user) throw Error(Kind::not_found, "user_not_found", "no such user");
+  spdlog::info("event=user_access_changed user_id={} active={}", user->id, active);
+  return std::move(*user);
+}
+
+std::int64_t ReportService::latest_user_change() {
+  return store_.latest_user_change();
+}
+
+std::vector<store::UserChange> ReportService::user_changes_after(std::int64_t seq) {
+  return store_.user_changes_after(seq, 1000);
+}
+
 store::User ReportService::add_user(const std::string& username, const std::string& password,
                                     const std::string& role, bool internal) {
-  require_text("username", username, 64);
+  require_text("username", username, kMaxUsernameBytes, TextKind::line);
   if (password.size() < 8) {
     throw Error(Kind::bad_request, "weak_password", "password must have at least 8 characters");
+  }
+  if (!is_valid_role(role)) {
+    throw Error(Kind::bad_request, "invalid_role", "role must be one of citizen, operator, admin");
   }
   if (role == "citizen" && internal) {
     throw Error(Kind::bad_request, "invalid_role", "a citizen is never internal");

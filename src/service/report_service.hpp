@@ -84,6 +84,16 @@ class ReportService {
   // completions use goes away.
   void stop_comment_writer() { writer_.stop(); }
 
+  // Whether the user still may use the live channel: exists, active and internal. Throws
+  // Error(unauthorized) or Error(forbidden) otherwise.
+  void check_still_internal(std::int64_t user_id);
+  // Turns a user's access on or off (the CLI's user activate / deactivate). Every node ends the
+  // live connections of a deactivated user within a second, through the user-change feed.
+  store::User set_user_active(const std::string& username, bool active);
+  // The feed of changes to users' access: the newest seq, and the changes after a seq.
+  std::int64_t latest_user_change();
+  std::vector<store::UserChange> user_changes_after(std::int64_t seq);
+
   // Creates a user; for the CLI and the demo data.
   store::User add_user(const std::string& username, const std::string& password,
                        const std::string& role, bool internal);
@@ -102,5 +112,10 @@ class ReportService {
 };
 
 bool is_valid_status(std::string_view status);
+// The roles a user can have: citizen, operator, admin.
+bool is_valid_role(std::string_view role);
+
+// Longer usernames are refused at creation and at login, before any other work.
+inline constexpr std::size_t kMaxUsernameBytes = 64;
 
 }  // namespace service

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_value.hpp"
 #include "socketio/server.hpp"
 
 namespace socketio {
@@ -39,7 +40,8 @@ void Client::on_message(std::string&& data, bool binary) {
     } catch (const std::exception& e) {
       // A failing handler is a bug in the application, not the client's fault: log it and keep
       // the connection.
-      spdlog::error("event=socketio_handler_failed sid={} error=\"{}\"", session_->id(), e.what());
+      spdlog::error("event=socketio_handler_failed sid={} error={}", session_->id(),
+                    base::quoted(e.what()));
     }
   }
 }
@@ -84,6 +86,8 @@ void Client::connect(Packet&& packet) {
   auto socket = std::make_shared<Socket>(*nsp, session_, weak_from_this(), std::move(auth));
   sockets_.push_back(socket);
   nsp->authorize(socket, [self = shared_from_this(), socket](std::optional<ConnectError> error) {
+    // The auth payload is the middleware's alone, and it can be large: never keep it longer.
+    socket->release_auth();
     if (std::find(self->sockets_.begin(), self->sockets_.end(), socket) == self->sockets_.end()) {
       return;  // the connection closed while the middleware was deciding
     }
@@ -121,8 +125,8 @@ void Client::on_session_closed(std::string_view reason) {
 }
 
 void Client::protocol_error(std::string_view reason) {
-  spdlog::info("event=socketio_protocol_error sid={} remote={} reason=\"{}\"", session_->id(),
-               session_->request().remote_address, reason);
+  spdlog::info("event=socketio_protocol_error sid={} remote={} reason={}", session_->id(),
+               session_->request().remote_address, base::quoted(reason));
   session_->close("parse error");
 }
 

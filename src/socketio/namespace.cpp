@@ -5,6 +5,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <memory>
 
+#include "base/log_value.hpp"
+
 namespace socketio {
 
 Namespace::Namespace(std::string name) : name_(std::move(name)) {}
@@ -50,8 +52,8 @@ struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
     try {
       middleware(*socket, std::move(proceed));
     } catch (const std::exception& e) {
-      spdlog::error("event=socketio_middleware_failed socket={} error=\"{}\"", socket->id(),
-                    e.what());
+      spdlog::error("event=socketio_middleware_failed socket={} error={}", socket->id(),
+                    base::quoted(e.what()));
       finish(ConnectError{"internal error", nullptr});
     }
   }

@@ -6,7 +6,6 @@
 namespace socketio {
 
 Server::Server(engineio::Server& engine, ServerOptions options) : options_(options) {
-  of("/");
   engine.on_connection([this](engineio::Session& session) {
     std::make_shared<Client>(*this, session.shared_from_this())->start();
   });

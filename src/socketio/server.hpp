@@ -15,10 +15,12 @@ namespace socketio {
 
 class Server {
  public:
-  // Takes over `engine`'s connection handler. The main namespace "/" always exists.
+  // Takes over `engine`'s connection handler.
   explicit Server(engineio::Server& engine, ServerOptions options = {});
 
-  // The namespace called `name`, created on first use. Create namespaces before serving.
+  // The namespace called `name`, created on first use. Only namespaces created here exist, the
+  // main namespace "/" included: a CONNECT to any other gets CONNECT_ERROR "Invalid namespace".
+  // Create namespaces before serving.
   Namespace& of(const std::string& name);
   Namespace* find(std::string_view name) const;
   const ServerOptions& options() const { return options_; }

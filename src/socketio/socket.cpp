@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "base/log_value.hpp"
 #include "engineio/sid.hpp"
 #include "socketio/client.hpp"
 #include "socketio/event_packet.hpp"
@@ -136,8 +137,8 @@ void Socket::dispatch_event(Packet&& packet) {
       return;
     }
   }
-  spdlog::debug("event=socketio_unhandled_event nsp={} socket={} name=\"{}\"", nsp_.name(), id_,
-                event.name());
+  spdlog::debug("event=socketio_unhandled_event nsp={} socket={} name={}", nsp_.name(), id_,
+                base::quoted(event.name()));
 }
 
 void Socket::dispatch_ack(Packet&& packet) {
@@ -154,8 +155,8 @@ void Socket::close(std::string_view reason) {
   pending_acks_.clear();
   if (!was_connected) return;
   nsp_.disconnected(*this);
-  spdlog::debug("event=socketio_disconnect nsp={} socket={} reason=\"{}\"", nsp_.name(), id_,
-                reason);
+  spdlog::debug("event=socketio_disconnect nsp={} socket={} reason={}", nsp_.name(), id_,
+                base::quoted(reason));
   for (auto& handler : disconnect_handlers_) handler(*this, reason);
   // Handlers may hold this socket; dropping them breaks that cycle. Deferred, since this may run
   // inside one of them.

@@ -30,7 +30,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
 
   const std::string& id() const { return id_; }
   Namespace& nsp() const { return nsp_; }
-  // The HTTP request that opened the connection, and the CONNECT packet's auth payload.
+  // The HTTP request that opened the connection (only the headers the Engine.IO server keeps),
+  // and the CONNECT packet's auth payload: for middleware only, it is null once they have run.
   const net::HttpRequest& request() const { return session_->request(); }
   const boost::json::value& auth() const { return auth_; }
   bool connected() const { return connected_; }
@@ -69,6 +70,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   };
 
   void mark_connected();
+  void release_auth() { auth_ = nullptr; }
   void dispatch_event(Packet&& packet);
   void dispatch_ack(Packet&& packet);
   void send_packet(Packet&& packet);

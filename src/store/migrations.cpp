@@ -52,6 +52,27 @@ CREATE TABLE comments (
 ) STRICT;
 CREATE INDEX comments_report_id_id ON comments(report_id, id);
 )sql"},
+    // Every change to what a user may do, whoever makes it (reportd, or an operator with the
+    // sqlite3 shell), leaves a row here: every node follows this feed and drops the live
+    // connections of users who lost their access.
+    {2, R"sql(
+CREATE TABLE user_changes (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL,
+  changed_at TEXT    NOT NULL
+) STRICT;
+CREATE TRIGGER users_access_changed AFTER UPDATE OF active, internal, role ON users
+WHEN OLD.active IS NOT NEW.active OR OLD.internal IS NOT NEW.internal OR OLD.role IS NOT NEW.role
+BEGIN
+  INSERT INTO user_changes (user_id, changed_at)
+  VALUES (NEW.id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+CREATE TRIGGER users_deleted AFTER DELETE ON users
+BEGIN
+  INSERT INTO user_changes (user_id, changed_at)
+  VALUES (OLD.id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable =

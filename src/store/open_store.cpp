@@ -2,6 +2,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "base/private_file.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -24,12 +25,17 @@ std::unique_ptr<Store> open_store(const std::string& database_url) {
       throw std::invalid_argument("database URL '" + database_url + "' names no file");
     }
     // ":memory:" is SQLite's own name for a private in-memory database; any other text is a
-    // file name, relative to the working directory unless absolute. Its folder is created, so
-    // that the default works on a fresh checkout with no set-up.
+    // file name, relative to the working directory unless absolute. Its folder (0700) and the
+    // file (0600) are created for the running user alone, so that the default works on a fresh
+    // checkout with no set-up and keeps the data private; SQLite gives its journal files the
+    // database file's permissions.
     if (path != ":memory:") {
-      const auto folder = std::filesystem::path(path).parent_path();
-      std::error_code ignored;  // a failure shows up as "cannot open" just below
-      if (!folder.empty()) std::filesystem::create_directories(folder, ignored);
+      try {
+        base::create_private_folders(std::filesystem::path(path).parent_path());
+        base::ensure_private_file(std::string(path));
+      } catch (const std::runtime_error& e) {
+        throw StoreError(StoreError::Kind::unavailable, e.what());
+      }
     }
     return std::make_unique<sqlite::SqliteStore>(std::string(path));
   }

@@ -264,6 +264,38 @@ std::int64_t SqliteStore::count_users() {
   });
 }
 
+std::optional<User> SqliteStore::set_user_active(std::string_view username, bool active) {
+  return write([&](Connection& db) -> std::optional<User> {
+    auto update = db.query("UPDATE users SET active = ?1 WHERE username = ?2");
+    update->bind(1, std::int64_t{active ? 1 : 0});
+    update->bind(2, username);
+    update->run();
+    auto q = db.query("SELECT " + kUserColumns + " FROM users WHERE username = ?1");
+    q->bind(1, username);
+    if (!q->step()) return std::nullopt;
+    return user_from_row(*q);
+  });
+}
+
+std::int64_t SqliteStore::latest_user_change() {
+  return read([&](Connection& db) -> std::int64_t {
+    auto q = db.query("SELECT coalesce(max(seq), 0) FROM user_changes");
+    if (!q->step()) return 0;
+    return q->column_int64(0);
+  });
+}
+
+std::vector<UserChange> SqliteStore::user_changes_after(std::int64_t after, int limit) {
+  return read([&](Connection& db) {
+    auto q = db.query("SELECT seq, user_id FROM user_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    q->bind(1, after);
+    q->bind(2, static_cast<std::int64_t>(std::clamp(limit, 1, 1000)));
+    std::vector<UserChange> changes;
+    while (q->step()) changes.push_back({q->column_int64(0), q->column_int64(1)});
+    return changes;
+  });
+}
+
 // --- reports ---
 
 Report SqliteStore::create_report(const NewReport& report, Timestamp now) {

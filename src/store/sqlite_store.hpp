@@ -33,6 +33,9 @@ class SqliteStore final : public Store {
   std::optional<User> find_user_by_name(std::string_view username) override;
   User create_user(const NewUser& user, Timestamp now) override;
   std::int64_t count_users() override;
+  std::optional<User> set_user_active(std::string_view username, bool active) override;
+  std::int64_t latest_user_change() override;
+  std::vector<UserChange> user_changes_after(std::int64_t after, int limit) override;
 
   Report create_report(const NewReport& report, Timestamp now) override;
   std::optional<Report> find_report(std::int64_t id) override;

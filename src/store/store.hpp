@@ -33,6 +33,13 @@ struct NewUser {
   bool internal = false;
 };
 
+// One change to a user's access (active, internal, role, or the user deleted), in the order
+// they happened.
+struct UserChange {
+  std::int64_t seq = 0;
+  std::int64_t user_id = 0;
+};
+
 struct Report {
   std::int64_t id = 0;
   std::int64_t owner_id = 0;
@@ -104,6 +111,13 @@ class Store {
   // Throws StoreError(conflict) when the username is taken.
   virtual User create_user(const NewUser& user, Timestamp now) = 0;
   virtual std::int64_t count_users() = 0;
+  // Turns the user's access on or off; nullopt when there is no such user. Records a UserChange
+  // when the value changes.
+  virtual std::optional<User> set_user_active(std::string_view username, bool active) = 0;
+  // The seq of the newest UserChange, 0 when there is none.
+  virtual std::int64_t latest_user_change() = 0;
+  // UserChanges with seq above `after`, oldest first, at most `limit`.
+  virtual std::vector<UserChange> user_changes_after(std::int64_t after, int limit) = 0;
 
   virtual Report create_report(const NewReport& report, Timestamp now) = 0;
   virtual std::optional<Report> find_report(std::int64_t id) = 0;

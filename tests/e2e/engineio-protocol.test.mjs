@@ -546,7 +546,7 @@ describe('upgrade', () => {
     }
   });
 
-  test('after the upgrade, polling and a second WebSocket on the sid are refused', T, async () => {
+  test('after the upgrade, polling is refused and a second WebSocket on the sid is accepted, then closed', T, async () => {
     const pc = new PollingClient(server.url);
     let ws;
     try {
@@ -564,6 +564,9 @@ describe('upgrade', () => {
       const second = await attemptWs(
         eioUrl(wsBase(server.url), `EIO=4&transport=websocket&sid=${encodeURIComponent(pc.sid)}`),
       );
+      // As the reference server does: the handshake succeeds (101), then the server closes it.
+      assert.equal(second.httpStatus, undefined, `second WebSocket got HTTP ${second.httpStatus}`);
+      assert.ok(second.opened, 'second WebSocket must be accepted at the HTTP level');
       assertWsRefused(second, 3);
 
       ws.send('4first still works');
@@ -636,11 +639,21 @@ describe('CORS', () => {
     assert.equal(pre.headers.get('access-control-allow-origin'), null);
   });
 
-  test('without CORS_ORIGINS no CORS headers are sent', T, async () => {
+  test('without CORS_ORIGINS any origin may call, without credentials', T, async () => {
     const res = await request(eioUrl(server.url, 'EIO=4&transport=polling'), { headers: { Origin: ALLOWED } });
     assert.equal(res.status, 200);
-    assert.equal(res.headers.get('access-control-allow-origin'), null);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assert.equal(res.headers.get('access-control-allow-credentials'), null);
+  });
+
+  test('with CORS_ORIGINS a WebSocket from an unlisted origin is refused with 403, one without Origin is not', T, async () => {
+    const url = eioUrl(wsBase(getCors().url), 'EIO=4&transport=websocket');
+    const refused = await attemptWs(url, { headers: { Origin: 'http://evil.example' } });
+    assert.equal(refused.httpStatus, 403, JSON.stringify(refused));
+    const listed = await attemptWs(url, { headers: { Origin: ALLOWED }, probes: [], timeoutMs: 500 });
+    assert.ok(listed.opened, JSON.stringify(listed));
+    const native = await attemptWs(url, { probes: [], timeoutMs: 500 });
+    assert.ok(native.opened, JSON.stringify(native));
   });
 });
 

@@ -465,10 +465,13 @@ TEST(Jwt, Audience) {
   payload.erase("aud");
   EXPECT_EQ(outcome(verifier, hs256_token(payload)), "missing_claim");
 
-  // Without a configured audience, "aud" is not looked at.
-  const auth::JwtVerifier unchecked(hs_config());
+  // Without a configured audience, a token that names one is not for us (RFC 7519 §4.1.3).
+  const auth::JwtVerifier unconfigured(hs_config());
+  EXPECT_EQ(outcome(unconfigured, hs256_token(payload)), "ok");
   payload["aud"] = "anything";
-  EXPECT_EQ(outcome(unchecked, hs256_token(payload)), "ok");
+  EXPECT_EQ(outcome(unconfigured, hs256_token(payload)), "wrong_audience");
+  payload["aud"] = json::array{};
+  EXPECT_EQ(outcome(unconfigured, hs256_token(payload)), "wrong_audience");
 }
 
 // ---- required and typed claims ----------------------------------------------------------------

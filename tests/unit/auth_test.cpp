@@ -84,34 +84,85 @@ TEST(LoginLimiter, FreshKeysAreNotRefused) {
   EXPECT_FALSE(limiter.refused("alice", "10.0.0.1", t0));
 }
 
-TEST(LoginLimiter, LimitsPerUsername) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 3, .max_failures_per_address = 100, .window = 60s});
-  for (int i = 0; i < 2; ++i) limiter.record_failure("alice", "10.0.0." + std::to_string(i), t0);
-  EXPECT_FALSE(limiter.refused("alice", "10.0.0.9", t0));
-  limiter.record_failure("alice", "10.0.0.2", t0 + 10s);
-  // Three failures from three addresses: alice is locked from anywhere, for what is left of the
-  // window of the oldest failure.
-  const auto wait = limiter.refused("alice", "10.0.0.9", t0 + 20s);
-  ASSERT_TRUE(wait);
-  EXPECT_EQ(*wait, 40s);
-  // Others are not affected.
-  EXPECT_FALSE(limiter.refused("bob", "10.0.0.0", t0 + 20s));
+TEST(LoginLimiter, LimitsPerUsernameAndAddressPair) {
+  auth::LoginLimiter limiter({.max_failures_per_pair = 3,
+                              .max_failures_per_username = 100,
+                              .max_failures_per_address = 100,
+                              .window = 60s});
+  for (int i = 0; i < 2; ++i) limiter.record_failure("alice", "10.0.0.1", t0);
+  EXPECT_FALSE(limiter.refused("alice", "10.0.0.1", t0));
+  limiter.record_failure("alice", "10.0.0.1", t0 + 10s);
+  EXPECT_EQ(limiter.refused("alice", "10.0.0.1", t0 + 20s), std::optional(40s));
+  // The same address may still try others, and alice may still come from elsewhere.
+  EXPECT_FALSE(limiter.refused("bob", "10.0.0.1", t0 + 20s));
+  EXPECT_FALSE(limiter.refused("alice", "10.0.0.2", t0 + 20s));
+}
+
+TEST(LoginLimiter, GuessesFromManyAddressesCannotLockTheOwnerOut) {
+  // The attack: wrong passwords for one username from any number of addresses.
+  auth::LoginLimiter limiter;
+  for (int i = 0; i < 200; ++i) {
+    const auto address = "203.0.113." + std::to_string(i);
+    if (!limiter.refused("alice", address, t0)) limiter.record_failure("alice", address, t0);
+  }
+  EXPECT_FALSE(limiter.refused("alice", "198.51.100.7", t0 + 1s));
+}
+
+TEST(LoginLimiter, GuessesPerUsernameAreCappedAcrossAddresses) {
+  auth::LoginLimiter limiter({.max_failures_per_pair = 5,
+                              .max_failures_per_username = 10,
+                              .max_failures_per_address = 100,
+                              .window = 60s});
+  int guesses = 0;
+  // Ten addresses, each trying as often as it is let.
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      const auto address = "203.0.113." + std::to_string(i);
+      if (limiter.refused("alice", address, t0)) continue;
+      limiter.record_failure("alice", address, t0);
+      ++guesses;
+    }
+  }
+  // Ten by the username cap, plus nothing: every one of those addresses has failed already.
+  EXPECT_EQ(guesses, 10);
+  EXPECT_TRUE(limiter.refused("alice", "203.0.113.0", t0 + 1s));
+  // A fresh address gets its one chance; after it fails, it is refused too.
+  EXPECT_FALSE(limiter.refused("alice", "203.0.113.99", t0 + 1s));
+  limiter.record_failure("alice", "203.0.113.99", t0 + 1s);
+  EXPECT_TRUE(limiter.refused("alice", "203.0.113.99", t0 + 1s));
+  // All is forgotten once the window has passed.
+  EXPECT_FALSE(limiter.refused("alice", "203.0.113.0", t0 + 62s));
 }
 
 TEST(LoginLimiter, LimitsPerAddress) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 100, .max_failures_per_address = 4, .window = 60s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 100,
+                              .max_failures_per_username = 100,
+                              .max_failures_per_address = 4,
+                              .window = 60s});
   for (int i = 0; i < 4; ++i) limiter.record_failure("user" + std::to_string(i), "10.0.0.1", t0);
-  const auto wait = limiter.refused("someone-else", "10.0.0.1", t0 + 1s);
-  ASSERT_TRUE(wait);
-  EXPECT_EQ(*wait, 59s);
+  EXPECT_EQ(limiter.refused("someone-else", "10.0.0.1", t0 + 1s), std::optional(59s));
   EXPECT_FALSE(limiter.refused("someone-else", "10.0.0.2", t0 + 1s));
 }
 
+TEST(LoginLimiter, Ipv6AddressesCountPerSlash64) {
+  EXPECT_EQ(auth::address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(auth::address_key("2001:db8:1:2:bbbb:cccc:dddd:eeee"), "2001:db8:1:2::/64");
+  EXPECT_EQ(auth::address_key("192.0.2.1"), "192.0.2.1");
+  auth::LoginLimiter limiter({.max_failures_per_pair = 2,
+                              .max_failures_per_username = 100,
+                              .max_failures_per_address = 100,
+                              .window = 60s});
+  limiter.record_failure("alice", "2001:db8:1:2::1", t0);
+  limiter.record_failure("alice", "2001:db8:1:2::2", t0);
+  EXPECT_TRUE(limiter.refused("alice", "2001:db8:1:2::3", t0));
+  EXPECT_FALSE(limiter.refused("alice", "2001:db8:1:3::1", t0));
+}
+
 TEST(LoginLimiter, WindowSlides) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 2, .max_failures_per_address = 100, .window = 60s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 2,
+                              .max_failures_per_username = 100,
+                              .max_failures_per_address = 100,
+                              .window = 60s});
   limiter.record_failure("alice", "a", t0);
   limiter.record_failure("alice", "a", t0 + 30s);
   EXPECT_EQ(limiter.refused("alice", "a", t0 + 31s), std::optional(29s));
@@ -124,16 +175,20 @@ TEST(LoginLimiter, WindowSlides) {
 }
 
 TEST(LoginLimiter, WaitRoundsUpToWholeSeconds) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 1, .max_failures_per_address = 100, .window = 10s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 1,
+                              .max_failures_per_username = 100,
+                              .max_failures_per_address = 100,
+                              .window = 10s});
   limiter.record_failure("alice", "a", t0);
   EXPECT_EQ(limiter.refused("alice", "a", t0 + 9500ms), std::optional(1s));
   EXPECT_EQ(limiter.refused("alice", "a", t0 + 1ms), std::optional(10s));
 }
 
 TEST(LoginLimiter, ManyFailuresKeepTheNewestDeciding) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 3, .max_failures_per_address = 1000, .window = 100s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 3,
+                              .max_failures_per_username = 1000,
+                              .max_failures_per_address = 1000,
+                              .window = 100s});
   for (int i = 0; i < 50; ++i) limiter.record_failure("alice", "a", t0 + std::chrono::seconds(i));
   // Failures at t0+47, +48, +49 are the newest three; refused until t0+47 leaves the window.
   EXPECT_EQ(limiter.refused("alice", "a", t0 + 50s), std::optional(97s));
@@ -141,67 +196,85 @@ TEST(LoginLimiter, ManyFailuresKeepTheNewestDeciding) {
   EXPECT_FALSE(limiter.refused("alice", "a", t0 + 147s));
 }
 
-TEST(LoginLimiter, SuccessForgetsTheUsernameButNotTheAddress) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 2, .max_failures_per_address = 3, .window = 60s});
+TEST(LoginLimiter, SuccessForgetsThePairOnly) {
+  auth::LoginLimiter limiter({.max_failures_per_pair = 2,
+                              .max_failures_per_username = 3,
+                              .max_failures_per_address = 3,
+                              .window = 60s});
   limiter.record_failure("alice", "a", t0);
   limiter.record_failure("alice", "a", t0);
-  EXPECT_TRUE(limiter.refused("alice", "b", t0));
-  limiter.record_success("alice");
-  EXPECT_FALSE(limiter.refused("alice", "b", t0));
+  EXPECT_TRUE(limiter.refused("alice", "a", t0));
+  limiter.record_success("alice", "a");
+  EXPECT_FALSE(limiter.refused("alice", "a", t0));
   // Address "a" still has its two failures: one more and it is refused for everyone.
   limiter.record_failure("bob", "a", t0);
   EXPECT_TRUE(limiter.refused("carol", "a", t0));
-  EXPECT_FALSE(limiter.refused("alice", "b", t0));
+  // alice's count still has its two failures too: one more from "b" fills it, and "b" (which
+  // has failed) is refused while "c" (which has not) is not.
+  limiter.record_failure("alice", "b", t0);
+  EXPECT_TRUE(limiter.refused("alice", "b", t0));
+  EXPECT_FALSE(limiter.refused("alice", "c", t0));
 }
 
 TEST(LoginLimiter, OutOfOrderTimestamps) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 2, .max_failures_per_address = 100, .window = 60s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 2,
+                              .max_failures_per_username = 100,
+                              .max_failures_per_address = 100,
+                              .window = 60s});
   limiter.record_failure("alice", "a", t0 + 10s);
   limiter.record_failure("alice", "a", t0);  // a thread that took its time stamp earlier
   EXPECT_EQ(limiter.refused("alice", "a", t0 + 10s), std::optional(50s));
 }
 
 TEST(LoginLimiter, NonPositiveLimitDisablesThatCheck) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 0, .max_failures_per_address = 2, .window = 60s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 0,
+                              .max_failures_per_username = 0,
+                              .max_failures_per_address = 2,
+                              .window = 60s});
   limiter.record_failure("alice", "a", t0);
   EXPECT_FALSE(limiter.refused("alice", "b", t0));
+  EXPECT_FALSE(limiter.refused("alice", "a", t0));
   limiter.record_failure("alice", "a", t0);
   EXPECT_TRUE(limiter.refused("alice", "a", t0));
 }
 
 TEST(LoginLimiter, ManyDistinctKeysAreSweptWithoutBreakingAnything) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 2, .max_failures_per_address = 2, .window = 10s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 2,
+                              .max_failures_per_username = 2,
+                              .max_failures_per_address = 2,
+                              .window = 10s});
   limiter.record_failure("victim", "v", t0 + 100s);
   limiter.record_failure("victim", "v", t0 + 100s);
   for (int i = 0; i < 5000; ++i) {
     const auto key = std::to_string(i);
     limiter.record_failure("u" + key, "a" + key, t0 + std::chrono::milliseconds(i * 20));
   }
-  EXPECT_TRUE(limiter.refused("victim", "x", t0 + 101s));
+  EXPECT_TRUE(limiter.refused("victim", "v", t0 + 101s));
   EXPECT_FALSE(limiter.refused("u0", "a0", t0 + 101s));
 }
 
 TEST(LoginLimiter, ConcurrentUse) {
-  auth::LoginLimiter limiter(
-      {.max_failures_per_username = 1000000, .max_failures_per_address = 1000000, .window = 600s});
+  auth::LoginLimiter limiter({.max_failures_per_pair = 1000000,
+                              .max_failures_per_username = 1000000,
+                              .max_failures_per_address = 1000000,
+                              .window = 600s});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&limiter, t] {
       for (int i = 0; i < 2000; ++i) {
         const auto name = "user" + std::to_string(i % 50);
-        limiter.record_failure(name, "addr" + std::to_string(t), t0 + std::chrono::milliseconds(i));
+        const auto address = "addr" + std::to_string(t);
+        limiter.record_failure(name, address, t0 + std::chrono::milliseconds(i));
         (void)limiter.refused(name, "addr", t0 + std::chrono::milliseconds(i));
-        if (i % 7 == 0) limiter.record_success(name);
+        if (i % 7 == 0) limiter.record_success(name, address);
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  auth::LoginLimiter strict(
-      {.max_failures_per_username = 100, .max_failures_per_address = 8000, .window = 600s});
+  auth::LoginLimiter strict({.max_failures_per_pair = 5,
+                             .max_failures_per_username = 100,
+                             .max_failures_per_address = 8000,
+                             .window = 600s});
   threads.clear();
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&strict] {

@@ -32,9 +32,23 @@ TEST(Cors, ParsesCommaSeparatedList) {
   EXPECT_FALSE(policy.allows(""));
 }
 
-TEST(Cors, EmptyListAllowsNobodyAndStarAllowsEverybody) {
-  EXPECT_FALSE(CorsPolicy::from_list("").allows("http://a.example"));
-  EXPECT_TRUE(CorsPolicy::from_list("*").allows("http://a.example"));
+TEST(Cors, EmptyListAndStarAllowEverybodyWithoutCredentials) {
+  for (auto list : {"", "*", "http://a.example, *"}) {
+    auto policy = CorsPolicy::from_list(list);
+    EXPECT_TRUE(policy.allows("http://a.example")) << list;
+    net::HttpResponse response;
+    policy.decorate("http://a.example", response);
+    EXPECT_EQ(header(response, "Access-Control-Allow-Origin"), "*") << list;
+    EXPECT_FALSE(header(response, "Access-Control-Allow-Credentials")) << list;
+    EXPECT_TRUE(policy.allows_websocket("http://evil.example")) << list;
+  }
+}
+
+TEST(Cors, ListRefusesWebSocketsFromOtherOriginsButNotWithoutOrigin) {
+  auto policy = CorsPolicy::from_list("http://a.example");
+  EXPECT_TRUE(policy.allows_websocket("http://a.example"));
+  EXPECT_FALSE(policy.allows_websocket("http://evil.example"));
+  EXPECT_TRUE(policy.allows_websocket(std::nullopt));
 }
 
 TEST(Cors, DecoratesAllowedOriginWithCredentials) {
@@ -43,6 +57,7 @@ TEST(Cors, DecoratesAllowedOriginWithCredentials) {
   policy.decorate("http://a.example", allowed);
   EXPECT_EQ(header(allowed, "Access-Control-Allow-Origin"), "http://a.example");
   EXPECT_EQ(header(allowed, "Access-Control-Allow-Credentials"), "true");
+  EXPECT_EQ(header(allowed, "Vary"), "Origin");
   net::HttpResponse refused;
   policy.decorate("http://evil.example", refused);
   EXPECT_TRUE(refused.headers.empty());

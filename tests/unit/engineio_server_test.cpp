@@ -426,10 +426,60 @@ TEST_F(EngineServerTest, NoopAndPongWithoutPingAreIgnored) {
   EXPECT_FALSE(peer(sid).closed());
 }
 
-TEST_F(EngineServerTest, ClientPingIsAnsweredWithPong) {
+// Engine.IO v4 heartbeats go server to client. Answering client pings would let a client that
+// never polls queue a pong per ping (the ping flood); the reference server closes.
+TEST_F(EngineServerTest, ClientPingClosesTheSession) {
   const auto sid = handshake();
   EXPECT_TRUE(IsPayload(post(sid, "2hi"), "ok"));
-  EXPECT_TRUE(IsPayload(get(sid), "3hi"));
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"transport error"});
+  EXPECT_TRUE(IsError(get(sid), 400, 1, "Session ID unknown"));
+  EXPECT_EQ(server().session_count(), 0u);
+}
+
+TEST_F(EngineServerTest, APingFloodNeverReachesTheQueue) {
+  const auto sid = handshake();
+  std::string flood = "2";
+  for (int i = 0; i < 4000; ++i) flood += std::string(1, kSep) + "2";
+  EXPECT_TRUE(IsPayload(post(sid, flood), "ok"));
+  EXPECT_TRUE(peer(sid).closed());
+}
+
+TEST_F(EngineServerTest, APayloadWithTooManyPacketsIsRefusedAndClosesTheSession) {
+  auto options = slow_options();
+  options.max_packets_per_payload = 10;
+  use_options(options);
+  const auto sid = handshake();
+  std::string ten = "4m";
+  for (int i = 1; i < 10; ++i) ten += std::string(1, kSep) + "4m";
+  EXPECT_TRUE(IsPayload(post(sid, ten), "ok"));
+  EXPECT_EQ(peer(sid).messages.size(), 10u);
+  EXPECT_TRUE(IsError(post(sid, ten + kSep + "4m"), 400, 3, "Too many packets in payload"));
+  EXPECT_EQ(peer(sid).messages.size(), 10u) << "nothing of a refused payload is delivered";
+  EXPECT_TRUE(peer(sid).closed());
+}
+
+TEST_F(EngineServerTest, QueuedPacketsCountTheirOverheadNotOnlyTheirBytes) {
+  auto options = slow_options();
+  options.max_buffered_bytes = 64 * 1024;
+  use_options(options);
+  const auto sid = handshake();
+  // 64 KiB of one-byte packets would fit if only bytes counted; with the overhead they do not.
+  for (int i = 0; i < 64 * 1024 && !peer(sid).closed(); ++i) session(sid).send_text("");
+  poll();
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"send buffer overflow"});
+}
+
+TEST_F(EngineServerTest, SessionsKeepOnlyTheHeadersAskedFor) {
+  auto request = make_request("GET", target("EIO=4&transport=polling"));
+  request.headers = {
+      {"authorization", "Bearer t"}, {"cookie", std::string(4000, 'c')}, {"user-agent", "x"}};
+  auto ex = send(std::move(request));
+  ASSERT_EQ(ex->status(), 200u);
+  const auto sid =
+      std::string(boost::json::parse(ex->body().substr(1)).as_object().at("sid").as_string());
+  const auto& kept = session(sid).request().headers;
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept.front().first, "authorization");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -758,6 +808,22 @@ TEST_F(EngineServerTest, CloseReasonIsKeptWithoutPendingGet) {
 }  // namespace
 
 namespace {
+
+TEST_F(EngineServerTest, HandshakesBeyondThePerAddressCapGet429UntilOneCloses) {
+  auto options = slow_options();
+  options.max_sessions_per_address = 2;
+  use_options(options);
+  const auto first = handshake();
+  handshake();
+  EXPECT_TRUE(IsError(send("GET", target("EIO=4&transport=polling")), 429, 3,
+                      "Too many sessions from this address"));
+  auto other = make_request("GET", target("EIO=4&transport=polling"));
+  other.remote_address = "198.51.100.1";
+  EXPECT_EQ(send(std::move(other))->status(), 200u) << "other addresses are not affected";
+  session(first).close("done");
+  EXPECT_TRUE(IsPayload(get(first), "1"));  // the close packet: the session is gone
+  EXPECT_EQ(send("GET", target("EIO=4&transport=polling"))->status(), 200u);
+}
 
 TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {
   auto options = slow_options();

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -122,4 +123,62 @@ TEST_F(CommentWriterTest, AFailingCommentIsRefusedAloneAndTheRestOfItsBatchIsCom
   ASSERT_TRUE(std::holds_alternative<service::Error>(refused));
   EXPECT_LT(std::get<store::Comment>(kept1).id, std::get<store::Comment>(kept2).id);
   EXPECT_EQ(store_->list_comments(report_.id, std::nullopt, 100).items.size(), 3u);
+}
+
+namespace {
+
+// Holds the writer thread inside its first announcement until released.
+struct GatedEmitter : service::CommentEmitter {
+  void comment_created(const store::Comment&) override {
+    std::unique_lock lock(mutex);
+    entered = true;
+    changed.notify_all();
+    changed.wait(lock, [this] { return released; });
+  }
+  void wait_entered() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [this] { return entered; });
+  }
+  void release() {
+    std::lock_guard lock(mutex);
+    released = true;
+    changed.notify_all();
+  }
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool entered = false;
+  bool released = false;
+};
+
+}  // namespace
+
+TEST_F(CommentWriterTest, AFullQueueRefusesAtOnceWithRetryAfter) {
+  constexpr std::size_t kMaxWaiting = 3;
+  GatedEmitter gate;
+  std::vector<std::future<service::CommentWriter::Outcome>> accepted;
+  std::promise<service::CommentWriter::Outcome> refused;
+  // Outlive the writer, whose last completions run while it stops.
+  std::vector<std::promise<service::CommentWriter::Outcome>> promises(kMaxWaiting + 1);
+  {
+    service::CommentWriter writer(*store_, gate, kMaxWaiting);
+    auto submit = [&](std::promise<service::CommentWriter::Outcome>& promise) {
+      writer.submit({report_.id, user_.id, "c"}, [&promise](service::CommentWriter::Outcome o) {
+        promise.set_value(std::move(o));
+      });
+    };
+    for (auto& promise : promises) accepted.push_back(promise.get_future());
+    submit(promises[0]);
+    gate.wait_entered();  // the writer is busy with the first comment
+    for (std::size_t i = 1; i <= kMaxWaiting; ++i) submit(promises[i]);
+    submit(refused);
+    auto outcome = refused.get_future().get();
+    ASSERT_TRUE(std::holds_alternative<service::Error>(outcome));
+    const auto& error = std::get<service::Error>(outcome);
+    EXPECT_EQ(error.kind(), service::Error::Kind::unavailable);
+    EXPECT_EQ(error.retry_after, std::optional(std::chrono::seconds(1)));
+    gate.release();
+  }
+  for (auto& outcome : accepted) {
+    EXPECT_TRUE(std::holds_alternative<store::Comment>(outcome.get()));
+  }
 }

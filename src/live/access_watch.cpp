@@ -1,0 +1,135 @@
+#include "live/access_watch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <unordered_set>
+
+#include "base/log_value.hpp"
+
+namespace live {
+
+namespace asio = boost::asio;
+
+AccessWatch::AccessWatch(service::ReportService& service, asio::thread_pool& workers, Timing timing)
+    : service_(service),
+      timing_(timing),
+      strand_(asio::make_strand(workers)),
+      feed_timer_(strand_),
+      recheck_timer_(strand_) {}
+
+void AccessWatch::start() {
+  asio::dispatch(strand_, [this] {
+    try {
+      feed_position_ = service_.latest_user_change();
+    } catch (const std::exception& e) {
+      spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
+    }
+    schedule_feed();
+    schedule_recheck();
+  });
+}
+
+void AccessWatch::stop() {
+  asio::dispatch(strand_, [this] {
+    stopped_ = true;
+    feed_timer_.cancel();
+    recheck_timer_.cancel();
+  });
+}
+
+void AccessWatch::watch(std::int64_t user_id, const std::shared_ptr<socketio::Socket>& socket) {
+  std::lock_guard lock(mutex_);
+  auto& sockets = sockets_by_user_[user_id];
+  std::erase_if(sockets, [](const auto& weak) { return weak.expired(); });
+  sockets.push_back(socket);
+}
+
+void AccessWatch::forget(std::int64_t user_id, const socketio::Socket& socket) {
+  std::lock_guard lock(mutex_);
+  auto it = sockets_by_user_.find(user_id);
+  if (it == sockets_by_user_.end()) return;
+  std::erase_if(it->second, [&socket](const auto& weak) {
+    auto held = weak.lock();
+    return !held || held.get() == &socket;
+  });
+  if (it->second.empty()) sockets_by_user_.erase(it);
+}
+
+void AccessWatch::schedule_feed() {
+  if (stopped_) return;
+  feed_timer_.expires_after(timing_.feed_interval);
+  feed_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    read_feed();
+    schedule_feed();
+  });
+}
+
+void AccessWatch::read_feed() {
+  try {
+    auto changes = service_.user_changes_after(feed_position_);
+    std::unordered_set<std::int64_t> users;
+    for (const auto& change : changes) {
+      feed_position_ = std::max(feed_position_, change.seq);
+      users.insert(change.user_id);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      std::erase_if(users, [this](std::int64_t id) { return !sockets_by_user_.contains(id); });
+    }
+    for (auto id : users) check(id);
+  } catch (const std::exception& e) {
+    spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
+  }
+}
+
+void AccessWatch::schedule_recheck() {
+  if (stopped_ || timing_.recheck_interval.count() <= 0) return;
+  recheck_timer_.expires_after(timing_.recheck_interval);
+  recheck_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    recheck_everyone();
+    schedule_recheck();
+  });
+}
+
+void AccessWatch::recheck_everyone() {
+  for (auto id : watched_users()) check(id);
+}
+
+std::vector<std::int64_t> AccessWatch::watched_users() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::int64_t> ids;
+  ids.reserve(sockets_by_user_.size());
+  for (const auto& [id, sockets] : sockets_by_user_) ids.push_back(id);
+  return ids;
+}
+
+void AccessWatch::check(std::int64_t user_id) {
+  try {
+    service_.check_still_internal(user_id);
+    return;
+  } catch (const service::Error& e) {
+    if (e.kind() == service::Error::Kind::unavailable) return;  // try again next time
+    spdlog::info("event=live_access_revoked user_id={} reason={}", user_id, base::quoted(e.code()));
+  } catch (const std::exception& e) {
+    spdlog::warn("event=user_check_failed user_id={} error={}", user_id, base::quoted(e.what()));
+    return;
+  }
+  std::vector<std::weak_ptr<socketio::Socket>> sockets;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = sockets_by_user_.find(user_id); it != sockets_by_user_.end()) {
+      sockets = std::move(it->second);
+      sockets_by_user_.erase(it);
+    }
+  }
+  for (const auto& weak : sockets) {
+    if (auto socket = weak.lock()) socket->disconnect();
+  }
+}
+
+}  // namespace live
