@@ -96,6 +96,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   Strand executor() const override { return executor_; }
 
   void start(Handlers handlers) override {
+    const bool reading = std::exchange(started_, true);
     handlers_ = std::move(handlers);
     if (closed_) {
       // Gone already (e.g. the handshake timer fired): still say so, once.
@@ -106,6 +107,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       });
       return;
     }
+    if (reading) return;  // close() came first and started the read loop
     if (partial_.empty()) {
       wait_readable();
       return;
@@ -124,7 +126,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   std::size_t queued_bytes() const override { return queued_bytes_; }
 
-  void close() override { start_closing(CloseCode::normal); }
+  void close() override {
+    start_closing(CloseCode::normal);
+    // A socket closed before anyone started it still has to read the peer's close frame (or
+    // its EOF) to finish the handshake; without a read loop it would wait for the timeout.
+    if (!started_ && !closed_) {
+      started_ = true;
+      wait_readable();
+    }
+  }
 
  private:
   struct Outgoing {
@@ -385,6 +395,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   std::vector<asio::const_buffer> buffers_;
   std::size_t queued_bytes_ = 0;
   std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing or handshaking
+  bool started_ = false;                             // the read loop runs
   bool writing_ = false;
   bool closing_ = false;
   bool close_sent_ = false;

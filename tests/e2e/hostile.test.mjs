@@ -607,6 +607,7 @@ async function assertJoinWorks(ws, reportId, what) {
 
 /** Asserts that a second WebSocket on `sid` opened (101) and was closed by the server without upgrading anything. */
 async function assertSecondWsClosed(ctx, sid, what) {
+  const before = await liveWebSockets(ctx);
   const second = await attemptWs(eioUrl(wsBase(ctx.url), `EIO=4&transport=websocket&sid=${encodeURIComponent(sid)}`, SIO_PATH), {
     probes: ['2probe'],
     timeoutMs: 3000,
@@ -615,6 +616,23 @@ async function assertSecondWsClosed(ctx, sid, what) {
   assert.equal(second.opened, true, `${what}: the second WebSocket did not open: ${JSON.stringify(second)}`);
   assert.equal(second.closed, true, `${what}: the server did not close the second WebSocket: ${JSON.stringify(second)}`);
   assert.ok(!second.messages.includes('3probe'), `${what}: the second WebSocket was answered a probe`);
+  // The server finishes its side of the close handshake too, instead of holding the socket (and
+  // its descriptor) until its close timeout.
+  const deadline = Date.now() + 1000;
+  let now = await liveWebSockets(ctx);
+  while (now > before && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    now = await liveWebSockets(ctx);
+  }
+  assert.ok(now <= before, `${what}: reportd_websockets ${now} one second after the close, ${before} before`);
+}
+
+/** The server's count of live WebSockets, from /metrics. */
+async function liveWebSockets(ctx) {
+  const res = await fetch(`${ctx.url}/metrics`);
+  const match = /^reportd_websockets (\d+)/m.exec(await res.text());
+  assert.ok(match, 'reportd_websockets missing from /metrics');
+  return Number(match[1]);
 }
 
 // The smaller attacks share one reportd: what they cost is far below their neighbours' bounds.
