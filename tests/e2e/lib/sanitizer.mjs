@@ -31,14 +31,21 @@ function withRunnerOptions(ours, variable) {
   return theirs ? `${ours}:${theirs}` : ours;
 }
 
-/** Sanitizer reports not yet turned into a test failure; reported when the test file ends. */
-const unclaimed = new Map();
+/**
+ * Every log directory not yet disposed of. When the test file ends, any report in them fails
+ * it, even one whose error a test's cleanup swallowed, and the empty ones are removed.
+ */
+const live = new Set();
 
 process.on('exit', () => {
-  for (const [dir, what] of unclaimed) {
-    const text = readReports(dir);
-    if (!text) continue;
-    process.stderr.write(`\n----- sanitizer report of ${what} (kept in ${dir}) -----\n${text}\n----- end -----\n`);
+  for (const logs of live) {
+    const text = logs.reports();
+    if (!text) {
+      fs.rmSync(logs.dir, { recursive: true, force: true });
+      continue;
+    }
+    const body = logs.thrown ? '(printed with the test that stopped it)' : text;
+    process.stderr.write(`\n----- sanitizer report of ${logs.what} (kept in ${logs.dir}) -----\n${body}\n----- end -----\n`);
     process.exitCode = 1;
   }
 });
@@ -58,7 +65,7 @@ function readReports(dir) {
  * The sanitizer log directory of one child process (or a group of them, such as a server and
  * the CLI runs next to it), described as `what` in messages. `env` goes into the child's
  * environment; `check()` throws once a report is there; `dispose()` removes the directory
- * when it holds none. Reports never checked fail the test file when it exits.
+ * when it holds none. Any report fails the test file when it exits, checked or not.
  */
 export class SanitizerLogs {
   constructor(what) {
@@ -71,7 +78,8 @@ export class SanitizerLogs {
       UBSAN_OPTIONS: withRunnerOptions(`${common}:print_stacktrace=1`, 'UBSAN_OPTIONS'),
       TSAN_OPTIONS: withRunnerOptions(`${common}:second_deadlock_stack=1`, 'TSAN_OPTIONS'),
     };
-    unclaimed.set(this.dir, what);
+    this.thrown = false;
+    live.add(this);
   }
 
   /** The reports so far ('' when none). */
@@ -82,13 +90,13 @@ export class SanitizerLogs {
   /**
    * Throws when a sanitizer has reported, or when `exit` ({ code }) is the sanitizers' exit
    * code under a sanitizer build (a report that could not be written still ends the process
-   * that way). The reports then stay on disk and are no longer reported at exit.
+   * that way). The reports then stay on disk.
    */
   check(exit) {
     const text = this.reports();
     const killedBySanitizer = sanitizer !== '' && exit?.code === SANITIZER_EXIT_CODE;
     if (!text && !killedBySanitizer) return;
-    unclaimed.delete(this.dir);
+    this.thrown = true;
     const report = text || `(exit code ${SANITIZER_EXIT_CODE} and no report in ${this.dir})`;
     throw new Error(`sanitizer report from ${this.what} (kept in ${this.dir}):\n${report}`);
   }
@@ -96,7 +104,7 @@ export class SanitizerLogs {
   /** Removes the directory unless it holds a report (which then fails the test file at exit). */
   dispose() {
     if (this.reports()) return;
-    unclaimed.delete(this.dir);
+    live.delete(this);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
