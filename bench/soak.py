@@ -105,6 +105,7 @@ def soak(args, server, token):
                       "p50_ms": report["latency"]["p50_ms"], "p99_ms": report["latency"]["p99_ms"],
                       "max_ms": report["latency"]["max_ms"],
                       "cpu_percent": 100 * (cpu_now - cpu) / max(now - began, 1e-9),
+                      "load": os.getloadavg()[0],
                       "histograms": report["histograms"]}
             cpu = cpu_now
             samples.append(sample)
@@ -216,20 +217,24 @@ def write_report(args, result, summary, out):
         "Expected deliveries count every room member; clients that are reconnecting at the moment",
         "a comment goes out miss it (this client does not use connection state recovery).",
         "Latency includes the REST request and the commit. The load generator and the server share",
-        "the machine's cores.", ""]
+        "the machine's cores, and other work on the machine shows in the latency (load column).", ""]
     if result["error"]:
         lines += [f"**The run ended early: {result['error']}.**", ""]
     if chart:
         lines += [f"![soak]({chart.name})", ""]
     rows = result["samples"]
-    lines += ["## Samples", "",
-              "| minute | RSS MiB | fds | connected | reconnects | posted | deliveries | p99 ms | CPU % |",
-              "|---|---|---|---|---|---|---|---|---|"]
     step = max(1, round(60 / args.sample_seconds))
+    lines += ["## Samples", "",
+              f"{'One sample a minute' if len(rows) > step else 'Every sample'}; posted, deliveries, "
+              f"p99 and CPU are of that sample's "
+              f"{args.sample_seconds:g} s, reconnects since the start; 1-min load average of the machine.", "",
+              "| minute | RSS MiB | fds | connected | reconnects | posted | deliveries | p99 ms | CPU % | load |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for sample in rows[step - 1::step] if len(rows) > step else rows:
         lines.append(f"| {sample['minute']:.1f} | {sample['rss_mib']:.1f} | {sample['fds']} | "
                      f"{sample['connected']} | {sample['reconnects']} | {sample['posted']} | "
-                     f"{sample['deliveries']} | {sample['p99_ms']:.1f} | {sample['cpu_percent']:.0f} |")
+                     f"{sample['deliveries']} | {sample['p99_ms']:.1f} | {sample['cpu_percent']:.0f} | "
+                     f"{sample['load']:.1f} |")
     lines += ["", "## Machine and versions", ""]
     lines += [f"- {k}: {v}" for k, v in bench.versions().items()]
     built = datetime.datetime.fromtimestamp(bench.REPORTD.stat().st_mtime).isoformat(timespec="minutes")
