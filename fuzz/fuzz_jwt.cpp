@@ -1,8 +1,10 @@
 // Bearer tokens as clients send them, checked by verifiers configured as production may be:
 // HS256 together with an RS256 or an ES256 public key, with issuer and audience checks. An input
 // that starts with '{' is taken as a claims set instead, which the target signs with the HS256
-// secret first, so that the claim checks behind the signature are fuzzed too. Every refusal
-// must carry one of the documented error codes.
+// secret first, so that the claim checks behind the signature are fuzzed too. A third verifier,
+// HS256 alone and no audience configured, must refuse every token that names an audience. Every
+// refusal must carry one of the documented error codes; every acceptance must hold a token that
+// has not expired, comes from our issuer and is meant for our audience.
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -44,13 +47,17 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAER28Uck9u4n8FogBgFw9YAC3yJ7jY
 // The seed tokens are valid at this instant (2026-06-01T00:00:00Z), and stay so for the fuzzer.
 constexpr std::chrono::sys_seconds kNow{1'780'272'000s};
 
-auth::JwtVerifier verifier_with(auth::JwtAlgorithm key_algorithm, std::string_view key) {
+constexpr std::string_view kAudience = "reportd-web";
+
+auth::JwtConfig config_with(std::optional<auth::JwtAlgorithm> key_algorithm, std::string_view key) {
   auth::JwtConfig config;
   config.hs256_secret = std::string(kSecret);
-  config.public_key_pem = std::string(key);
-  config.algorithms = {auth::JwtAlgorithm::hs256, key_algorithm};
-  config.audience = "reportd-web";
-  return auth::JwtVerifier(std::move(config));
+  if (key_algorithm) {
+    config.public_key_pem = std::string(key);
+    config.algorithms = {auth::JwtAlgorithm::hs256, *key_algorithm};
+    config.audience = std::string(kAudience);
+  }
+  return config;
 }
 
 std::string hs256_token(std::string_view claims) {
@@ -67,24 +74,58 @@ std::string hs256_token(std::string_view claims) {
   return token;
 }
 
-void check_outcome(const std::variant<auth::Claims, auth::JwtError>& outcome) {
+bool names_audience(const boost::json::value& aud, std::string_view audience) {
+  if (aud.is_string()) return aud.get_string() == audience;
+  if (!aud.is_array()) return false;
+  for (const auto& entry : aud.get_array()) {
+    if (entry.is_string() && entry.get_string() == audience) return true;
+  }
+  return false;
+}
+
+void check_accepted(const auth::Claims& claims, const auth::JwtConfig& config) {
+  FUZZ_CHECK(claims.expires_at + config.leeway >= kNow);
+  const auto* iss = claims.all.if_contains("iss");
+  FUZZ_CHECK(iss && iss->is_string() && iss->get_string() == config.issuer);
+  const auto* aud = claims.all.if_contains("aud");
+  if (config.audience.empty()) {
+    FUZZ_CHECK(!aud);
+  } else {
+    FUZZ_CHECK(aud && names_audience(*aud, config.audience));
+  }
+}
+
+void check_outcome(const std::variant<auth::Claims, auth::JwtError>& outcome,
+                   const auth::JwtConfig& config) {
   static constexpr std::array<std::string_view, 8> kCodes = {
       "malformed",     "algorithm_not_allowed", "bad_signature",  "expired",
       "not_yet_valid", "wrong_issuer",          "wrong_audience", "missing_claim"};
   if (const auto* failure = std::get_if<auth::JwtError>(&outcome)) {
     FUZZ_CHECK(std::find(kCodes.begin(), kCodes.end(), failure->code) != kCodes.end());
+  } else {
+    check_accepted(std::get<auth::Claims>(outcome), config);
   }
 }
+
+struct Verifier {
+  auth::JwtConfig config;
+  auth::JwtVerifier verifier{config};
+
+  void check(std::string_view token) const {
+    check_outcome(verifier.verify(token, std::chrono::system_clock::time_point(kNow)), config);
+  }
+};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const auto rs256 = verifier_with(auth::JwtAlgorithm::rs256, kRsaPublicKey);
-  static const auto es256 = verifier_with(auth::JwtAlgorithm::es256, kEcPublicKey);
+  static const Verifier rs256{config_with(auth::JwtAlgorithm::rs256, kRsaPublicKey)};
+  static const Verifier es256{config_with(auth::JwtAlgorithm::es256, kEcPublicKey)};
+  static const Verifier hs256_alone{config_with(std::nullopt, {})};
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto token = input.starts_with('{') ? hs256_token(input) : std::string(input);
-  const auto now = std::chrono::system_clock::time_point(kNow);
-  check_outcome(rs256.verify(token, now));
-  check_outcome(es256.verify(token, now));
+  rs256.check(token);
+  es256.check(token);
+  hs256_alone.check(token);
   return 0;
 }
