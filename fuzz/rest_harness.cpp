@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/parse.hpp>
@@ -18,9 +19,42 @@ namespace {
 constexpr std::int64_t kUserId = 1;
 constexpr std::int64_t kReportsThatExist = 1000;
 
-// Whatever the API hands to storage must be text that clients can be sent back.
-void check_text(std::string_view text) {
+// The code points of valid UTF-8.
+std::u32string code_points(std::string_view text) {
+  std::u32string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t code = length == 1 ? lead : lead & (0xFF >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) code = (code << 6) | (text[i + k] & 0x3F);
+    out.push_back(code);
+    i += length;
+  }
+  return out;
+}
+
+// Some of what shows as nothing: white space and zero-width characters.
+bool shows_nothing(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0xA0 || (c >= 0x2000 && c <= 0x200D) ||
+         c == 0x3000 || c == 0xFEFF;
+}
+
+// Whatever the API hands to storage must be text that clients can be sent back and see: valid
+// UTF-8, within its length, not blank.
+void check_text(std::string_view text, std::size_t max_chars) {
   FUZZ_CHECK(net::ws::is_valid_utf8(text));
+  const auto codes = code_points(text);
+  FUZZ_CHECK(codes.size() <= max_chars);
+  FUZZ_CHECK(!std::all_of(codes.begin(), codes.end(), shows_nothing));
+}
+
+// A title or a category is shown on one line: no control characters, nothing that reorders it.
+void check_line(std::string_view text, std::size_t max_chars) {
+  check_text(text, max_chars);
+  for (const char32_t c : code_points(text)) {
+    FUZZ_CHECK(c >= 0x20 && !(c >= 0x7F && c <= 0x9F));
+    FUZZ_CHECK(!(c >= 0x202A && c <= 0x202E) && !(c >= 0x2066 && c <= 0x2069));
+  }
 }
 
 // Keeps nothing: one internal user, reports 1..1000 exist, lists are empty. Written as the
@@ -43,9 +77,10 @@ class NullStore final : public store::Store {
   std::vector<store::UserChange> user_changes_after(std::int64_t, int) override { return {}; }
 
   store::Report create_report(const store::NewReport& report, store::Timestamp now) override {
-    check_text(report.title);
-    check_text(report.description);
-    if (report.category) check_text(*report.category);
+    const service::Limits limits;
+    check_line(report.title, limits.max_title_chars);
+    check_text(report.description, limits.max_description_chars);
+    if (report.category) check_line(*report.category, limits.max_category_chars);
     return {1,
             report.owner_id,
             report.title,
@@ -77,7 +112,7 @@ class NullStore final : public store::Store {
       const std::vector<store::NewComment>& batch, store::Timestamp now) override {
     std::vector<std::optional<store::Comment>> out;
     for (const auto& comment : batch) {
-      check_text(comment.text);
+      check_text(comment.text, service::Limits{}.max_comment_chars);
       if (!find_report(comment.report_id)) {
         out.emplace_back();
         continue;
