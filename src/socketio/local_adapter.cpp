@@ -126,9 +126,13 @@ std::shared_ptr<const LocalAdapter::Members> LocalAdapter::everyone() const {
 void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& options) {
   const auto encoded = encode(packet);
 
+  // Every loop below keeps its snapshot in a named local: `for (x : *members(room))` would
+  // drop the shared_ptr at once, and a room replaces its snapshot when a socket leaves it,
+  // on another thread or here, since delivering can close a socket.
   std::unordered_set<const Socket*> excluded;
   for (const auto& room : options.except) {
-    for (const auto& member : *members(room)) excluded.insert(member.get());
+    const auto room_members = members(room);
+    for (const auto& member : *room_members) excluded.insert(member.get());
   }
   auto deliver = [&](const SocketPtr& socket) {
     if (excluded.empty() || !excluded.contains(socket.get())) {
@@ -137,14 +141,17 @@ void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& optio
   };
 
   if (options.rooms.empty()) {
-    for (const auto& socket : *everyone()) deliver(socket);
+    const auto targets = everyone();
+    for (const auto& socket : *targets) deliver(socket);
   } else if (options.rooms.size() == 1) {
-    for (const auto& socket : *members(options.rooms.front())) deliver(socket);
+    const auto targets = members(options.rooms.front());
+    for (const auto& socket : *targets) deliver(socket);
   } else {
     // A socket in several of the rooms still gets the packet once.
     std::unordered_set<const Socket*> seen;
     for (const auto& room : options.rooms) {
-      for (const auto& socket : *members(room)) {
+      const auto targets = members(room);
+      for (const auto& socket : *targets) {
         if (seen.insert(socket.get()).second) deliver(socket);
       }
     }
