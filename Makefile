@@ -1,13 +1,24 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS ?=
+# Sanitizer builds keep their asserts and are optimised a little, so that the end-to-end suites
+# run at a usable speed; they build no benchmark tools.
+SANITIZER_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DREPORTD_BUILD_BENCH=OFF
+E2E = node --test --test-concurrency=1
 
-.PHONY: all deps build run test unit e2e asan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
+# The environment that points the end-to-end tests at the servers built in directory $(1).
+e2e_servers = REPORTD_BIN=$(CURDIR)/$(1)/src/app/reportd \
+  ECHO_BIN=$(CURDIR)/$(1)/examples/engineio-echo/engineio-echo \
+  PROTOCOL_ECHO_BIN=$(CURDIR)/$(1)/examples/protocol-echo/protocol-echo \
+  SOCKETIO_TEST_SERVER_BIN=$(CURDIR)/$(1)/tests/servers/socketio-test-server
+
+.PHONY: all deps build run test unit e2e asan tsan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -22,21 +33,31 @@ run: build
 	./$(BUILD_DIR)/src/app/reportd serve --demo
 
 test: build
-	$(MAKE) unit e2e asan bench-smoke fuzz-smoke
+	$(MAKE) unit e2e asan tsan bench-smoke fuzz-smoke
 
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
 e2e:
-	ECHO_BIN=$(CURDIR)/$(BUILD_DIR)/examples/engineio-echo/engineio-echo \
-	  node --test --test-concurrency=1 tests/e2e/*.test.mjs
+	ECHO_BIN=$(CURDIR)/$(BUILD_DIR)/examples/engineio-echo/engineio-echo $(E2E) tests/e2e/*.test.mjs
 
-# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-asan:
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREPORTD_SANITIZE=ON \
-	  -DREPORTD_BUILD_SERVERS=OFF
-	cmake --build $(ASAN_DIR) --target unit_tests auth_tests store_tests service_tests
+# The unit tests and the end-to-end suites again under AddressSanitizer and
+# UndefinedBehaviorSanitizer; a report from any server or CLI run fails its test
+# (tests/e2e/lib/sanitizer.mjs).
+asan: deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja $(SANITIZER_CMAKE_FLAGS) -DREPORTD_SANITIZE=address
+	cmake --build $(ASAN_DIR)
 	ctest --test-dir $(ASAN_DIR) --output-on-failure
+	E2E_SANITIZER=address $(call e2e_servers,$(ASAN_DIR)) $(E2E) tests/e2e/*.test.mjs
+
+# The unit tests and the end-to-end suites of the live channel (with the revocation of live
+# sockets) under ThreadSanitizer.
+tsan: deps
+	cmake -S . -B $(TSAN_DIR) -G Ninja $(SANITIZER_CMAKE_FLAGS) -DREPORTD_SANITIZE=thread
+	cmake --build $(TSAN_DIR)
+	ctest --test-dir $(TSAN_DIR) --output-on-failure
+	E2E_SANITIZER=thread $(call e2e_servers,$(TSAN_DIR)) $(E2E) \
+	  tests/e2e/reportd-live.test.mjs tests/e2e/reportd-access.test.mjs
 
 # reportd side by side with the Node.js socket.io baseline and the WebSocket ceiling; writes
 # bench/results/<date>.md (under 10 minutes).
@@ -70,4 +91,4 @@ format:
 	find src examples tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(TSAN_DIR)
