@@ -51,13 +51,13 @@ asan: deps
 	E2E_SANITIZER=address $(call e2e_servers,$(ASAN_DIR)) $(E2E) tests/e2e/*.test.mjs
 
 # The unit tests and the end-to-end suites of the live channel (with the revocation of live
-# sockets) under ThreadSanitizer.
+# sockets) and of the Socket.IO library under ThreadSanitizer.
 tsan: deps
 	cmake -S . -B $(TSAN_DIR) -G Ninja $(SANITIZER_CMAKE_FLAGS) -DREPORTD_SANITIZE=thread
 	cmake --build $(TSAN_DIR)
 	ctest --test-dir $(TSAN_DIR) --output-on-failure
-	E2E_SANITIZER=thread $(call e2e_servers,$(TSAN_DIR)) $(E2E) \
-	  tests/e2e/reportd-live.test.mjs tests/e2e/reportd-access.test.mjs
+	E2E_SANITIZER=thread $(call e2e_servers,$(TSAN_DIR)) $(E2E) tests/e2e/reportd-live.test.mjs \
+	  tests/e2e/reportd-access.test.mjs tests/e2e/socketio-client.test.mjs
 
 # reportd side by side with the Node.js socket.io baseline and the WebSocket ceiling; writes
 # bench/results/<date>.md (under 10 minutes).
