@@ -17,7 +17,9 @@ Server::Server(net::IoContext& ioc, ServerOptions options)
     : ioc_(ioc), options_(std::move(options)) {}
 
 void Server::close_all() {
-  for (auto& session : registry_.snapshot()) session->close("server shutting down");
+  // Discarded, not closed: a polling client that is not polling right now would otherwise keep
+  // its session (and the shutdown) waiting for a ping timeout. The reference server does the same.
+  for (auto& session : registry_.snapshot()) session->discard("server shutting down");
 }
 
 std::size_t Server::max_body_bytes(const net::HttpRequest&) const {

@@ -28,7 +28,7 @@ class Server : public net::HttpHandler {
   void set_request_filter(RequestFilter filter) { filter_ = std::move(filter); }
   void on_connection(ConnectionHandler handler) { on_connection_ = std::move(handler); }
 
-  // Sends every open session a close packet (graceful shutdown).
+  // Graceful shutdown: ends every session now; those with a client listening get a close packet.
   void close_all();
   std::size_t session_count() const { return registry_.size(); }
 

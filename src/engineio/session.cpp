@@ -98,9 +98,18 @@ void Session::send_binary(std::string bytes) {
 }
 
 void Session::close(std::string reason) {
-  asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
-    if (self->state_ == State::closed || self->state_ == State::closing) return;
-    if (self->transport_ == Transport::polling && !self->pending_poll_) {
+  end(std::move(reason), false);
+}
+
+void Session::discard(std::string reason) {
+  end(std::move(reason), true);
+}
+
+void Session::end(std::string reason, bool discard) {
+  asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason), discard] {
+    if (self->state_ == State::closed) return;
+    if (self->state_ == State::closing && !discard) return;
+    if (self->transport_ == Transport::polling && !self->pending_poll_ && !discard) {
       // Nobody is listening right now: leave the close packet for the next poll, and give up
       // on that poll after a ping timeout.
       self->buffer_.push_back(close_packet());

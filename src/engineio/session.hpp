@@ -47,8 +47,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_volatile(SharedPacket packet);
   void send_text(std::string_view text);
   void send_binary(std::string bytes);
-  // Any thread. Ends the session, telling the client with a close packet.
+  // Any thread. Ends the session, telling the client with a close packet (a polling client
+  // gets it with its next poll, or the session ends after a ping timeout).
   void close(std::string reason = "forced close");
+  // Any thread. Ends the session now, even a polling one that no poll is waiting for (whose
+  // client then learns at its next request that the session is gone): for a server that is
+  // going away and will not wait for every client to poll again.
+  void discard(std::string reason);
 
  private:
   friend class Server;
@@ -80,6 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void abandon_upgrade();
   void arm_heartbeat(std::chrono::milliseconds delay);
   void on_heartbeat();
+  void end(std::string reason, bool discard);
   void close_now(std::string_view reason, Initiator initiator);
 
   const std::string id_;

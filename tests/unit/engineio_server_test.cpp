@@ -758,27 +758,6 @@ TEST_F(EngineServerTest, ClientClosePacketAnswersPendingGetWithNoop) {
   EXPECT_TRUE(IsError(get(sid), 400, 1));
 }
 
-TEST_F(EngineServerTest, CloseAllClosesEverySession) {
-  const auto a = handshake();
-  const auto b = handshake();
-  const auto c = handshake();
-  auto poll_a = get(a);
-  auto poll_b = get(b);
-  server().close_all();
-  poll();
-  EXPECT_TRUE(IsPayload(poll_a, "1"));
-  EXPECT_TRUE(IsPayload(poll_b, "1"));
-  EXPECT_EQ(server().session_count(), 1u) << "c has not polled yet";
-  EXPECT_TRUE(peer(a).closed());
-  EXPECT_TRUE(peer(b).closed());
-
-  auto poll_c = get(c);
-  EXPECT_TRUE(IsPayload(poll_c, "1"));
-  EXPECT_TRUE(peer(c).closed());
-  EXPECT_EQ(server().session_count(), 0u);
-  for (const auto& sid : {a, b, c}) EXPECT_TRUE(IsError(get(sid), 400, 1)) << sid;
-}
-
 // Closing keeps what was still waiting, and the reason.
 TEST_F(EngineServerTest, MessagesSentJustBeforeCloseReachAPendingGet) {
   const auto sid = handshake();
@@ -823,6 +802,18 @@ TEST_F(EngineServerTest, HandshakesBeyondThePerAddressCapGet429UntilOneCloses) {
   session(first).close("done");
   EXPECT_TRUE(IsPayload(get(first), "1"));  // the close packet: the session is gone
   EXPECT_EQ(send("GET", target("EIO=4&transport=polling"))->status(), 200u);
+}
+
+TEST_F(EngineServerTest, CloseAllEndsSessionsAtOnceEvenWithoutAPollWaiting) {
+  const auto idle = handshake();
+  const auto polling = handshake();
+  auto waiting = get(polling);
+  server().close_all();
+  poll();
+  EXPECT_TRUE(peer(idle).closed()) << "a shutdown must not wait for the next poll";
+  EXPECT_TRUE(IsPayload(waiting, "1"));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(IsError(get(idle), 400, 1, "Session ID unknown"));
 }
 
 TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {
