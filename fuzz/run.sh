@@ -3,15 +3,16 @@
 #   fuzz/run.sh [--fresh] BUILD_DIR SECONDS [TARGET...]   (default: every target in fuzz/corpus)
 # Each target starts from its committed seeds (fuzz/corpus/TARGET, never written to) plus its
 # own work corpus, BUILD_DIR/fuzz-work/TARGET/corpus, which keeps what libFuzzer finds from one
-# run to the next (--fresh empties it first, for a reproducible smoke run). Crashing inputs go to
-# BUILD_DIR/fuzz-work/TARGET/crash-*, libFuzzer's output to BUILD_DIR/fuzz-work/TARGET/log.
+# run to the next. With --fresh, the work corpus is a throwaway one, BUILD_DIR/fuzz-fresh/TARGET,
+# emptied first: a smoke run that is reproducible and leaves the long runs' findings alone.
+# Crashing inputs go to WORK/crash-*, libFuzzer's output to WORK/log.
 # Set FUZZ_FORK=1 to run a target in one forked child that survives crashes and keeps going.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-fresh=false
+work_root=fuzz-work
 if [ "${1:-}" = --fresh ]; then
-  fresh=true
+  work_root=fuzz-fresh
   shift
 fi
 build_dir=$1
@@ -26,8 +27,8 @@ passed=0
 failed=0
 for target in "${targets[@]}"; do
   binary=$build_dir/fuzz/$target
-  work=$build_dir/fuzz-work/$target
-  $fresh && rm -rf "$work"
+  work=$build_dir/$work_root/$target
+  [ "$work_root" = fuzz-fresh ] && rm -rf "$work"
   mkdir -p "$work/corpus"
   options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
            -artifact_prefix="$work/")
