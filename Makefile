@@ -2,14 +2,17 @@
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Debug information is line tables only (-g1): enough for profiles and sanitizer stack traces,
+# and it halves the compile time of the Asio/Beast-heavy files (73 s -> 40 s for
+# http_connection.cpp), which dominates `make test` on two cores.
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS ?=
 # Sanitizer builds keep their asserts and are optimised a little, so that the end-to-end suites
 # run at a usable speed; they build no benchmark tools.
-SANITIZER_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DREPORTD_BUILD_BENCH=OFF
+SANITIZER_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DREPORTD_BUILD_BENCH=OFF
 E2E = node --test --test-concurrency=1
 
 # The environment that points the end-to-end tests at the servers built in directory $(1).
@@ -75,7 +78,7 @@ soak: build
 
 # The libFuzzer targets of fuzz/ (clang, AddressSanitizer, UBSan); see fuzz/README.md.
 fuzz-build: deps
-	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
 	  -DCMAKE_CXX_COMPILER=clang++-14 -DREPORTD_FUZZ=ON -DREPORTD_BUILD_SERVERS=OFF
 	CCACHE_NOHASHDIR=true nice -n 10 cmake --build $(FUZZ_DIR) --target fuzz_targets
 
