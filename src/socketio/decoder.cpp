@@ -1,7 +1,9 @@
 #include "socketio/decoder.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <charconv>
+#include <cmath>
 
 namespace socketio {
 namespace {
@@ -31,6 +33,21 @@ bool payload_fits(PacketType type, const Packet& packet) {
       return packet.has_data && data.is_array() && packet.ack_id.has_value();
   }
   return false;
+}
+
+// Boost.JSON reads a number too large for a double (1e400) as infinity and would write it back
+// as `Infinity`, which is not JSON: such a payload is refused, so that nothing derived from it
+// can reach a client. The parser's depth limit bounds the recursion.
+bool numbers_are_finite(const boost::json::value& value) {
+  if (value.is_double()) return std::isfinite(value.get_double());
+  if (const auto* array = value.if_array()) {
+    return std::all_of(array->begin(), array->end(), numbers_are_finite);
+  }
+  if (const auto* object = value.if_object()) {
+    return std::all_of(object->begin(), object->end(),
+                       [](const auto& member) { return numbers_are_finite(member.value()); });
+  }
+  return true;
 }
 
 }  // namespace
@@ -71,6 +88,7 @@ DecodeResult decode_text(std::string_view text, std::size_t max_attachments,
     boost::system::error_code ec;
     packet.data = boost::json::parse(text.substr(pos), ec);
     if (ec) return DecodeError{"invalid JSON payload"};
+    if (!numbers_are_finite(packet.data)) return DecodeError{"number out of range"};
     packet.has_data = true;
   }
 

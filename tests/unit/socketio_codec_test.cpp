@@ -80,6 +80,17 @@ TEST(SocketIoDecoder, RejectsPayloadsThatDoNotFitTheirType) {
   EXPECT_TRUE(rejected(R"(5999-["x"])"));                     // more attachments than allowed
 }
 
+// Found by fuzz_socketio_decoder: Boost.JSON read 1e818 as infinity, and encode() wrote it back
+// as `Infinity`, which no client can parse.
+TEST(SocketIoDecoder, RefusesNumbersTooLargeForADouble) {
+  EXPECT_TRUE(rejected(R"(2["",1e818])"));
+  EXPECT_TRUE(rejected(R"(2/admin,["e",{"a":[-1e400]}])"));
+  EXPECT_TRUE(rejected(R"(0/admin,{"token":1e999})"));
+  auto largest = decoded(R"(2["e",1.7e308,-1e308])");
+  auto again = decoded(text_of(largest));
+  EXPECT_EQ(again.data, largest.data);
+}
+
 TEST(SocketIoDecoder, ReassemblesBinaryEventFromAttachments) {
   Decoder decoder;
   auto header = decoder.feed_text(
