@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -16,6 +17,8 @@ namespace engineio {
 namespace {
 
 namespace asio = boost::asio;
+
+std::atomic<std::size_t> live_sessions{0};
 
 // Control packets are the same bytes for every session: encode them once.
 const SharedPacket& ping_packet() {
@@ -56,6 +59,7 @@ Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
       options_(options),
       registry_(registry),
       heartbeat_(strand) {
+  ++live_sessions;
   request_.body.clear();
   request_.body.shrink_to_fit();
   std::erase_if(request_.headers, [this](const auto& header) {
@@ -63,6 +67,14 @@ Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
            options_.kept_headers.end();
   });
   request_.headers.shrink_to_fit();
+}
+
+Session::~Session() {
+  --live_sessions;
+}
+
+std::size_t live_session_count() {
+  return live_sessions.load();
 }
 
 void Session::send(SharedPacket packet) {

@@ -26,6 +26,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Session(std::string id, net::Strand strand, net::HttpRequest request,
           const ServerOptions& options, SessionRegistry& registry);
+  ~Session();
 
   const std::string& id() const { return id_; }
   // The HTTP request that opened the session (headers, target, remote address; no body).
@@ -110,5 +111,9 @@ class Session : public std::enable_shared_from_this<Session> {
   MessageHandler message_handler_;
   CloseHandler close_handler_;
 };
+
+// Session objects alive in this process, closed ones included until they are torn down (for
+// shutdown: a closed session is only gone once its handlers have let go of it).
+std::size_t live_session_count();
 
 }  // namespace engineio

@@ -13,7 +13,12 @@ inline net::ShutdownPlan shutdown_plan(net::HttpServer& http, Server& engine) {
             http.stop_accepting();
             engine.close_all();
           },
-          [&engine] { return engine.session_count() == 0 && net::live_websocket_count() == 0; }};
+          // Until every session is destroyed, not only closed: a closed session's last clean-up
+          // runs as a handler, which must not be left behind in the stopped io_context.
+          [&engine] {
+            return engine.session_count() == 0 && live_session_count() == 0 &&
+                   net::live_websocket_count() == 0;
+          }};
 }
 
 }  // namespace engineio
