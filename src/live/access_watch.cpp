@@ -27,8 +27,8 @@ void AccessWatch::start() {
     } catch (const std::exception& e) {
       spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
     }
-    schedule_feed();
-    schedule_recheck();
+    repeat(feed_timer_, timing_.feed_interval, &AccessWatch::read_feed);
+    repeat(recheck_timer_, timing_.recheck_interval, &AccessWatch::recheck_everyone);
   });
 }
 
@@ -58,13 +58,15 @@ void AccessWatch::forget(std::int64_t user_id, const socketio::Socket& socket) {
   if (it->second.empty()) sockets_by_user_.erase(it);
 }
 
-void AccessWatch::schedule_feed() {
-  if (stopped_) return;
-  feed_timer_.expires_after(timing_.feed_interval);
-  feed_timer_.async_wait([this](boost::system::error_code ec) {
+// Runs `action` every `interval` on the strand until stop(); an interval <= 0 means never.
+void AccessWatch::repeat(boost::asio::steady_timer& timer, std::chrono::milliseconds interval,
+                         void (AccessWatch::*action)()) {
+  if (stopped_ || interval.count() <= 0) return;
+  timer.expires_after(interval);
+  timer.async_wait([this, &timer, interval, action](boost::system::error_code ec) {
     if (ec || stopped_) return;
-    read_feed();
-    schedule_feed();
+    (this->*action)();
+    repeat(timer, interval, action);
   });
 }
 
@@ -84,16 +86,6 @@ void AccessWatch::read_feed() {
   } catch (const std::exception& e) {
     spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
   }
-}
-
-void AccessWatch::schedule_recheck() {
-  if (stopped_ || timing_.recheck_interval.count() <= 0) return;
-  recheck_timer_.expires_after(timing_.recheck_interval);
-  recheck_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopped_) return;
-    recheck_everyone();
-    schedule_recheck();
-  });
 }
 
 void AccessWatch::recheck_everyone() {

@@ -43,9 +43,9 @@ class AccessWatch {
  private:
   using WorkerStrand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 
-  void schedule_feed();
+  void repeat(boost::asio::steady_timer& timer, std::chrono::milliseconds interval,
+              void (AccessWatch::*action)());
   void read_feed();
-  void schedule_recheck();
   void recheck_everyone();
   // Worker thread: disconnects the user's sockets unless they may still be here.
   void check(std::int64_t user_id);
