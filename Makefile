@@ -5,14 +5,14 @@ TSAN_DIR ?= build-tsan
 # Debug information is line tables only (-g1): enough for profiles and sanitizer stack traces,
 # and it halves the compile time of the Asio/Beast-heavy files (73 s -> 40 s for
 # http_connection.cpp), which dominates `make test` on two cores.
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DREPORTD_WERROR=ON
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS ?=
 # Sanitizer builds keep their asserts and are optimised a little, so that the end-to-end suites
 # run at a usable speed; they build no benchmark tools.
-SANITIZER_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DREPORTD_BUILD_BENCH=OFF
+SANITIZER_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DREPORTD_BUILD_BENCH=OFF -DREPORTD_WERROR=ON
 E2E = node --test --test-concurrency=1
 
 # The environment that points the end-to-end tests at the servers built in directory $(1).
@@ -21,7 +21,7 @@ e2e_servers = REPORTD_BIN=$(CURDIR)/$(1)/src/app/reportd \
   PROTOCOL_ECHO_BIN=$(CURDIR)/$(1)/examples/protocol-echo/protocol-echo \
   SOCKETIO_TEST_SERVER_BIN=$(CURDIR)/$(1)/tests/servers/socketio-test-server
 
-.PHONY: all deps build run test unit e2e asan tsan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
+.PHONY: all deps build run test unit e2e consumer asan tsan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -36,13 +36,17 @@ run: build
 	./$(BUILD_DIR)/src/app/reportd serve --demo
 
 test: build
-	$(MAKE) unit e2e asan tsan bench-smoke fuzz-smoke
+	$(MAKE) unit e2e consumer asan tsan bench-smoke fuzz-smoke
 
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
 e2e:
 	ECHO_BIN=$(CURDIR)/$(BUILD_DIR)/examples/engineio-echo/engineio-echo $(E2E) tests/e2e/*.test.mjs
+
+# The Socket.IO library installed as a CMake package, and an example built against it alone.
+consumer:
+	tests/consumer/run.sh $(BUILD_DIR)
 
 # The unit tests and the end-to-end suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer; a report from any server or CLI run fails its test

@@ -85,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (true) {
     const auto separator = input.find('\x1e');
     const auto result = feed(decoder, input.substr(0, separator));
-    if (std::holds_alternative<socketio::DecodeError>(result)) break;
+    if (std::holds_alternative<socketio::Error>(result)) break;
     if (const auto* packet = std::get_if<Packet>(&result)) {
       FUZZ_CHECK(packet->attachments.size() <= kMaxAttachments);
       check_round_trip(*packet);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.hpp"
 #include "check.hpp"
 #include "net/websocket_frame.hpp"
 
@@ -33,7 +34,7 @@ std::string masked_client_frame(const ws::Frame& frame) {
 }
 
 // RFC 3629 section 4, byte ranges as the grammar writes them: a second opinion, written
-// differently from net::ws::is_valid_utf8 on purpose.
+// differently from base::is_valid_utf8 on purpose.
 bool is_utf8_by_grammar(std::string_view text) {
   const auto in = [](unsigned char byte, unsigned lo, unsigned hi) {
     return byte >= lo && byte <= hi;
@@ -67,7 +68,7 @@ bool is_utf8_by_grammar(std::string_view text) {
 }
 
 void check_utf8(std::string_view text) {
-  FUZZ_CHECK(ws::is_valid_utf8(text) == is_utf8_by_grammar(text));
+  FUZZ_CHECK(base::is_valid_utf8(text) == is_utf8_by_grammar(text));
 }
 
 void check_round_trip(const ws::Frame& frame, std::size_t max_payload) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.hpp"
 #include "check.hpp"
 #include "net/executor.hpp"
 #include "net/websocket.hpp"
@@ -94,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                           outcome->opened = true;
                           ws->start({[limits](std::string&& message, bool binary) {
                                        FUZZ_CHECK(message.size() <= limits.max_message_bytes);
-                                       FUZZ_CHECK(binary || net::ws::is_valid_utf8(message));
+                                       FUZZ_CHECK(binary || base::is_valid_utf8(message));
                                      },
                                      [outcome](std::string_view) { ++outcome->closes; }});
                         });

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "api/rest_api.hpp"
+#include "base/utf8.hpp"
 #include "check.hpp"
 #include "net/websocket_frame.hpp"
 
@@ -42,7 +43,7 @@ bool shows_nothing(char32_t c) {
 // Whatever the API hands to storage must be text that clients can be sent back and see: valid
 // UTF-8, within its length, not blank.
 void check_text(std::string_view text, std::size_t max_chars) {
-  FUZZ_CHECK(net::ws::is_valid_utf8(text));
+  FUZZ_CHECK(base::is_valid_utf8(text));
   const auto codes = code_points(text);
   FUZZ_CHECK(codes.size() <= max_chars);
   FUZZ_CHECK(!std::all_of(codes.begin(), codes.end(), shows_nothing));
@@ -164,9 +165,10 @@ struct Api {
   auth::JwtVerifier verifier{jwt_config()};
   auth::JwtIssuer issuer{jwt_config()};
   auth::LoginLimiter limiter;
-  service::ReportService service{store, emitter, verifier, issuer, limiter};
+  service::AuthService auth{store, verifier, issuer, limiter};
+  service::ReportService reports{store, emitter};
   boost::asio::thread_pool workers{1};
-  api::RestApi rest{service, workers};
+  api::RestApi rest{auth, reports, workers};
   std::string authorization =
       "Bearer " + issuer.issue(kUserId, "operator", true, std::chrono::system_clock::now());
 };

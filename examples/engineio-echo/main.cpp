@@ -18,9 +18,11 @@
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
+#include "net/spdlog_sink.hpp"
 
 int main() {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  net::log_to_spdlog();
   net::raise_open_file_limit();
   net::IoContext ioc;
 

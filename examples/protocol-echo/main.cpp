@@ -19,19 +19,24 @@
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
+#include "net/spdlog_sink.hpp"
 #include "socketio/server.hpp"
 
 namespace {
 
 // The auth payload is released once middleware has run; this echo wants it afterwards, so a
-// middleware keeps a copy in the socket's data.
+// middleware keeps a copy in the socket's extensions.
+struct ConnectAuth {
+  boost::json::value payload;
+};
+
 void keep_auth(socketio::Socket& socket, socketio::Namespace::Next next) {
-  socket.data = socket.auth();
+  socket.extensions.insert(ConnectAuth{socket.auth()});
   next(std::nullopt);
 }
 
 void serve_echo(socketio::Socket& socket) {
-  socket.emit("auth", {std::any_cast<boost::json::value>(socket.data)});
+  socket.emit("auth", {socket.extensions.get<ConnectAuth>()->payload});
   socket.on("message", [](socketio::Socket& s, socketio::Event& event) {
     s.emit("message-back", event.take_args(), event.take_attachments());
   });
@@ -54,6 +59,7 @@ void serve_echo(socketio::Socket& socket) {
 
 int main() {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  net::log_to_spdlog();
   net::raise_open_file_limit();
   net::IoContext ioc;
 

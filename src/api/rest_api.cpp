@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -30,6 +31,8 @@ unsigned status_of(Kind kind) {
       return 404;
     case Kind::conflict:
       return 409;
+    case Kind::unsupported_media_type:
+      return 415;
     case Kind::too_many_requests:
       return 429;
     case Kind::unavailable:
@@ -37,13 +40,6 @@ unsigned status_of(Kind kind) {
   }
   return 500;
 }
-
-// A failure that belongs to HTTP itself rather than to the service.
-struct HttpError {
-  unsigned status;
-  std::string code;
-  std::string message;
-};
 
 Error bad_request(std::string code, const std::string& message) {
   return Error(Kind::bad_request, std::move(code), message);
@@ -78,7 +74,8 @@ std::int64_t id_segment(std::string_view text) {
 
 json::object json_body(const net::HttpRequest& request) {
   if (!request.has_media_type("application/json")) {
-    throw HttpError{415, "unsupported_media_type", "the body must be application/json"};
+    throw Error(Kind::unsupported_media_type, "unsupported_media_type",
+                "the body must be application/json");
   }
   boost::system::error_code ec;
   auto value = json::parse(request.body, ec);
@@ -160,8 +157,6 @@ net::HttpResponse method_not_allowed(std::string allow) {
 net::HttpResponse error_response_for(const net::HttpRequest& request, std::exception_ptr failure) {
   try {
     std::rethrow_exception(failure);
-  } catch (const HttpError& e) {
-    return net::HttpResponse::json_error(e.status, e.code, e.message);
   } catch (const Error& e) {
     auto response = net::HttpResponse::json_error(status_of(e.kind()), e.code(), e.what());
     if (e.retry_after) {
@@ -181,8 +176,9 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
 
 }  // namespace
 
-RestApi::RestApi(service::ReportService& service, boost::asio::thread_pool& workers)
-    : service_(service), workers_(workers) {}
+RestApi::RestApi(service::AuthService& auth, service::ReportService& reports,
+                 boost::asio::thread_pool& workers)
+    : auth_(auth), reports_(reports), workers_(workers) {}
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
@@ -202,76 +198,117 @@ void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) 
   });
 }
 
+// The routing table: a path pattern, where ":id" stands for a report id, a method, whether the
+// handler acts for the bearer token's user, and the member that answers.
+const std::array<RestApi::Route, 8> RestApi::kRoutes = {{
+    {"/api/auth/login", "POST", false, &RestApi::login},
+    {"/api/auth/me", "GET", true, &RestApi::me},
+    {"/api/reports", "GET", true, &RestApi::list_reports},
+    {"/api/reports", "POST", true, &RestApi::create_report},
+    {"/api/reports/:id", "GET", true, &RestApi::get_report},
+    {"/api/reports/:id", "PATCH", true, &RestApi::update_report},
+    {"/api/reports/:id/comments", "GET", true, &RestApi::list_comments},
+    {"/api/reports/:id/comments", "POST", true, &RestApi::create_comment},
+}};
+
+namespace {
+
+// Whether `path` fits `pattern`; the segment in place of ":id", if any, goes to `id_text`.
+bool matches(std::string_view pattern, const std::vector<std::string_view>& path,
+             std::optional<std::string_view>& id_text) {
+  const auto parts = segments_of(pattern);
+  if (parts.size() != path.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] == ":id") {
+      id_text = path[i];
+    } else if (parts[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// The path (404), then the method (405 with Allow), then the token (401), then the id (404).
 std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
                                                 const Reply& reply) {
-  const auto segments = segments_of(request.path());
-  const auto& method = request.method;
-  const auto n = segments.size();
-  if (n < 2 || segments[0] != "api") {
-    return net::HttpResponse::json_error(404, "not_found", "no such resource");
+  const auto path = segments_of(request.path());
+  std::optional<std::string_view> id_text;
+  std::string allowed;
+  const Route* chosen = nullptr;
+  for (const auto& route : kRoutes) {
+    if (!matches(route.pattern, path, id_text)) continue;
+    allowed += allowed.empty() ? "" : ", ";
+    allowed += route.method;
+    if (route.method == request.method) chosen = &route;
   }
+  if (allowed.empty()) return net::HttpResponse::json_error(404, "not_found", "no such resource");
+  if (!chosen) return method_not_allowed(std::move(allowed));
 
-  if (n == 3 && segments[1] == "auth" && segments[2] == "login") {
-    if (method != "POST") return method_not_allowed("POST");
-    auto body = json_body(request);
-    auto result = service_.login(required_string(body, "username"),
-                                 required_string(body, "password"), request.remote_address);
-    return json_response(200, {{"token", result.token}, {"user", service::user_json(result.user)}});
-  }
-  if (n == 3 && segments[1] == "auth" && segments[2] == "me") {
-    if (method != "GET") return method_not_allowed("GET");
-    return json_response(200,
-                         service::user_json(service_.authenticate(request.bearer_token()).user));
-  }
-  if (segments[1] != "reports" || n > 4 || (n == 4 && segments[3] != "comments")) {
-    return net::HttpResponse::json_error(404, "not_found", "no such resource");
-  }
+  Call call{request, reply, {}, 0};
+  if (chosen->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
+  if (id_text) call.report_id = id_segment(*id_text);
+  return (this->*(chosen->handler))(call);
+}
 
-  const auto user = service_.authenticate(request.bearer_token()).user;
-  if (n == 2) {
-    if (method == "GET") {
-      auto paging = paging_of(request);
-      auto page = service_.list_reports(user, paging.status, paging.after, paging.limit);
-      return json_response(200, page_json(page, [](const store::Report& r) {
-                             return service::report_json(r, TimeStyle::rome);
-                           }));
-    }
-    if (method != "POST") return method_not_allowed("GET, POST");
-    auto body = json_body(request);
-    service::ReportInput input{required_string(body, "title"), required_string(body, "description"),
-                               optional_string(body, "category"), optional_number(body, "latitude"),
-                               optional_number(body, "longitude")};
-    return json_response(
-        201, service::report_json(service_.create_report(user, std::move(input)), TimeStyle::utc));
-  }
+std::optional<net::HttpResponse> RestApi::login(const Call& call) {
+  auto body = json_body(call.request);
+  auto result = auth_.login(required_string(body, "username"), required_string(body, "password"),
+                            call.request.remote_address);
+  return json_response(200, {{"token", result.token}, {"user", service::user_json(result.user)}});
+}
 
-  const auto id = id_segment(segments[2]);
-  if (n == 3) {
-    if (method == "GET") {
-      return json_response(200,
-                           service::report_json(service_.get_report(user, id), TimeStyle::rome));
-    }
-    if (method != "PATCH") return method_not_allowed("GET, PATCH");
-    auto body = json_body(request);
-    return json_response(
-        200, service::report_json(service_.update_status(user, id, required_string(body, "status")),
-                                  TimeStyle::utc));
-  }
+std::optional<net::HttpResponse> RestApi::me(const Call& call) {
+  return json_response(200, service::user_json(call.user));
+}
 
-  if (method == "GET") {
-    auto paging = paging_of(request);
-    auto page = service_.list_comments(user, id, paging.after, paging.limit);
-    return json_response(200, page_json(page, [](const store::Comment& c) {
-                           return service::comment_json(c, TimeStyle::rome);
-                         }));
-  }
-  if (method != "POST") return method_not_allowed("GET, POST");
-  if (!user.internal) throw Error(Kind::forbidden, "forbidden", "internal users only");
-  auto body = json_body(request);
-  // Committed in a group with other comments; answered once committed and announced.
-  service_.create_comment_async(
-      user, id, required_string(body, "comment"),
-      [reply, request](service::CommentWriter::Outcome outcome) {
+std::optional<net::HttpResponse> RestApi::list_reports(const Call& call) {
+  auto paging = paging_of(call.request);
+  auto page = reports_.list_reports(call.user, paging.status, paging.after, paging.limit);
+  return json_response(200, page_json(page, [](const store::Report& r) {
+                         return service::report_json(r, TimeStyle::rome);
+                       }));
+}
+
+std::optional<net::HttpResponse> RestApi::create_report(const Call& call) {
+  auto body = json_body(call.request);
+  store::NewReport input{.title = required_string(body, "title"),
+                         .description = required_string(body, "description"),
+                         .category = optional_string(body, "category"),
+                         .latitude = optional_number(body, "latitude"),
+                         .longitude = optional_number(body, "longitude")};
+  return json_response(
+      201,
+      service::report_json(reports_.create_report(call.user, std::move(input)), TimeStyle::utc));
+}
+
+std::optional<net::HttpResponse> RestApi::get_report(const Call& call) {
+  return json_response(
+      200, service::report_json(reports_.get_report(call.user, call.report_id), TimeStyle::rome));
+}
+
+std::optional<net::HttpResponse> RestApi::update_report(const Call& call) {
+  auto body = json_body(call.request);
+  auto report = reports_.update_status(call.user, call.report_id, required_string(body, "status"));
+  return json_response(200, service::report_json(report, TimeStyle::utc));
+}
+
+std::optional<net::HttpResponse> RestApi::list_comments(const Call& call) {
+  auto paging = paging_of(call.request);
+  auto page = reports_.list_comments(call.user, call.report_id, paging.after, paging.limit);
+  return json_response(200, page_json(page, [](const store::Comment& c) {
+                         return service::comment_json(c, TimeStyle::rome);
+                       }));
+}
+
+// Committed in a group with other comments; answered once committed and announced.
+std::optional<net::HttpResponse> RestApi::create_comment(const Call& call) {
+  if (!call.user.internal) throw Error(Kind::forbidden, "forbidden", "internal users only");
+  auto body = json_body(call.request);
+  reports_.create_comment_async(
+      call.user, call.report_id, required_string(body, "comment"),
+      [reply = call.reply, request = call.request](service::CommentWriter::Outcome outcome) {
         net::HttpResponse response;
         try {
           if (auto* comment = std::get_if<store::Comment>(&outcome)) {

@@ -2,12 +2,15 @@
 // The REST API under /api: JSON in and out, errors as {"error":{"code","message"}}. Requests
 // are answered on the worker pool, since the service blocks.
 
+#include <array>
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <optional>
+#include <string_view>
 
 #include "net/http_handler.hpp"
+#include "service/auth_service.hpp"
 #include "service/report_service.hpp"
 
 namespace api {
@@ -16,7 +19,8 @@ class RestApi : public net::HttpHandler {
  public:
   static constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
-  RestApi(service::ReportService& service, boost::asio::thread_pool& workers);
+  RestApi(service::AuthService& auth, service::ReportService& reports,
+          boost::asio::thread_pool& workers);
 
   void handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) override;
   // Requests accepted and not yet answered; shutdown waits for them to reach zero.
@@ -25,10 +29,37 @@ class RestApi : public net::HttpHandler {
 
  private:
   using Reply = std::function<void(net::HttpResponse)>;
-  // Answers at once (the returned response), or later through `reply` (nullopt returned).
+  // What a route's handler gets: the request, the way to answer later, the signed-in user (for
+  // routes that need one) and the report id of the path (for routes that name one).
+  struct Call {
+    const net::HttpRequest& request;
+    const Reply& reply;
+    store::User user;
+    std::int64_t report_id = 0;
+  };
+  // Answers at once (the returned response), or later through call.reply (nullopt returned).
+  using Handler = std::optional<net::HttpResponse> (RestApi::*)(const Call& call);
+  struct Route {
+    std::string_view pattern;
+    std::string_view method;
+    bool signed_in;
+    Handler handler;
+  };
+  static const std::array<Route, 8> kRoutes;
+
   std::optional<net::HttpResponse> route(const net::HttpRequest& request, const Reply& reply);
 
-  service::ReportService& service_;
+  std::optional<net::HttpResponse> login(const Call& call);
+  std::optional<net::HttpResponse> me(const Call& call);
+  std::optional<net::HttpResponse> list_reports(const Call& call);
+  std::optional<net::HttpResponse> create_report(const Call& call);
+  std::optional<net::HttpResponse> get_report(const Call& call);
+  std::optional<net::HttpResponse> update_report(const Call& call);
+  std::optional<net::HttpResponse> list_comments(const Call& call);
+  std::optional<net::HttpResponse> create_comment(const Call& call);
+
+  service::AuthService& auth_;
+  service::ReportService& reports_;
   boost::asio::thread_pool& workers_;
   std::atomic<std::size_t> in_flight_{0};
 };

@@ -1,6 +1,5 @@
 #include "app/config.hpp"
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -10,24 +9,10 @@
 
 #include "base/log_value.hpp"
 #include "base/private_file.hpp"
+#include "base/random.hpp"
 
 namespace app {
 namespace {
-
-void from_env(const char* name, std::string& value) {
-  if (const char* set = std::getenv(name); set && *set) value = set;
-}
-
-template <class Number>
-void from_env(const char* name, Number& value) {
-  const char* set = std::getenv(name);
-  if (!set || !*set) return;
-  char* end = nullptr;
-  const long parsed = std::strtol(set, &end, 10);
-  if (*end != '\0' || parsed < 0)
-    throw std::invalid_argument(std::string(name) + " must be a number");
-  value = static_cast<Number>(parsed);
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -54,11 +39,7 @@ std::string local_secret(const std::string& database_url) {
   if (std::filesystem::exists(std::filesystem::symlink_status(file))) {
     return base::read_private_file(file, kMinSecretBytes);
   }
-  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  unsigned char random[32];
-  randombytes_buf(random, sizeof random);
-  char hex[sizeof random * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, random, sizeof random);
+  const auto hex = base::random_hex(kMinSecretBytes);
   base::create_private_folders(dir);
   base::create_private_file(file, hex);
   spdlog::warn("event=jwt_secret_generated file={} note=\"set JWT_SECRET in production\"",
@@ -68,40 +49,38 @@ std::string local_secret(const std::string& database_url) {
 
 }  // namespace
 
+// Each setting is a flag that falls back to its environment variable; CLI11 parses and checks
+// both the same way (a PORT of 70000 or "3k" is refused, not wrapped or cut).
 void Config::bind(CLI::App& cli) {
-  from_env("HOST", host);
-  from_env("PORT", port);
-  from_env("DATABASE_URL", database_url);
-  from_env("JWT_SECRET", jwt_secret);
-  from_env("JWT_PUBLIC_KEY", jwt_public_key);
-  from_env("JWT_ALGORITHMS", jwt_algorithms);
-  from_env("JWT_ISSUER", jwt_issuer);
-  from_env("JWT_AUDIENCE", jwt_audience);
-  from_env("JWT_TTL_SECONDS", jwt_ttl_seconds);
-  from_env("CORS_ORIGINS", cors_origins);
-  from_env("MAX_SESSIONS_PER_ADDRESS", max_sessions_per_address);
-  from_env("USER_RECHECK_SECONDS", user_recheck_seconds);
-  from_env("IO_THREADS", io_threads);
-  from_env("WORKER_THREADS", worker_threads);
+  // Only from the environment: a secret on the command line would show in `ps`.
+  if (const char* secret = std::getenv("JWT_SECRET"); secret && *secret) jwt_secret = secret;
 
-  cli.add_option("--host", host, "listen address (HOST)");
-  cli.add_option("--port", port, "listen port (PORT)");
-  cli.add_option("--database-url", database_url, "sqlite:<file> (DATABASE_URL)");
-  cli.add_option("--jwt-public-key", jwt_public_key, "PEM public key or its path (JWT_PUBLIC_KEY)");
-  cli.add_option("--jwt-algorithms", jwt_algorithms,
-                 "accepted: HS256,RS256,ES256 (JWT_ALGORITHMS)");
-  cli.add_option("--jwt-issuer", jwt_issuer, "iss of issued tokens, checked (JWT_ISSUER)");
-  cli.add_option("--jwt-audience", jwt_audience, "aud to require (JWT_AUDIENCE)");
-  cli.add_option("--jwt-ttl-seconds", jwt_ttl_seconds,
-                 "lifetime of issued tokens (JWT_TTL_SECONDS)");
-  cli.add_option("--cors-origins", cors_origins, "comma-separated origins (CORS_ORIGINS)");
+  cli.add_option("--host", host, "listen address")->envname("HOST");
+  cli.add_option("--port", port, "listen port")->envname("PORT");
+  cli.add_option("--database-url", database_url, "sqlite:<file>")->envname("DATABASE_URL");
+  cli.add_option("--jwt-public-key", jwt_public_key, "PEM public key or its path")
+      ->envname("JWT_PUBLIC_KEY");
+  cli.add_option("--jwt-algorithms", jwt_algorithms, "accepted: HS256,RS256,ES256")
+      ->envname("JWT_ALGORITHMS");
+  cli.add_option("--jwt-issuer", jwt_issuer, "iss of issued tokens, checked")
+      ->envname("JWT_ISSUER");
+  cli.add_option("--jwt-audience", jwt_audience, "aud to require")->envname("JWT_AUDIENCE");
+  cli.add_option("--jwt-ttl-seconds", jwt_ttl_seconds, "lifetime of issued tokens")
+      ->envname("JWT_TTL_SECONDS")
+      ->check(CLI::Range(1L, 365L * 24 * 3600));
+  cli.add_option("--cors-origins", cors_origins, "comma-separated origins")
+      ->envname("CORS_ORIGINS");
   cli.add_option("--max-sessions-per-address", max_sessions_per_address,
-                 "Engine.IO sessions per client address (MAX_SESSIONS_PER_ADDRESS)")
+                 "Engine.IO sessions per client address")
+      ->envname("MAX_SESSIONS_PER_ADDRESS")
       ->check(CLI::Range(1u, 1'000'000u));
   cli.add_option("--user-recheck-seconds", user_recheck_seconds,
-                 "how often live users' access is read again (USER_RECHECK_SECONDS)");
-  cli.add_option("--io-threads", io_threads, "network threads (IO_THREADS)");
-  cli.add_option("--worker-threads", worker_threads, "database/hashing threads (WORKER_THREADS)");
+                 "how often live users' access is read again (0: never)")
+      ->envname("USER_RECHECK_SECONDS");
+  cli.add_option("--io-threads", io_threads, "network threads (0: one per core)")
+      ->envname("IO_THREADS");
+  cli.add_option("--worker-threads", worker_threads, "database/hashing threads (0: one per core)")
+      ->envname("WORKER_THREADS");
 }
 
 auth::JwtConfig Config::jwt() const {
@@ -130,15 +109,9 @@ auth::JwtConfig Config::jwt() const {
   }
   std::stringstream list(jwt_algorithms);
   for (std::string name; std::getline(list, name, ',');) {
-    if (name == "HS256") {
-      config.algorithms.push_back(auth::JwtAlgorithm::hs256);
-    } else if (name == "RS256") {
-      config.algorithms.push_back(auth::JwtAlgorithm::rs256);
-    } else if (name == "ES256") {
-      config.algorithms.push_back(auth::JwtAlgorithm::es256);
-    } else {
-      throw std::invalid_argument("unsupported JWT algorithm: " + name);
-    }
+    const auto algorithm = auth::algorithm_named(name);
+    if (!algorithm) throw std::invalid_argument("unsupported JWT algorithm: " + name);
+    config.algorithms.push_back(*algorithm);
   }
   config.issuer = jwt_issuer;
   config.audience = jwt_audience;

@@ -31,7 +31,7 @@ struct Config {
   unsigned worker_threads = 0;  // 0: one per core, at least 2
   bool demo = false;            // create demo users and a report in an empty database
 
-  // Reads the environment, then registers flags on `cli` that override it.
+  // Registers a flag for each setting on `cli`, with its environment variable as fallback.
   void bind(CLI::App& cli);
   // The JWT configuration; reads the key file and creates a secret for local use if needed.
   auth::JwtConfig jwt() const;

@@ -1,7 +1,6 @@
 // reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/thread_pool.hpp>
@@ -12,6 +11,7 @@
 #include "app/config.hpp"
 #include "app/operations.hpp"
 #include "base/log_value.hpp"
+#include "base/random.hpp"
 #include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
 #include "live/access_watch.hpp"
@@ -21,26 +21,29 @@
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
+#include "net/spdlog_sink.hpp"
 #include "service/report_service.hpp"
 #include "socketio/server.hpp"
 
 namespace {
 
-// Everything the commands share: the store and the service around it.
+// Everything the commands share: the store and the services around it.
 struct Core {
   explicit Core(const app::Config& config, service::CommentEmitter& emitter)
       : store(store::open_store(config.database_url)),
         jwt(config.jwt()),
         verifier(jwt),
         issuer(jwt),
-        service(*store, emitter, verifier, issuer, limiter) {}
+        auth(*store, verifier, issuer, limiter),
+        reports(*store, emitter) {}
 
   std::unique_ptr<store::Store> store;
   auth::JwtConfig jwt;
   auth::JwtVerifier verifier;
   auth::JwtIssuer issuer;
   auth::LoginLimiter limiter;
-  service::ReportService service;
+  service::AuthService auth;
+  service::ReportService reports;
 };
 
 // For commands that emit nothing.
@@ -48,29 +51,23 @@ struct NoEmitter : service::CommentEmitter {
   void comment_created(const store::Comment&) override {}
 };
 
-std::string random_password() {
-  unsigned char bytes[9];
-  randombytes_buf(bytes, sizeof bytes);
-  char text[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(text, sizeof text, bytes, sizeof bytes,
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  return text;
-}
-
-void create_demo_data(service::ReportService& service, store::Store& store, unsigned short port) {
-  if (store.count_users() > 0) {
+void create_demo_data(Core& core, unsigned short port) {
+  if (core.store->count_users() > 0) {
     std::cout << "\nThe database has users already: the demo passwords were printed when it was "
                  "created. For fresh demo data, stop reportd and remove ./data.\n\n"
               << std::flush;
     return;
   }
-  const auto operator_password = random_password();
-  const auto citizen_password = random_password();
-  auto staff = service.add_user("operator", operator_password, "operator", true);
-  auto citizen = service.add_user("citizen", citizen_password, "citizen", false);
-  auto report = service.create_report(
-      citizen, {"Broken street light", "The light at Via Roma 12 has been off for a week.",
-                std::string("lighting"), 41.9028, 12.4964});
+  const auto operator_password = base::random_token(9);
+  const auto citizen_password = base::random_token(9);
+  auto staff = core.auth.add_user("operator", operator_password, "operator", true);
+  auto citizen = core.auth.add_user("citizen", citizen_password, "citizen", false);
+  auto report = core.reports.create_report(
+      citizen, {.title = "Broken street light",
+                .description = "The light at Via Roma 12 has been off for a week.",
+                .category = "lighting",
+                .latitude = 41.9028,
+                .longitude = 12.4964});
   std::cout << "\nDemo data created:\n"
             << "  internal user  operator / " << operator_password << "\n"
             << "  citizen        citizen / " << citizen_password << "\n"
@@ -103,13 +100,13 @@ int serve(const app::Config& config) {
   auto& internal = io.of(live::kInternalNamespace);
   live::CommentBroadcaster broadcaster(internal);
   Core core(config, broadcaster);
-  live::AccessWatch access(core.service, workers,
+  live::AccessWatch access(core.auth, workers,
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
-  live::InternalChannel channel(internal, core.service, workers, access);
+  live::InternalChannel channel(internal, core.auth, core.reports, workers, access);
   access.start();
-  if (config.demo) create_demo_data(core.service, *core.store, config.port);
+  if (config.demo) create_demo_data(core, config.port);
 
-  api::RestApi rest(core.service, workers);
+  api::RestApi rest(core.auth, core.reports, workers);
   app::OperationsHandler operations(
       *core.store, workers,
       {[&] { return engine.session_count(); }, [] { return net::live_websocket_count(); },
@@ -141,7 +138,7 @@ int serve(const app::Config& config) {
   // only then are the objects destroyed, in reverse order of construction.
   access.stop();
   workers.join();
-  core.service.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
+  core.reports.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
   ioc.discard_pending_handlers();
   spdlog::info("event=stopped");
   return 0;
@@ -151,7 +148,7 @@ int serve(const app::Config& config) {
 
 int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-  if (sodium_init() < 0) return 1;
+  net::log_to_spdlog();
 
   CLI::App cli{"reportd: the report service"};
   app::Config config;
@@ -198,7 +195,7 @@ int main(int argc, char** argv) {
       std::getline(std::cin, password);
       NoEmitter none;
       Core core(config, none);
-      auto user = core.service.add_user(username, password, role, internal);
+      auto user = core.auth.add_user(username, password, role, internal);
       std::cout << "created user " << user.id << " (" << user.username << ")\n";
       return 0;
     }
@@ -206,7 +203,7 @@ int main(int argc, char** argv) {
       NoEmitter none;
       Core core(config, none);
       const bool active = static_cast<bool>(*user_activate);
-      auto user = core.service.set_user_active(access_user, active);
+      auto user = core.auth.set_user_active(access_user, active);
       std::cout << (active ? "activated" : "deactivated") << " user " << user.id << " ("
                 << user.username << ")\n";
       return 0;

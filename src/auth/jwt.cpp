@@ -27,7 +27,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "auth/base64url.hpp"
+#include "base/base64.hpp"
 
 namespace auth {
 
@@ -66,17 +66,6 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-JwtError error(std::string code, std::string message) {
-  return JwtError{std::move(code), std::move(message)};
-}
-
-std::optional<JwtAlgorithm> algorithm_named(std::string_view name) {
-  if (name == "HS256") return JwtAlgorithm::hs256;
-  if (name == "RS256") return JwtAlgorithm::rs256;
-  if (name == "ES256") return JwtAlgorithm::es256;
-  return std::nullopt;
 }
 
 bool enabled(const std::vector<JwtAlgorithm>& algorithms, JwtAlgorithm algorithm) {
@@ -218,7 +207,152 @@ std::optional<std::int64_t> user_id_of(const json::value& value) {
   return id;
 }
 
+// The three parts of a compact JWS, and what the signature covers.
+struct TokenParts {
+  std::string_view header;
+  std::string_view payload;
+  std::string_view signature;
+  std::string_view signing_input;
+};
+
+boost::system::result<TokenParts> split_token(std::string_view token) {
+  if (token.empty()) return JwtError::empty_token;
+  if (token.size() > kMaxTokenSize) return JwtError::token_too_large;
+  const auto dot1 = token.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    return JwtError::not_three_parts;
+  }
+  TokenParts parts{token.substr(0, dot1), token.substr(dot1 + 1, dot2 - dot1 - 1),
+                   token.substr(dot2 + 1), token.substr(0, dot2)};
+  if (parts.header.empty() || parts.payload.empty()) return JwtError::empty_part;
+  return parts;
+}
+
+// The algorithm the header names, if configuration enables it.
+boost::system::result<JwtAlgorithm> algorithm_of_header(std::string_view header_part,
+                                                        const std::vector<JwtAlgorithm>& allowed) {
+  const auto header_json = base::decode_base64(header_part, base::Base64::url);
+  if (!header_json) return JwtError::header_not_base64url;
+  const auto header = parse_object(*header_json);
+  if (!header) return JwtError::header_not_object;
+  const json::value* alg = header->if_contains("alg");
+  if (alg == nullptr || !alg->is_string()) return JwtError::header_without_alg;
+  if (const json::value* typ = header->if_contains("typ")) {
+    // Media type names are case-insensitive (RFC 7515 section 4.1.9).
+    if (!typ->is_string() || !iequals(typ->get_string(), "JWT")) {
+      return JwtError::header_typ_not_jwt;
+    }
+  }
+  if (header->contains("crit")) return JwtError::header_critical;
+  const auto algorithm = algorithm_named(alg->get_string());
+  if (!algorithm || !enabled(allowed, *algorithm)) return JwtError::algorithm_not_allowed;
+  return *algorithm;
+}
+
+// The registered time claims: exp required, nbf and iat optional.
+struct TimeClaims {
+  std::int64_t expires = 0;
+  std::optional<std::int64_t> not_before;
+  std::optional<std::int64_t> issued_at;
+};
+
+boost::system::result<TimeClaims> time_claims_of(const json::object& payload) {
+  TimeClaims times;
+  const json::value* exp = payload.if_contains("exp");
+  if (exp == nullptr) return JwtError::exp_missing;
+  const auto expires = numeric_date(*exp, Round::down);
+  if (!expires) return JwtError::exp_invalid;
+  times.expires = *expires;
+  if (const json::value* nbf = payload.if_contains("nbf")) {
+    times.not_before = numeric_date(*nbf, Round::up);
+    if (!times.not_before) return JwtError::nbf_invalid;
+  }
+  if (const json::value* iat = payload.if_contains("iat")) {
+    times.issued_at = numeric_date(*iat, Round::down);
+    if (!times.issued_at) return JwtError::iat_invalid;
+  }
+  return times;
+}
+
+// Our claims about the user: sub required, role and internal optional.
+boost::system::result<void> read_user_claims(const json::object& payload, Claims& claims) {
+  const json::value* sub = payload.if_contains("sub");
+  if (sub == nullptr) return JwtError::sub_missing;
+  const auto user_id = user_id_of(*sub);
+  if (!user_id) return JwtError::sub_invalid;
+  claims.user_id = *user_id;
+  if (const json::value* role = payload.if_contains("role")) {
+    if (!role->is_string()) return JwtError::role_not_string;
+    claims.role = std::string(role->get_string());
+  }
+  if (const json::value* internal = payload.if_contains("internal")) {
+    if (!internal->is_bool()) return JwtError::internal_not_bool;
+    claims.internal = internal->get_bool();
+  }
+  return {};
+}
+
+// exp and nbf against `now`, with the leeway clamped so that the arithmetic cannot overflow.
+boost::system::result<void> check_times(const TimeClaims& times, std::chrono::seconds leeway_config,
+                                        std::chrono::system_clock::time_point now) {
+  const std::int64_t leeway = std::clamp<std::int64_t>(leeway_config.count(), 0, kMaxNumericDate);
+  const std::int64_t now_s =
+      std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+  if (now_s > times.expires + leeway) return JwtError::expired;
+  if (times.not_before && now_s + leeway < *times.not_before) return JwtError::not_yet_valid;
+  return {};
+}
+
+boost::system::result<void> check_issuer(const json::object& payload, std::string_view issuer) {
+  if (issuer.empty()) return {};
+  const json::value* iss = payload.if_contains("iss");
+  if (iss == nullptr) return JwtError::iss_missing;
+  if (!iss->is_string() || iss->get_string() != issuer) return JwtError::wrong_issuer;
+  return {};
+}
+
+boost::system::result<void> check_audience(const json::object& payload, std::string_view audience) {
+  const json::value* aud = payload.if_contains("aud");
+  // RFC 7519 §4.1.3: a token meant for some audience is refused by anyone not configured as part
+  // of it; a token minted for another service must not work here.
+  if (audience.empty())
+    return aud == nullptr ? boost::system::result<void>{} : JwtError::aud_unexpected;
+  if (aud == nullptr) return JwtError::aud_missing;
+  if (aud->is_string()) {
+    if (aud->get_string() != audience) return JwtError::wrong_audience;
+    return {};
+  }
+  if (!aud->is_array()) return JwtError::aud_invalid;
+  bool ours = false;
+  for (const json::value& entry : aud->get_array()) {
+    if (!entry.is_string()) return JwtError::aud_invalid;
+    ours = ours || entry.get_string() == audience;
+  }
+  if (!ours) return JwtError::wrong_audience;
+  return {};
+}
+
 }  // namespace
+
+std::string_view algorithm_name(JwtAlgorithm algorithm) {
+  switch (algorithm) {
+    case JwtAlgorithm::hs256:
+      return "HS256";
+    case JwtAlgorithm::rs256:
+      return "RS256";
+    case JwtAlgorithm::es256:
+      return "ES256";
+  }
+  return "";
+}
+
+std::optional<JwtAlgorithm> algorithm_named(std::string_view name) {
+  for (auto algorithm : {JwtAlgorithm::hs256, JwtAlgorithm::rs256, JwtAlgorithm::es256}) {
+    if (algorithm_name(algorithm) == name) return algorithm;
+  }
+  return std::nullopt;
+}
 
 std::optional<JwtAlgorithm> algorithm_for_public_key(const std::string& pem) {
   auto key = load_public_key(pem);
@@ -261,143 +395,57 @@ JwtVerifier::JwtVerifier(JwtConfig config)
 JwtVerifier::~JwtVerifier() = default;
 JwtVerifier::JwtVerifier(JwtVerifier&&) noexcept = default;
 
-std::variant<Claims, JwtError> JwtVerifier::verify(
-    std::string_view token, std::chrono::system_clock::time_point now) const {
-  // Messages go back to clients: they never quote the token.
-  if (token.empty()) return error("malformed", "empty token");
-  if (token.size() > kMaxTokenSize) return error("malformed", "token too large");
-
-  const auto dot1 = token.find('.');
-  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-    return error("malformed", "a token has three dot-separated parts");
-  }
-  const std::string_view header_part = token.substr(0, dot1);
-  const std::string_view payload_part = token.substr(dot1 + 1, dot2 - dot1 - 1);
-  const std::string_view signature_part = token.substr(dot2 + 1);
-  const std::string_view signing_input = token.substr(0, dot2);
-  if (header_part.empty() || payload_part.empty()) {
-    return error("malformed", "token header or payload is empty");
-  }
-
-  // Header.
-  const auto header_json = detail::base64url_decode(header_part);
-  if (!header_json) return error("malformed", "header is not base64url");
-  const auto header = parse_object(*header_json);
-  if (!header) return error("malformed", "header is not a JSON object");
-  const json::value* alg = header->if_contains("alg");
-  if (alg == nullptr || !alg->is_string()) return error("malformed", "header has no \"alg\"");
-  if (const json::value* typ = header->if_contains("typ")) {
-    // Media type names are case-insensitive (RFC 7515 section 4.1.9).
-    if (!typ->is_string() || !iequals(typ->get_string(), "JWT")) {
-      return error("malformed", "header \"typ\" is not JWT");
-    }
-  }
-  if (header->contains("crit")) {
-    return error("malformed", "header has critical extensions we do not understand");
-  }
-  const auto algorithm = algorithm_named(alg->get_string());
-  if (!algorithm || !enabled(config_.algorithms, *algorithm)) {
-    return error("algorithm_not_allowed", "token algorithm is not accepted");
-  }
-
-  // Signature, before anything in the payload is looked at.
-  const auto payload_json = detail::base64url_decode(payload_part);
-  if (!payload_json) return error("malformed", "payload is not base64url");
-  const auto signature = detail::base64url_decode(signature_part);
-  if (!signature) return error("malformed", "signature is not base64url");
-  bool valid = false;
-  switch (*algorithm) {
+bool JwtVerifier::signature_matches(JwtAlgorithm algorithm, std::string_view signing_input,
+                                    std::string_view signature) const {
+  switch (algorithm) {
     case JwtAlgorithm::hs256:
-      valid = verify_hs256(config_.hs256_secret, signing_input, *signature);
-      break;
+      return verify_hs256(config_.hs256_secret, signing_input, signature);
     case JwtAlgorithm::rs256:
-      valid = keys_ && keys_->public_key &&
-              verify_rs256(keys_->public_key.get(), signing_input, *signature);
-      break;
+      return keys_ && keys_->public_key &&
+             verify_rs256(keys_->public_key.get(), signing_input, signature);
     case JwtAlgorithm::es256:
-      valid = keys_ && keys_->public_key &&
-              verify_es256(keys_->public_key.get(), signing_input, *signature);
-      break;
+      return keys_ && keys_->public_key &&
+             verify_es256(keys_->public_key.get(), signing_input, signature);
   }
-  if (!valid) return error("bad_signature", "signature does not verify");
+  return false;
+}
 
-  // Claims.
+// Parse the header, check the signature, then (and only then) read the claims.
+boost::system::result<Claims> JwtVerifier::verify(std::string_view token,
+                                                  std::chrono::system_clock::time_point now) const {
+  const auto parts = split_token(token);
+  if (!parts) return parts.error();
+  const auto algorithm = algorithm_of_header(parts->header, config_.algorithms);
+  if (!algorithm) return algorithm.error();
+
+  const auto payload_json = base::decode_base64(parts->payload, base::Base64::url);
+  if (!payload_json) return JwtError::payload_not_base64url;
+  const auto signature = base::decode_base64(parts->signature, base::Base64::url);
+  if (!signature) return JwtError::signature_not_base64url;
+  if (!signature_matches(*algorithm, parts->signing_input, *signature)) {
+    return JwtError::bad_signature;
+  }
+
   auto payload = parse_object(*payload_json);
-  if (!payload) return error("malformed", "payload is not a JSON object");
+  if (!payload) return JwtError::payload_not_object;
+  return read_claims(std::move(*payload), now);
+}
+
+boost::system::result<Claims> JwtVerifier::read_claims(
+    json::object payload, std::chrono::system_clock::time_point now) const {
+  const auto times = time_claims_of(payload);
+  if (!times) return times.error();
   Claims claims;
-
-  const json::value* exp = payload->if_contains("exp");
-  if (exp == nullptr) return error("missing_claim", "token has no \"exp\"");
-  const auto expires = numeric_date(*exp, Round::down);
-  if (!expires) return error("malformed", "\"exp\" is not a valid date");
-  claims.expires_at = std::chrono::sys_seconds{std::chrono::seconds{*expires}};
-
-  std::optional<std::int64_t> not_before;
-  if (const json::value* nbf = payload->if_contains("nbf")) {
-    not_before = numeric_date(*nbf, Round::up);
-    if (!not_before) return error("malformed", "\"nbf\" is not a valid date");
+  claims.expires_at = std::chrono::sys_seconds{std::chrono::seconds{times->expires}};
+  if (times->issued_at) {
+    claims.issued_at = std::chrono::sys_seconds{std::chrono::seconds{*times->issued_at}};
   }
-  if (const json::value* iat = payload->if_contains("iat")) {
-    const auto issued = numeric_date(*iat, Round::down);
-    if (!issued) return error("malformed", "\"iat\" is not a valid date");
-    claims.issued_at = std::chrono::sys_seconds{std::chrono::seconds{*issued}};
+  for (const auto& checked :
+       {read_user_claims(payload, claims), check_times(*times, config_.leeway, now),
+        check_issuer(payload, config_.issuer), check_audience(payload, config_.audience)}) {
+    if (!checked) return checked.error();
   }
-
-  const json::value* sub = payload->if_contains("sub");
-  if (sub == nullptr) return error("missing_claim", "token has no \"sub\"");
-  const auto user_id = user_id_of(*sub);
-  if (!user_id) return error("malformed", "\"sub\" is not a user id");
-  claims.user_id = *user_id;
-
-  if (const json::value* role = payload->if_contains("role")) {
-    if (!role->is_string()) return error("malformed", "\"role\" is not a string");
-    claims.role = std::string(role->get_string());
-  }
-  if (const json::value* internal = payload->if_contains("internal")) {
-    if (!internal->is_bool()) return error("malformed", "\"internal\" is not a boolean");
-    claims.internal = internal->get_bool();
-  }
-
-  // Time, with the leeway clamped so that the arithmetic below cannot overflow.
-  const std::int64_t leeway = std::clamp<std::int64_t>(config_.leeway.count(), 0, kMaxNumericDate);
-  const std::int64_t now_s =
-      std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
-  if (now_s > *expires + leeway) return error("expired", "token has expired");
-  if (not_before && now_s + leeway < *not_before) {
-    return error("not_yet_valid", "token is not valid yet");
-  }
-
-  if (!config_.issuer.empty()) {
-    const json::value* iss = payload->if_contains("iss");
-    if (iss == nullptr) return error("missing_claim", "token has no \"iss\"");
-    if (!iss->is_string() || iss->get_string() != config_.issuer) {
-      return error("wrong_issuer", "token is from another issuer");
-    }
-  }
-  const json::value* aud = payload->if_contains("aud");
-  if (config_.audience.empty() && aud != nullptr) {
-    // RFC 7519 §4.1.3: a token meant for some audience is refused by anyone not configured as
-    // part of it; a token minted for another service must not work here.
-    return error("wrong_audience", "token names an audience and none is configured");
-  }
-  if (!config_.audience.empty()) {
-    if (aud == nullptr) return error("missing_claim", "token has no \"aud\"");
-    bool ours = false;
-    if (aud->is_string()) {
-      ours = aud->get_string() == config_.audience;
-    } else if (aud->is_array()) {
-      for (const json::value& entry : aud->get_array()) {
-        if (!entry.is_string()) return error("malformed", "\"aud\" holds a non-string");
-        ours = ours || entry.get_string() == config_.audience;
-      }
-    } else {
-      return error("malformed", "\"aud\" is neither a string nor an array");
-    }
-    if (!ours) return error("wrong_audience", "token is for another audience");
-  }
-
-  claims.all = std::move(*payload);
+  claims.all = std::move(payload);
   return claims;
 }
 
@@ -416,7 +464,7 @@ std::string JwtIssuer::issue(std::int64_t user_id, std::string_view role, bool i
       std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
 
   json::object header;
-  header["alg"] = "HS256";
+  header["alg"] = algorithm_name(JwtAlgorithm::hs256);
   header["typ"] = "JWT";
 
   json::object payload;
@@ -429,12 +477,12 @@ std::string JwtIssuer::issue(std::int64_t user_id, std::string_view role, bool i
   // So that a verifier with the same configuration accepts what we issue.
   if (!config_.audience.empty()) payload["aud"] = config_.audience;
 
-  std::string token = detail::base64url_encode(json::serialize(header));
+  std::string token = base::encode_base64(json::serialize(header), base::Base64::url);
   token += '.';
-  token += detail::base64url_encode(json::serialize(payload));
+  token += base::encode_base64(json::serialize(payload), base::Base64::url);
   const std::string signature = hmac_sha256(config_.hs256_secret, token);
   token += '.';
-  token += detail::base64url_encode(signature);
+  token += base::encode_base64(signature, base::Base64::url);
   return token;
 }
 

@@ -4,18 +4,24 @@
 // them and selects nothing else. "none" is never accepted.
 
 #include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "auth/jwt_error.hpp"
 
 namespace auth {
 
 enum class JwtAlgorithm { hs256, rs256, es256 };
+// The name in a token's "alg" header and in configuration (RFC 7518 §3.1): "HS256"...
+std::string_view algorithm_name(JwtAlgorithm algorithm);
+// nullopt for a name we do not implement, "none" among them.
+std::optional<JwtAlgorithm> algorithm_named(std::string_view name);
 
 struct JwtConfig {
   std::string hs256_secret;    // the HMAC secret; required for HS256 (verifying and issuing)
@@ -36,14 +42,6 @@ struct Claims {
   boost::json::object all;  // every claim, as sent
 };
 
-struct JwtError {
-  // One of: malformed, algorithm_not_allowed, bad_signature, expired, not_yet_valid,
-  // wrong_issuer, wrong_audience, missing_claim (exp, sub, and iss/aud when they are checked).
-  // The message never quotes the token, so it may be shown to the client.
-  std::string code;
-  std::string message;
-};
-
 // The algorithm that a PEM public key serves: RS256 for an RSA key of at least 2048 bits, ES256
 // for an EC P-256 key; nullopt for anything else.
 std::optional<JwtAlgorithm> algorithm_for_public_key(const std::string& pem);
@@ -57,10 +55,16 @@ class JwtVerifier {
   ~JwtVerifier();
   JwtVerifier(JwtVerifier&&) noexcept;
 
-  std::variant<Claims, JwtError> verify(std::string_view token,
-                                        std::chrono::system_clock::time_point now) const;
+  // The token's claims, or why it is refused (a JwtError; compare with a JwtCondition).
+  boost::system::result<Claims> verify(std::string_view token,
+                                       std::chrono::system_clock::time_point now) const;
 
  private:
+  bool signature_matches(JwtAlgorithm algorithm, std::string_view signing_input,
+                         std::string_view signature) const;
+  boost::system::result<Claims> read_claims(boost::json::object payload,
+                                            std::chrono::system_clock::time_point now) const;
+
   struct Keys;
   JwtConfig config_;
   std::unique_ptr<Keys> keys_;

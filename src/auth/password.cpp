@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "auth/sodium_init.hpp"
+#include "base/random.hpp"
 
 namespace auth {
 
@@ -20,7 +20,7 @@ const char* bytes_of(std::string_view text) {
 }  // namespace
 
 std::string hash_password(std::string_view password) {
-  detail::ensure_sodium();
+  base::ensure_sodium();
   char encoded[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(encoded, bytes_of(password), password.size(),
                             crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
@@ -31,7 +31,7 @@ std::string hash_password(std::string_view password) {
 }
 
 bool verify_password(std::string_view password, const std::string& encoded_hash) {
-  detail::ensure_sodium();
+  base::ensure_sodium();
   // Only argon2id hashes are ours; libsodium would also accept argon2i ones. The encoded string
   // must fit libsodium's buffer and contain no NUL (libsodium reads it as a C string).
   if (!encoded_hash.starts_with(kArgon2idPrefix) || encoded_hash.size() >= crypto_pwhash_STRBYTES ||

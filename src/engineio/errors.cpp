@@ -3,22 +3,25 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/error_category.hpp"
+
 namespace engineio {
 namespace {
 
-std::string_view standard_message(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::unknown_transport:
+// The reference server's texts: clients and the protocol suite read them.
+std::string_view describe(Error e) {
+  switch (e) {
+    case Error::unknown_transport:
       return "Transport unknown";
-    case ErrorCode::unknown_sid:
+    case Error::unknown_sid:
       return "Session ID unknown";
-    case ErrorCode::bad_handshake_method:
+    case Error::bad_handshake_method:
       return "Bad handshake method";
-    case ErrorCode::bad_request:
+    case Error::bad_request:
       return "Bad request";
-    case ErrorCode::forbidden:
+    case Error::forbidden:
       return "Forbidden";
-    case ErrorCode::unsupported_protocol_version:
+    case Error::unsupported_protocol_version:
       return "Unsupported protocol version";
   }
   return "Bad request";
@@ -26,9 +29,22 @@ std::string_view standard_message(ErrorCode code) {
 
 }  // namespace
 
-net::HttpResponse error_response(ErrorCode code, std::string_view message, unsigned status) {
-  boost::json::value body = {{"code", static_cast<int>(code)},
-                             {"message", message.empty() ? standard_message(code) : message}};
+const boost::system::error_category& error_category() {
+  static const base::EnumErrorCategory<Error> category("engineio", describe);
+  return category;
+}
+
+boost::system::error_code make_error_code(Error e) {
+  return {static_cast<int>(e), error_category()};
+}
+
+int protocol_code(Error e) {
+  return static_cast<int>(e) - 1;
+}
+
+net::HttpResponse error_response(Error error, std::string_view message, unsigned status) {
+  boost::json::value body = {{"code", protocol_code(error)},
+                             {"message", message.empty() ? describe(error) : message}};
   return net::HttpResponse::json(status, boost::json::serialize(body));
 }
 

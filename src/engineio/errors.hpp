@@ -1,23 +1,35 @@
 #pragma once
-// The HTTP errors of the Engine.IO protocol: 400 with {"code":N,"message":"..."}.
+// The errors of the Engine.IO protocol, as Beast does errors: an enum with its error category.
+// An HTTP request that the protocol refuses gets 400 (or the status given) with the body
+// {"code":N,"message":"..."}, N being the protocol's number for the error.
 
+#include <boost/system/error_code.hpp>
 #include <string_view>
+#include <type_traits>
 
 #include "net/http_message.hpp"
 
 namespace engineio {
 
-enum class ErrorCode {
-  unknown_transport = 0,
-  unknown_sid = 1,
-  bad_handshake_method = 2,
-  bad_request = 3,
-  forbidden = 4,
-  unsupported_protocol_version = 5,
+enum class Error {
+  unknown_transport = 1,
+  unknown_sid,
+  bad_handshake_method,
+  bad_request,
+  forbidden,
+  unsupported_protocol_version,
 };
 
-// `message` defaults to the protocol's standard text for the code.
-net::HttpResponse error_response(ErrorCode code, std::string_view message = {},
-                                 unsigned status = 400);
+const boost::system::error_category& error_category();
+boost::system::error_code make_error_code(Error e);
+
+// The number the protocol gives the error in its HTTP error bodies (0 for unknown_transport).
+int protocol_code(Error e);
+
+// `message` defaults to the protocol's standard text for the error.
+net::HttpResponse error_response(Error error, std::string_view message = {}, unsigned status = 400);
 
 }  // namespace engineio
+
+template <>
+struct boost::system::is_error_code_enum<engineio::Error> : std::true_type {};

@@ -1,6 +1,6 @@
 #include "engineio/payload.hpp"
 
-#include "engineio/base64.hpp"
+#include "base/base64.hpp"
 
 namespace engineio {
 
@@ -10,7 +10,7 @@ std::string encode_payload(std::span<const SharedPacket> packets) {
     if (!body.empty()) body.push_back(kRecordSeparator);
     if (packet->binary) {
       body.push_back('b');
-      body += base64_encode(packet->bytes);
+      body += base::encode_base64(packet->bytes, base::Base64::standard);
     } else {
       body += packet->bytes;
     }
@@ -24,7 +24,7 @@ std::optional<std::vector<Packet>> decode_payload(std::string_view body) {
     const auto separator = body.find(kRecordSeparator);
     const auto part = body.substr(0, separator);
     if (part.starts_with('b')) {
-      auto bytes = base64_decode(part.substr(1));
+      auto bytes = base::decode_base64(part.substr(1), base::Base64::standard);
       if (!bytes) return std::nullopt;
       packets.push_back(Packet{PacketType::message, std::move(*bytes), true});
     } else {

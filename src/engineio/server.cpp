@@ -1,13 +1,12 @@
 #include "engineio/server.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "engineio/errors.hpp"
 #include "engineio/query.hpp"
 #include "engineio/sid.hpp"
+#include "net/log.hpp"
 
 namespace engineio {
 
@@ -19,7 +18,7 @@ Server::Server(net::IoContext& ioc, ServerOptions options)
 void Server::close_all() {
   // Discarded, not closed: a polling client that is not polling right now would otherwise keep
   // its session (and the shutdown) waiting for a ping timeout. The reference server does the same.
-  for (auto& session : registry_.snapshot()) session->discard("server shutting down");
+  for (auto& session : registry_.snapshot()) session->discard(CloseReason::server_shutting_down);
 }
 
 std::size_t Server::max_body_bytes(const net::HttpRequest&) const {
@@ -29,16 +28,16 @@ std::size_t Server::max_body_bytes(const net::HttpRequest&) const {
 void Server::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   const auto query = parse_query(request.target);
   if (query.eio != "4") {
-    exchange->respond(error_response(ErrorCode::unsupported_protocol_version));
+    exchange->respond(error_response(Error::unsupported_protocol_version));
     return;
   }
   if (query.transport != "polling" && query.transport != "websocket") {
-    exchange->respond(error_response(ErrorCode::unknown_transport));
+    exchange->respond(error_response(Error::unknown_transport));
     return;
   }
   const bool websocket = query.transport == "websocket";
   if (websocket != request.websocket_upgrade) {
-    exchange->respond(error_response(ErrorCode::bad_request));
+    exchange->respond(error_response(Error::bad_request));
     return;
   }
   if (query.sid) {
@@ -51,20 +50,22 @@ void Server::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
 void Server::open_session(net::HttpRequest&& request, bool websocket,
                           net::HttpExchangePtr exchange) {
   if (request.method != "GET") {
-    exchange->respond(error_response(ErrorCode::bad_handshake_method));
+    exchange->respond(error_response(Error::bad_handshake_method));
     return;
   }
   if (filter_) {
     if (auto refusal = filter_(request)) {
-      exchange->respond(error_response(ErrorCode::forbidden, *refusal, 403));
+      exchange->respond(error_response(Error::forbidden, *refusal, 403));
       return;
     }
   }
   auto session = std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_),
                                            std::move(request), options_, registry_);
   if (!admit(session, *exchange)) return;
-  spdlog::debug("event=engineio_session_opening sid={} transport={} remote={}", session->id(),
-                websocket ? "websocket" : "polling", session->request().remote_address);
+  net::log_event(net::LogLevel::debug, "engineio_session_opening",
+                 {{"sid", session->id()},
+                  {"transport", websocket ? "websocket" : "polling"},
+                  {"remote", session->request().remote_address}});
   if (!websocket) {
     asio::dispatch(session->executor(), [this, session, exchange = std::move(exchange)]() mutable {
       session->start_polling(std::move(exchange), on_connection_);
@@ -88,11 +89,12 @@ bool Server::admit(const std::shared_ptr<Session>& session, net::HttpExchange& e
       registry_.admit(session, options_.max_sessions, options_.max_sessions_per_address);
   if (admission == Admission::admitted) return true;
   const bool server_full = admission == Admission::server_full;
-  spdlog::warn("event=engineio_sessions_full scope={} remote={}",
-               server_full ? "server" : "address", session->request().remote_address);
-  exchange.respond(server_full ? error_response(ErrorCode::bad_request, "Too many sessions", 503)
-                               : error_response(ErrorCode::bad_request,
-                                                "Too many sessions from this address", 429));
+  net::log_event(net::LogLevel::warn, "engineio_sessions_full",
+                 {{"scope", server_full ? "server" : "address"},
+                  {"remote", session->request().remote_address}});
+  exchange.respond(
+      server_full ? error_response(Error::bad_request, "Too many sessions", 503)
+                  : error_response(Error::bad_request, "Too many sessions from this address", 429));
   return false;
 }
 
@@ -100,7 +102,7 @@ void Server::route_to_session(const std::string& sid, net::HttpRequest&& request
                               net::HttpExchangePtr exchange) {
   auto session = registry_.find(sid);
   if (!session) {
-    exchange->respond(error_response(ErrorCode::unknown_sid));
+    exchange->respond(error_response(Error::unknown_sid));
     return;
   }
   auto run = [&](auto action) { asio::dispatch(session->executor(), std::move(action)); };
@@ -117,7 +119,7 @@ void Server::route_to_session(const std::string& sid, net::HttpRequest&& request
       session->handle_post(std::move(body), std::move(exchange));
     });
   } else {
-    exchange->respond(error_response(ErrorCode::bad_request, "Unsupported method"));
+    exchange->respond(error_response(Error::bad_request, "Unsupported method"));
   }
 }
 
@@ -125,7 +127,7 @@ void Server::handle_oversized(net::HttpRequest&& head, net::HttpExchangePtr exch
   auto query = parse_query(head.target);
   auto session = query.sid ? registry_.find(*query.sid) : nullptr;
   if (!session) {
-    exchange->respond(error_response(ErrorCode::bad_request, "Payload too large", 413));
+    exchange->respond(error_response(Error::bad_request, "Payload too large", 413));
     return;
   }
   asio::dispatch(session->executor(), [session, exchange = std::move(exchange)]() mutable {

@@ -1,17 +1,17 @@
 #include "engineio/session.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/assert.hpp>
 
-#include "base/log_value.hpp"
 #include "engineio/errors.hpp"
 #include "engineio/payload.hpp"
 #include "engineio/session_registry.hpp"
+#include "net/log.hpp"
 
 namespace engineio {
 namespace {
@@ -77,6 +77,16 @@ std::size_t live_session_count() {
   return live_sessions.load();
 }
 
+void Session::on_message(MessageHandler handler) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
+  message_handler_ = std::move(handler);
+}
+
+void Session::on_close(CloseHandler handler) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
+  close_handler_ = std::move(handler);
+}
+
 void Session::send(SharedPacket packet) {
   asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
     self->send_now(std::move(packet));
@@ -109,16 +119,16 @@ void Session::send_binary(std::string bytes) {
   send(encode_binary_message(std::move(bytes)));
 }
 
-void Session::close(std::string reason) {
-  end(std::move(reason), false);
+void Session::close(CloseReason reason) {
+  end(reason, false);
 }
 
-void Session::discard(std::string reason) {
-  end(std::move(reason), true);
+void Session::discard(CloseReason reason) {
+  end(reason, true);
 }
 
-void Session::end(std::string reason, bool discard) {
-  asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason), discard] {
+void Session::end(CloseReason reason, bool discard) {
+  asio::dispatch(strand_, [self = shared_from_this(), reason, discard] {
     if (self->state_ == State::closed) return;
     if (self->state_ == State::closing && !discard) return;
     if (self->transport_ == Transport::polling && !self->pending_poll_ && !discard) {
@@ -126,7 +136,7 @@ void Session::end(std::string reason, bool discard) {
       // on that poll after a ping timeout.
       self->buffer_.push_back(close_packet());
       self->state_ = State::closing;
-      self->closing_reason_ = std::move(reason);
+      self->closing_reason_ = reason;
       self->arm_heartbeat(self->options_.ping_timeout);
       return;
     }
@@ -145,6 +155,7 @@ SharedPacket Session::open_packet(bool can_upgrade) const {
 
 void Session::start_polling(net::HttpExchangePtr handshake,
                             const std::function<void(Session&)>& announce) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   buffer_.push_back(open_packet(true));
   pending_poll_ = std::move(handshake);
   arm_heartbeat(options_.ping_interval);
@@ -153,6 +164,7 @@ void Session::start_polling(net::HttpExchangePtr handshake,
 }
 
 void Session::start_websocket(net::WebSocketPtr ws, const std::function<void(Session&)>& announce) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   transport_ = Transport::websocket;
   attach_websocket(std::move(ws));
   websocket_->send(bytes_of(open_packet(false)), false);
@@ -166,7 +178,7 @@ void Session::attach_websocket(net::WebSocketPtr ws) {
       [self = shared_from_this(), raw](std::string&& data, bool binary) {
         self->on_websocket_message(raw, std::move(data), binary);
       },
-      [self = shared_from_this(), raw](std::string_view reason) {
+      [self = shared_from_this(), raw](boost::system::error_code reason) {
         self->on_websocket_closed(raw, reason);
       },
   });
@@ -179,22 +191,23 @@ void Session::attach_websocket(net::WebSocketPtr ws) {
 
 bool Session::refuse_polling_request(const net::HttpExchangePtr& exchange) {
   if (state_ == State::closed) {
-    exchange->respond(error_response(ErrorCode::unknown_sid));
+    exchange->respond(error_response(Error::unknown_sid));
     return true;
   }
   if (transport_ != Transport::polling) {
-    exchange->respond(error_response(ErrorCode::bad_request));
+    exchange->respond(error_response(Error::bad_request));
     return true;
   }
   return false;
 }
 
 void Session::handle_poll(net::HttpExchangePtr exchange) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (refuse_polling_request(exchange)) return;
   if (pending_poll_) {
     // Two polls at once means a confused or malicious client: end the session.
-    exchange->respond(error_response(ErrorCode::bad_request, "Overlapping poll"));
-    close_now("transport error", Initiator::server);
+    exchange->respond(error_response(Error::bad_request, "Overlapping poll"));
+    close_now(CloseReason::transport_error, Initiator::server);
     return;
   }
   if (state_ == State::upgrading) {
@@ -211,18 +224,19 @@ void Session::handle_poll(net::HttpExchangePtr exchange) {
 }
 
 void Session::handle_post(std::string body, net::HttpExchangePtr exchange) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (refuse_polling_request(exchange)) return;
   const auto separators =
       static_cast<std::size_t>(std::count(body.begin(), body.end(), kRecordSeparator));
   if (separators >= options_.max_packets_per_payload) {
-    exchange->respond(error_response(ErrorCode::bad_request, "Too many packets in payload"));
-    close_now("parse error", Initiator::server);
+    exchange->respond(error_response(Error::bad_request, "Too many packets in payload"));
+    close_now(CloseReason::parse_error, Initiator::server);
     return;
   }
   auto packets = decode_payload(body);
   if (!packets) {
-    exchange->respond(error_response(ErrorCode::bad_request, "Malformed payload"));
-    close_now("parse error", Initiator::server);
+    exchange->respond(error_response(Error::bad_request, "Malformed payload"));
+    close_now(CloseReason::parse_error, Initiator::server);
     return;
   }
   for (auto& packet : *packets) {
@@ -233,8 +247,8 @@ void Session::handle_post(std::string body, net::HttpExchangePtr exchange) {
 }
 
 void Session::handle_oversized_post(net::HttpExchangePtr exchange) {
-  exchange->respond(error_response(ErrorCode::bad_request, "Payload too large", 413));
-  if (state_ != State::closed) close_now("payload too large", Initiator::server);
+  exchange->respond(error_response(Error::bad_request, "Payload too large", 413));
+  if (state_ != State::closed) close_now(CloseReason::payload_too_large, Initiator::server);
 }
 
 bool Session::can_upgrade() const {
@@ -262,6 +276,7 @@ void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
 }
 
 void Session::send_now(SharedPacket packet) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (state_ == State::closed || state_ == State::closing) return;
   if (transport_ == Transport::websocket) {
     websocket_->send(bytes_of(packet), packet->binary);
@@ -270,7 +285,7 @@ void Session::send_now(SharedPacket packet) {
   buffered_bytes_ += buffered_cost(*packet);
   buffer_.push_back(std::move(packet));
   if (buffered_bytes_ > options_.max_buffered_bytes) {
-    close_now("send buffer overflow", Initiator::server);
+    close_now(CloseReason::send_buffer_overflow, Initiator::server);
     return;
   }
   schedule_flush();
@@ -305,16 +320,16 @@ void Session::on_packet(Packet&& packet) {
     case PacketType::ping:
       // Heartbeats go server to client in v4. Answering a client's pings would let it queue a
       // pong per ping without ever reading them; the reference server closes such a session.
-      close_now("transport error", Initiator::server);
+      close_now(CloseReason::transport_error, Initiator::server);
       return;
     case PacketType::close:
-      close_now("transport close", Initiator::client);
+      close_now(CloseReason::transport_close, Initiator::client);
       return;
     case PacketType::noop:
       return;
     case PacketType::open:
     case PacketType::upgrade:
-      close_now("parse error", Initiator::server);
+      close_now(CloseReason::parse_error, Initiator::server);
       return;
   }
 }
@@ -337,7 +352,7 @@ void Session::on_websocket_message(const net::WebSocket* from, std::string&& dat
   }
   if (from != websocket_.get()) return;
   if (!packet) {
-    close_now("parse error", Initiator::server);
+    close_now(CloseReason::parse_error, Initiator::server);
     return;
   }
   on_packet(std::move(*packet));
@@ -385,13 +400,13 @@ void Session::abandon_upgrade() {
   }
 }
 
-void Session::on_websocket_closed(const net::WebSocket* from, std::string_view reason) {
+void Session::on_websocket_closed(const net::WebSocket* from, boost::system::error_code reason) {
   if (from == probe_.get()) {
     abandon_upgrade();
     return;
   }
   if (from == websocket_.get() && state_ != State::closed) {
-    close_now(reason, Initiator::client);
+    close_now(close_reason_of_websocket(reason), Initiator::client);
   }
 }
 
@@ -408,7 +423,7 @@ void Session::arm_heartbeat(std::chrono::milliseconds delay) {
 void Session::on_heartbeat() {
   if (state_ == State::closed) return;
   if (state_ == State::closing || awaiting_pong_) {
-    close_now(state_ == State::closing ? std::string_view(closing_reason_) : "ping timeout",
+    close_now(state_ == State::closing ? closing_reason_ : CloseReason::ping_timeout,
               Initiator::server);
     return;
   }
@@ -417,7 +432,8 @@ void Session::on_heartbeat() {
   awaiting_pong_ = true;
 }
 
-void Session::close_now(std::string_view reason, Initiator initiator) {
+void Session::close_now(CloseReason reason, Initiator initiator) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (state_ == State::closed) return;
   const bool was_closing = state_ == State::closing;
   state_ = State::closed;
@@ -445,7 +461,8 @@ void Session::close_now(std::string_view reason, Initiator initiator) {
   buffer_.clear();
   buffered_bytes_ = 0;
 
-  spdlog::debug("event=engineio_session_closed sid={} reason={}", id_, base::quoted(reason));
+  net::log_event(net::LogLevel::debug, "engineio_session_closed",
+                 {{"sid", id_}, {"reason", to_string(reason)}});
   if (auto on_close = std::move(close_handler_)) on_close(reason);
   // Dropping the handlers breaks the cycles they may hold (session -> handler -> session); it
   // is deferred because this may run inside the message handler itself.

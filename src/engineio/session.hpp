@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engineio/close_reason.hpp"
 #include "engineio/options.hpp"
 #include "engineio/packet.hpp"
 #include "net/http_handler.hpp"
@@ -22,7 +23,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class Transport { polling, websocket };
   using MessageHandler = std::function<void(std::string&& data, bool binary)>;
-  using CloseHandler = std::function<void(std::string_view reason)>;
+  using CloseHandler = std::function<void(CloseReason reason)>;
 
   Session(std::string id, net::Strand strand, net::HttpRequest request,
           const ServerOptions& options, SessionRegistry& registry);
@@ -34,8 +35,8 @@ class Session : public std::enable_shared_from_this<Session> {
   net::Strand executor() const { return strand_; }
 
   // Strand only. Set these when the server announces the session; they run on the strand.
-  void on_message(MessageHandler handler) { message_handler_ = std::move(handler); }
-  void on_close(CloseHandler handler) { close_handler_ = std::move(handler); }
+  void on_message(MessageHandler handler);
+  void on_close(CloseHandler handler);
   Transport transport() const { return transport_; }
 
   // Any thread. Sends a packet that may be shared with other sessions; it is never copied.
@@ -50,11 +51,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_binary(std::string bytes);
   // Any thread. Ends the session, telling the client with a close packet (a polling client
   // gets it with its next poll, or the session ends after a ping timeout).
-  void close(std::string reason = "forced close");
+  void close(CloseReason reason = CloseReason::forced_close);
   // Any thread. Ends the session now, even a polling one that no poll is waiting for (whose
   // client then learns at its next request that the session is gone): for a server that is
   // going away and will not wait for every client to poll again.
-  void discard(std::string reason);
+  void discard(CloseReason reason);
 
  private:
   friend class Server;
@@ -79,15 +80,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void flush_poll();
   void on_packet(Packet&& packet);
   void on_websocket_message(const net::WebSocket* from, std::string&& data, bool binary);
-  void on_websocket_closed(const net::WebSocket* from, std::string_view reason);
+  void on_websocket_closed(const net::WebSocket* from, boost::system::error_code reason);
   void on_probe_packet(Packet&& packet);
   void attach_websocket(net::WebSocketPtr ws);
   void complete_upgrade();
   void abandon_upgrade();
   void arm_heartbeat(std::chrono::milliseconds delay);
   void on_heartbeat();
-  void end(std::string reason, bool discard);
-  void close_now(std::string_view reason, Initiator initiator);
+  void end(CloseReason reason, bool discard);
+  void close_now(CloseReason reason, Initiator initiator);
 
   const std::string id_;
   net::Strand strand_;
@@ -105,7 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
   boost::asio::steady_timer heartbeat_;
   std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
-  std::string closing_reason_;              // why close() was called, while the close packet waits
+  CloseReason closing_reason_ = CloseReason::forced_close;    // while the close packet waits
   std::uint64_t heartbeat_generation_ = 0;  // tells a stale timer wake-up from a live one
   bool awaiting_pong_ = false;
   MessageHandler message_handler_;

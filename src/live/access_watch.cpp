@@ -13,8 +13,8 @@ namespace live {
 
 namespace asio = boost::asio;
 
-AccessWatch::AccessWatch(service::ReportService& service, asio::thread_pool& workers, Timing timing)
-    : service_(service),
+AccessWatch::AccessWatch(service::AuthService& auth, asio::thread_pool& workers, Timing timing)
+    : auth_(auth),
       timing_(timing),
       strand_(asio::make_strand(workers)),
       feed_timer_(strand_),
@@ -23,7 +23,7 @@ AccessWatch::AccessWatch(service::ReportService& service, asio::thread_pool& wor
 void AccessWatch::start() {
   asio::dispatch(strand_, [this] {
     try {
-      feed_position_ = service_.latest_user_change();
+      feed_position_ = auth_.latest_user_change();
     } catch (const std::exception& e) {
       spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
     }
@@ -72,7 +72,7 @@ void AccessWatch::repeat(boost::asio::steady_timer& timer, std::chrono::millisec
 
 void AccessWatch::read_feed() {
   try {
-    auto changes = service_.user_changes_after(feed_position_);
+    auto changes = auth_.user_changes_after(feed_position_);
     std::unordered_set<std::int64_t> users;
     for (const auto& change : changes) {
       feed_position_ = std::max(feed_position_, change.seq);
@@ -102,7 +102,7 @@ std::vector<std::int64_t> AccessWatch::watched_users() const {
 
 void AccessWatch::check(std::int64_t user_id) {
   try {
-    service_.check_still_internal(user_id);
+    auth_.check_still_internal(user_id);
     return;
   } catch (const service::Error& e) {
     if (e.kind() == service::Error::Kind::unavailable) return;  // try again next time

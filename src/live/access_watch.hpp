@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "service/report_service.hpp"
+#include "service/auth_service.hpp"
 #include "socketio/socket.hpp"
 
 namespace live {
@@ -27,7 +27,7 @@ class AccessWatch {
     std::chrono::seconds recheck_interval{30};  // USER_RECHECK_SECONDS
   };
 
-  AccessWatch(service::ReportService& service, boost::asio::thread_pool& workers, Timing timing);
+  AccessWatch(service::AuthService& auth, boost::asio::thread_pool& workers, Timing timing);
   AccessWatch(const AccessWatch&) = delete;
   AccessWatch& operator=(const AccessWatch&) = delete;
 
@@ -51,7 +51,7 @@ class AccessWatch {
   void check(std::int64_t user_id);
   std::vector<std::int64_t> watched_users() const;
 
-  service::ReportService& service_;
+  service::AuthService& auth_;
   const Timing timing_;
   WorkerStrand strand_;  // the timers and the feed position
   boost::asio::steady_timer feed_timer_;

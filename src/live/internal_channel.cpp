@@ -68,9 +68,10 @@ std::optional<std::int64_t> report_id_of(const json::value& argument) {
 
 }  // namespace
 
-InternalChannel::InternalChannel(socketio::Namespace& nsp, service::ReportService& service,
-                                 asio::thread_pool& workers, AccessWatch& access)
-    : service_(service), workers_(workers), access_(access) {
+InternalChannel::InternalChannel(socketio::Namespace& nsp, service::AuthService& auth,
+                                 service::ReportService& reports, asio::thread_pool& workers,
+                                 AccessWatch& access)
+    : auth_(auth), reports_(reports), workers_(workers), access_(access) {
   nsp.use([this](socketio::Socket& socket, socketio::Namespace::Next next) {
     authenticate(socket, std::move(next));
   });
@@ -81,17 +82,17 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
   asio::post(workers_, [this, socket = socket.shared_from_this(), token = token_of(socket),
                         next = std::move(next)] {
     try {
-      auto session = service_.authenticate(token);
-      if (!session.user.internal) {
-        spdlog::info("event=live_refused reason=forbidden user_id={} remote={}", session.user.id,
+      auto principal = auth_.authenticate(token);
+      if (!principal.user.internal) {
+        spdlog::info("event=live_refused reason=forbidden user_id={} remote={}", principal.user.id,
                      socket->request().remote_address);
         next(refusal("forbidden", 403));
         return;
       }
-      session.user.password_hash.clear();  // no secrets kept for the connection's lifetime
-      session.user.password_hash.shrink_to_fit();
-      socket->data = std::make_shared<Member>(std::move(session.user), session.expires_at,
-                                              asio::make_strand(workers_));
+      principal.user.password_hash.clear();  // no secrets kept for the connection's lifetime
+      principal.user.password_hash.shrink_to_fit();
+      socket->extensions.insert(std::make_shared<Member>(
+          std::move(principal.user), principal.expires_at, asio::make_strand(workers_)));
       next(std::nullopt);
     } catch (const service::Error& e) {
       spdlog::info("event=live_refused reason=unauthorized detail={} remote={}",
@@ -109,7 +110,7 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
 }
 
 void InternalChannel::on_connection(socketio::Socket& socket) {
-  auto member = std::any_cast<std::shared_ptr<Member>>(socket.data);
+  auto member = *socket.extensions.get<std::shared_ptr<Member>>();
   spdlog::info("event=live_connected user_id={} socket={} remote={}", member->user.id, socket.id(),
                socket.request().remote_address);
 
@@ -132,11 +133,11 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
   socket.on("leave_report",
             [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
   access_.watch(member->user.id, socket.shared_from_this());
-  socket.on_disconnect([this, member](socketio::Socket& s, std::string_view reason) {
+  socket.on_disconnect([this, member](socketio::Socket& s, socketio::DisconnectReason reason) {
     member->expiry.reset();
     access_.forget(member->user.id, s);
     spdlog::info("event=live_disconnected user_id={} socket={} reason={}", member->user.id, s.id(),
-                 base::quoted(reason));
+                 base::quoted(socketio::to_string(reason)));
   });
 }
 
@@ -147,7 +148,7 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     return;
   }
   const auto room = report_room(*id);
-  auto member = std::any_cast<std::shared_ptr<Member>>(socket.data);
+  auto member = *socket.extensions.get<std::shared_ptr<Member>>();
   if (!join && member->pending == 0) {
     // Leaving needs no database, and no join is waiting that it could overtake.
     socket.leave(room);
@@ -165,8 +166,8 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
                try {
                  if (join) {
                    // The user may have lost their access since they connected.
-                   service_.check_still_internal(member->user.id);
-                   service_.check_report_exists(id);
+                   auth_.check_still_internal(member->user.id);
+                   reports_.check_report_exists(id);
                    socket->join(room);
                  } else {
                    socket->leave(room);

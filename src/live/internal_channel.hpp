@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "live/access_watch.hpp"
+#include "service/auth_service.hpp"
 #include "service/report_service.hpp"
 #include "socketio/namespace.hpp"
 
@@ -13,15 +14,17 @@ namespace live {
 
 class InternalChannel {
  public:
-  InternalChannel(socketio::Namespace& nsp, service::ReportService& service,
-                  boost::asio::thread_pool& workers, AccessWatch& access);
+  InternalChannel(socketio::Namespace& nsp, service::AuthService& auth,
+                  service::ReportService& reports, boost::asio::thread_pool& workers,
+                  AccessWatch& access);
 
  private:
   void authenticate(socketio::Socket& socket, socketio::Namespace::Next next);
   void on_connection(socketio::Socket& socket);
   void follow(socketio::Socket& socket, socketio::Event& event, bool join);
 
-  service::ReportService& service_;
+  service::AuthService& auth_;
+  service::ReportService& reports_;
   boost::asio::thread_pool& workers_;
   AccessWatch& access_;
 };

@@ -1,6 +1,5 @@
 #include "net/http_connection.hpp"
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,7 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 #include "net/websocket_accept.hpp"
 
 namespace net {
@@ -284,7 +283,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
-  static constexpr std::size_t kMaxDrainBytes = 8 * 1024 * 1024;
+  // A client still sending a body it was refused must get the chance to read the answer first:
+  // a reset discards what its kernel received but it has not read yet. The drain is bounded by
+  // time (2 s) and bytes; the bytes go through one small buffer, so it costs CPU, not memory.
+  static constexpr std::size_t kMaxDrainBytes = 64 * 1024 * 1024;
   // Beyond the header limit, the read buffer only ever holds one chunk-size line (with its
   // extensions) or the trailer section: bodies are moved out of it as they arrive. So this
   // slack bounds both, and a client cannot make one connection buffer more than this.
@@ -305,7 +307,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec) ::close(fd);  // released above, owned by nobody now
     }
     if (ec) {
-      spdlog::warn("event=websocket_handover_failed error={}", base::quoted(ec.message()));
+      log_event(LogLevel::warn, "websocket_handover_failed", {{"error", ec.message()}});
       asio::post(executor, [on_open = std::move(on_open)] { on_open(nullptr); });
       return;
     }

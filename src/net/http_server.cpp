@@ -1,12 +1,10 @@
 #include "net/http_server.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "base/log_value.hpp"
 #include "net/http_connection.hpp"
+#include "net/log.hpp"
 
 namespace net {
 
@@ -37,7 +35,8 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
         // elsewhere will free what the next accept needs.
         auto now = std::chrono::steady_clock::now();
         if (now - last_exhaustion_log > std::chrono::seconds(1)) {
-          spdlog::warn("event=accept_exhausted error={} retry_ms=100", base::quoted(ec.message()));
+          log_event(LogLevel::warn, "accept_exhausted",
+                    {{"error", ec.message()}, {"retry_ms", "100"}});
           last_exhaustion_log = now;
         }
         retry_timer.expires_after(std::chrono::milliseconds(100));
@@ -46,7 +45,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
         });
         return;
       }
-      spdlog::warn("event=accept_failed error={}", base::quoted(ec.message()));
+      log_event(LogLevel::warn, "accept_failed", {{"error", ec.message()}});
       accept();
       return;
     }

@@ -1,14 +1,12 @@
 #include "net/runtime.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <thread>
 #include <vector>
 
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 
 namespace net {
 namespace {
@@ -23,8 +21,9 @@ struct Shutdown : std::enable_shared_from_this<Shutdown> {
   void arm() {
     signals.async_wait([self = shared_from_this()](boost::system::error_code ec, int signal) {
       if (ec) return;
-      spdlog::info("event=shutdown_started signal={} grace_ms={}", signal,
-                   self->plan.grace.count());
+      log_event(LogLevel::info, "shutdown_started",
+                {{"signal", std::to_string(signal)},
+                 {"grace_ms", std::to_string(self->plan.grace.count())}});
       self->deadline = std::chrono::steady_clock::now() + self->plan.grace;
       self->plan.begin();
       self->poll();
@@ -33,7 +32,8 @@ struct Shutdown : std::enable_shared_from_this<Shutdown> {
 
   void poll() {
     if (plan.drained() || std::chrono::steady_clock::now() >= deadline) {
-      spdlog::info("event=shutdown_finished drained={}", plan.drained());
+      log_event(LogLevel::info, "shutdown_finished",
+                {{"drained", plan.drained() ? "true" : "false"}});
       ioc.stop();
       return;
     }
@@ -64,9 +64,9 @@ void run_guarded(IoContext& ioc) {
       ioc.run();
       return;
     } catch (const std::exception& e) {
-      spdlog::error("event=handler_exception error={}", base::quoted(e.what()));
+      log_event(LogLevel::error, "handler_exception", {{"error", e.what()}});
     } catch (...) {
-      spdlog::error("event=handler_exception error=unknown");
+      log_event(LogLevel::error, "handler_exception", {{"error", "unknown"}});
     }
   }
 }

@@ -11,8 +11,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/assert.hpp>
 #include <vector>
 
+#include "base/base64.hpp"
+#include "base/utf8.hpp"
+#include "net/error.hpp"
 #include "net/websocket_accept.hpp"
 #include "net/websocket_frame.hpp"
 
@@ -45,11 +49,8 @@ std::string accept_key(std::string_view client_key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr);
-  std::string encoded(4 * ((digest_size + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), digest,
-                                static_cast<int>(digest_size));
-  encoded.resize(static_cast<std::size_t>(n));
-  return encoded;
+  return base::encode_base64(std::string_view(reinterpret_cast<const char*>(digest), digest_size),
+                             base::Base64::standard);
 }
 
 class LeanWebSocket final : public WebSocket, public std::enable_shared_from_this<LeanWebSocket> {
@@ -77,15 +78,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
                          "Connection: close\r\n\r\n";
     close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->abort("handshake timeout");
+      if (!ec) self->abort(Error::handshake_timeout);
     });
     asio::async_write(socket_, asio::buffer(handshake_),
                       [self = shared_from_this(), valid, on_open = std::move(on_open)](
                           boost::system::error_code ec, std::size_t) {
                         release(self->handshake_);
                         self->close_timer_.reset();
-                        if (ec || !valid || self->closed_) {
-                          self->abort("handshake failed");
+                        if (ec || !valid || self->phase_ == Phase::closed) {
+                          self->abort(Error::handshake_failed);
                           on_open(nullptr);
                           return;
                         }
@@ -96,14 +97,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   Strand executor() const override { return executor_; }
 
   void start(Handlers handlers) override {
-    const bool reading = std::exchange(started_, true);
+    BOOST_ASSERT(executor_.running_in_this_thread());
+    const bool reading = std::exchange(reading_, true);
     handlers_ = std::move(handlers);
-    if (closed_) {
+    if (phase_ == Phase::closed) {
       // Gone already (e.g. the handshake timer fired): still say so, once.
       asio::post(executor_, [self = shared_from_this()] {
         auto handlers = std::move(self->handlers_);
         self->handlers_ = {};
-        if (handlers.on_close) handlers.on_close("transport error");
+        if (handlers.on_close) handlers.on_close(self->end_reason_);
       });
       return;
     }
@@ -115,23 +117,25 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     // Deferred: the owner finishes taking this socket before its first message arrives.
     asio::post(executor_, [self = shared_from_this()] {
       self->consume(std::exchange(self->partial_, {}));
-      if (!self->closed_) self->wait_readable();
+      if (self->phase_ != Phase::closed) self->wait_readable();
     });
   }
 
   void send(SharedBytes bytes, bool binary) override {
-    if (closed_ || closing_) return;
+    BOOST_ASSERT(executor_.running_in_this_thread());
+    if (phase_ != Phase::open) return;
     enqueue(std::move(bytes), binary ? Opcode::binary : Opcode::text);
   }
 
   std::size_t queued_bytes() const override { return queued_bytes_; }
 
   void close() override {
+    BOOST_ASSERT(executor_.running_in_this_thread());
     start_closing(CloseCode::normal);
     // A socket closed before anyone started it still has to read the peer's close frame (or
     // its EOF) to finish the handshake; without a read loop it would wait for the timeout.
-    if (!started_ && !closed_) {
-      started_ = true;
+    if (!reading_ && phase_ != Phase::closed) {
+      reading_ = true;
       wait_readable();
     }
   }
@@ -153,7 +157,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   void enqueue(SharedBytes payload, Opcode opcode) {
     if (queued_bytes_ + cost(payload) > limits_.max_queued_bytes) {
-      abort("send queue overflow");
+      abort(Error::send_queue_overflow);
       return;
     }
     push(std::move(payload), opcode);
@@ -186,7 +190,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     writing_ = false;
     for (const auto& out : batch_) queued_bytes_ -= cost(out.payload);
     batch_.clear();
-    if (closed_) {
+    if (phase_ == Phase::closed) {
       if (!queue_.empty()) {
         write_queued();  // the close frame that was waiting behind the last write
         return;
@@ -195,12 +199,12 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       return;
     }
     if (ec) {
-      finish("transport error");
+      finish(ec);
       return;
     }
     if (!queue_.empty()) {
       write_queued();
-    } else if (close_sent_) {
+    } else if (phase_ == Phase::closing) {
       // Our close frame is out: no more writes; wait for the peer's close or its EOF.
       boost::system::error_code ignored;
       socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -211,7 +215,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     socket_.async_wait(tcp::socket::wait_read,
                        [self = shared_from_this()](boost::system::error_code ec) {
                          if (ec) {
-                           self->finish("transport error");
+                           self->finish(ec);
                            return;
                          }
                          self->on_readable();
@@ -227,11 +231,11 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       const auto n = socket_.read_some(asio::buffer(chunk), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;
       if (ec) {
-        finish(ec == asio::error::eof ? "transport close" : "transport error");
+        finish(ec == asio::error::eof ? make_error_code(Error::closed_by_peer) : ec);
         return;
       }
       consume(std::string_view(chunk.data(), n));
-      if (closed_) return;
+      if (phase_ == Phase::closed) return;
     }
     wait_readable();
   }
@@ -243,7 +247,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       input = partial_;
     }
     std::size_t used = 0;
-    while (!closed_) {
+    while (phase_ != Phase::closed) {
       // A fragment may be at most what the whole message may still grow by.
       const auto room =
           limits_.max_message_bytes - std::min(limits_.max_message_bytes, message_.size());
@@ -256,7 +260,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       used += parsed.consumed;
       on_frame(std::move(*parsed.frame));
     }
-    if (closed_) return;
+    if (phase_ == Phase::closed) return;
     if (partial_.empty()) {
       partial_.assign(input.substr(used));
     } else {
@@ -271,7 +275,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
         on_close_frame(frame.payload);
         return;
       case Opcode::ping:
-        if (!closing_) {
+        if (phase_ == Phase::open) {
           enqueue(std::make_shared<const std::string>(std::move(frame.payload)), Opcode::pong);
         }
         return;
@@ -292,8 +296,8 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     if (message_.size() > limits_.max_message_bytes) return fail(CloseCode::too_big);
     if (!frame.fin) return;
     in_message_ = false;
-    if (!message_binary_ && !ws::is_valid_utf8(message_)) return fail(CloseCode::invalid_data);
-    if (closing_) return;  // the peer's data after our close frame is dropped
+    if (!message_binary_ && !base::is_valid_utf8(message_)) return fail(CloseCode::invalid_data);
+    if (phase_ != Phase::open) return;  // the peer's data after our close frame is dropped
     auto message = std::move(message_);
     release(message_);
     // A copy: the handler may end this connection, which drops handlers_ while it runs.
@@ -306,48 +310,51 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       const auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
                                                    static_cast<std::uint8_t>(payload[1]));
       if (!ws::is_valid_close_code(code)) return fail(CloseCode::protocol_error);
-      if (!ws::is_valid_utf8(std::string_view(payload).substr(2))) {
+      if (!base::is_valid_utf8(std::string_view(payload).substr(2))) {
         return fail(CloseCode::invalid_data);
       }
     }
-    if (!close_sent_) {
+    // Whoever sent the first close frame ended the connection.
+    const auto ended_by =
+        phase_ == Phase::closing ? Error::closed_by_server : Error::closed_by_peer;
+    if (phase_ == Phase::open) {
       // Echo the peer's code, as RFC 6455 §5.5.1 asks, then we are done.
-      close_sent_ = closing_ = true;
+      phase_ = Phase::closing;
       push(std::make_shared<const std::string>(payload.substr(0, 2)), Opcode::close);
     }
-    finish("transport close");
+    finish(ended_by);
   }
 
   void start_closing(CloseCode code) {
-    if (closed_ || closing_) return;
-    closing_ = true;
+    if (phase_ != Phase::open) return;
+    phase_ = Phase::closing;
     close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->abort("close timeout");
+      if (!ec) self->abort(Error::close_timeout);
     });
     const auto value = static_cast<std::uint16_t>(code);
     auto payload = std::make_shared<const std::string>(
         std::string{static_cast<char>(value >> 8), static_cast<char>(value & 0xFF)});
-    close_sent_ = true;
     push(std::move(payload), Opcode::close);
   }
 
   void fail(CloseCode code) {
     start_closing(code);
-    finish(code == CloseCode::too_big ? "message too big" : "parse error");
+    finish(code == CloseCode::too_big ? Error::message_too_big : Error::protocol_violation);
   }
 
   // Drops the connection at once, without a close handshake.
-  void abort(std::string_view reason) {
+  void abort(Error reason) {
     close_socket();
     finish(reason);
   }
 
   // The end, for whatever reason: tell the owner once. A write in flight (e.g. our close frame)
   // may finish first; the socket closes after it.
-  void finish(std::string_view reason) {
-    if (closed_) return;
-    closed_ = true;
+  void finish(boost::system::error_code reason) {
+    if (phase_ == Phase::closed) return;
+    phase_ = Phase::closed;
+    end_reason_ = reason;
     // Only a close frame still waiting is worth sending now.
     const bool open = socket_.is_open();
     std::erase_if(queue_, [this, open](const Outgoing& out) {
@@ -395,11 +402,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   std::vector<asio::const_buffer> buffers_;
   std::size_t queued_bytes_ = 0;
   std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing or handshaking
-  bool started_ = false;                             // the read loop runs
-  bool writing_ = false;
-  bool closing_ = false;
-  bool close_sent_ = false;
-  bool closed_ = false;
+  // open: messages flow both ways. closing: our close frame is queued or sent, and we read
+  // only to see the peer's close (or its EOF). closed: the owner has been told; the socket
+  // closes once the last write is out.
+  enum class Phase { open, closing, closed };
+  Phase phase_ = Phase::open;
+  boost::system::error_code end_reason_;  // why it ended, once closed
+  // The asynchronous work in flight, whatever the phase.
+  bool reading_ = false;  // the read loop runs
+  bool writing_ = false;  // a batch is being written
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // A server-side WebSocket connection, already past its handshake. Every member must be
 // called on the connection's strand (executor()); handlers are invoked there too.
 
+#include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -25,8 +26,8 @@ class WebSocket {
  public:
   struct Handlers {
     std::function<void(std::string&& data, bool binary)> on_message;
-    // Called once, when the connection is gone for whatever reason.
-    std::function<void(std::string_view reason)> on_close;
+    // Called once, when the connection is gone: a net::Error, or the socket's own error code.
+    std::function<void(boost::system::error_code reason)> on_close;
   };
 
   virtual ~WebSocket() = default;

@@ -93,35 +93,4 @@ bool is_valid_close_code(std::uint16_t code) {
          (code >= 3000 && code <= 4999);
 }
 
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
-  while (i < text.size()) {
-    const auto b = byte(i);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t code = 0, min = 0;
-    if ((b & 0xE0) == 0xC0) {
-      length = 2, code = b & 0x1F, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-      length = 3, code = b & 0x0F, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-      length = 4, code = b & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((byte(i + k) & 0xC0) != 0x80) return false;
-      code = (code << 6) | (byte(i + k) & 0x3F);
-    }
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += length;
-  }
-  return true;
-}
-
 }  // namespace net::ws

@@ -60,8 +60,4 @@ FrameHeader server_frame_header(Opcode opcode, std::size_t payload_size);
 // and the ranges for libraries and applications.
 bool is_valid_close_code(std::uint16_t code);
 
-// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF), as text frames
-// must be.
-bool is_valid_utf8(std::string_view text);
-
 }  // namespace net::ws

@@ -1,6 +1,7 @@
 #pragma once
-// The ways a service call can fail, in terms a client can act on. The API layer maps the kind
-// to an HTTP status and the live channel to an ack error; `code` and `message` travel as they are.
+// The ways a service call can fail, in terms a client can act on: the one exception type that
+// reaches the REST edge (the API's own refusals use it too). The API layer maps the kind to an
+// HTTP status and the live channel to an ack error; `code` and `message` travel as they are.
 
 #include <chrono>
 #include <optional>
@@ -12,13 +13,14 @@ namespace service {
 class Error : public std::runtime_error {
  public:
   enum class Kind {
-    bad_request,        // 400
-    unauthorized,       // 401
-    forbidden,          // 403
-    not_found,          // 404
-    conflict,           // 409
-    too_many_requests,  // 429
-    unavailable,        // 503
+    bad_request,             // 400
+    unauthorized,            // 401
+    forbidden,               // 403
+    not_found,               // 404
+    conflict,                // 409
+    unsupported_media_type,  // 415
+    too_many_requests,       // 429
+    unavailable,             // 503
   };
 
   Error(Kind kind, std::string code, const std::string& message)

@@ -4,6 +4,8 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include "store/timestamps.hpp"
+
 namespace service {
 namespace {
 
@@ -16,7 +18,7 @@ const date::time_zone& rome() {
 }  // namespace
 
 std::string format_time(store::Timestamp time, TimeStyle style) {
-  if (style == TimeStyle::utc) return date::format("%FT%TZ", time);
+  if (style == TimeStyle::utc) return store::format_timestamp(time);
   const auto info = rome().get_info(time);
   const auto local =
       date::local_time<std::chrono::milliseconds>(time.time_since_epoch() + info.offset);

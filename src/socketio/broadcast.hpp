@@ -20,10 +20,16 @@ class Broadcast {
   Broadcast& except(std::string room) &;
   Broadcast&& except(std::string room) && { return std::move(except(std::move(room))); }
   Broadcast& make_volatile() & {
-    options_.is_volatile = true;
+    options_.flags.is_volatile = true;
     return *this;
   }
   Broadcast&& make_volatile() && { return std::move(make_volatile()); }
+  // To this node's sockets only, even with a cluster adapter.
+  Broadcast& local() & {
+    options_.flags.local = true;
+    return *this;
+  }
+  Broadcast&& local() && { return std::move(local()); }
 
   void emit(std::string_view event, boost::json::array args = {},
             std::vector<std::string> attachments = {}) const;

@@ -1,8 +1,6 @@
 #include "socketio/client.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 #include "socketio/server.hpp"
 
 namespace socketio {
@@ -16,22 +14,24 @@ void Client::start() {
   session_->on_message([self = shared_from_this()](std::string&& data, bool binary) {
     self->on_message(std::move(data), binary);
   });
-  session_->on_close(
-      [self = shared_from_this()](std::string_view reason) { self->on_session_closed(reason); });
+  session_->on_close([self = shared_from_this()](engineio::CloseReason reason) {
+    self->on_session_closed(reason);
+  });
   connect_timer_ = std::make_unique<boost::asio::steady_timer>(session_->executor(),
                                                                server_.options().connect_timeout);
   connect_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || !self->sockets_.empty()) return;
-    spdlog::debug("event=socketio_connect_timeout sid={}", self->session_->id());
-    self->session_->close("connect timeout");
+    net::log_event(net::LogLevel::debug, "socketio_connect_timeout",
+                   {{"sid", self->session_->id()}});
+    self->session_->close(engineio::CloseReason::forced_close);
   });
 }
 
 void Client::on_message(std::string&& data, bool binary) {
   auto result = binary ? decoder_.feed_binary(std::move(data)) : decoder_.feed_text(data);
-  if (auto* error = std::get_if<DecodeError>(&result)) {
-    protocol_error(error->reason);
+  if (auto* error = std::get_if<Error>(&result)) {
+    protocol_error(*error);
     return;
   }
   if (auto* packet = std::get_if<Packet>(&result)) {
@@ -40,8 +40,8 @@ void Client::on_message(std::string&& data, bool binary) {
     } catch (const std::exception& e) {
       // A failing handler is a bug in the application, not the client's fault: log it and keep
       // the connection.
-      spdlog::error("event=socketio_handler_failed sid={} error={}", session_->id(),
-                    base::quoted(e.what()));
+      net::log_event(net::LogLevel::error, "socketio_handler_failed",
+                     {{"sid", session_->id()}, {"error", e.what()}});
     }
   }
 }
@@ -52,14 +52,14 @@ void Client::on_packet(Packet&& packet) {
     return;
   }
   if (packet.type == PacketType::connect_error) {
-    protocol_error("CONNECT_ERROR from a client");
+    protocol_error(Error::connect_error_from_client);
     return;
   }
   auto socket = find(packet.nsp);
   if (!socket || !socket->connected()) return;  // not (yet) connected there: ignored
   switch (packet.type) {
     case PacketType::disconnect:
-      socket->close("client namespace disconnect");
+      socket->close(DisconnectReason::client_namespace_disconnect);
       forget(*socket);
       return;
     case PacketType::event:
@@ -117,17 +117,19 @@ void Client::forget(const Socket& socket) {
   std::erase_if(sockets_, [&](const SocketPtr& s) { return s.get() == &socket; });
 }
 
-void Client::on_session_closed(std::string_view reason) {
+void Client::on_session_closed(engineio::CloseReason reason) {
   connect_timer_.reset();
   auto sockets = std::move(sockets_);
   sockets_.clear();
-  for (auto& socket : sockets) socket->close(reason);
+  for (auto& socket : sockets) socket->close(disconnect_reason_of(reason));
 }
 
-void Client::protocol_error(std::string_view reason) {
-  spdlog::info("event=socketio_protocol_error sid={} remote={} reason={}", session_->id(),
-               session_->request().remote_address, base::quoted(reason));
-  session_->close("parse error");
+void Client::protocol_error(Error error) {
+  net::log_event(net::LogLevel::info, "socketio_protocol_error",
+                 {{"sid", session_->id()},
+                  {"remote", session_->request().remote_address},
+                  {"reason", make_error_code(error).message()}});
+  session_->close(engineio::CloseReason::parse_error);
 }
 
 SocketPtr Client::find(std::string_view nsp) const {

@@ -29,8 +29,8 @@ class Client : public std::enable_shared_from_this<Client> {
   void on_packet(Packet&& packet);
   void connect(Packet&& packet);
   void refuse(const std::string& nsp, ConnectError error);
-  void on_session_closed(std::string_view reason);
-  void protocol_error(std::string_view reason);
+  void on_session_closed(engineio::CloseReason reason);
+  void protocol_error(Error error);
   SocketPtr find(std::string_view nsp) const;
 
   Server& server_;

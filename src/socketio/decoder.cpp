@@ -55,17 +55,17 @@ bool numbers_are_finite(const boost::json::value& value) {
 DecodeResult decode_text(std::string_view text, std::size_t max_attachments,
                          std::size_t& attachments) {
   attachments = 0;
-  if (text.empty() || text[0] < '0' || text[0] > '6') return DecodeError{"unknown packet type"};
+  if (text.empty() || text[0] < '0' || text[0] > '6') return Error::unknown_packet_type;
   Packet packet;
   packet.type = static_cast<PacketType>(text[0]);
   std::size_t pos = 1;
 
   if (packet.type == PacketType::binary_event || packet.type == PacketType::binary_ack) {
     const auto dash = text.find('-', pos);
-    if (dash == std::string_view::npos || dash == pos) return DecodeError{"bad attachment count"};
+    if (dash == std::string_view::npos || dash == pos) return Error::bad_attachment_count;
     auto [end, ec] = std::from_chars(text.data() + pos, text.data() + dash, attachments);
-    if (ec != std::errc{} || end != text.data() + dash) return DecodeError{"bad attachment count"};
-    if (attachments > max_attachments) return DecodeError{"too many attachments"};
+    if (ec != std::errc{} || end != text.data() + dash) return Error::bad_attachment_count;
+    if (attachments > max_attachments) return Error::too_many_attachments;
     pos = dash + 1;
   }
 
@@ -79,7 +79,7 @@ DecodeResult decode_text(std::string_view text, std::size_t max_attachments,
   if (pos < text.size() && is_digit(text[pos])) {
     std::uint64_t id = 0;
     auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), id);
-    if (ec != std::errc{}) return DecodeError{"bad ack id"};
+    if (ec != std::errc{}) return Error::bad_ack_id;
     packet.ack_id = id;
     pos = static_cast<std::size_t>(end - text.data());
   }
@@ -87,12 +87,12 @@ DecodeResult decode_text(std::string_view text, std::size_t max_attachments,
   if (pos < text.size()) {
     boost::system::error_code ec;
     packet.data = boost::json::parse(text.substr(pos), ec);
-    if (ec) return DecodeError{"invalid JSON payload"};
-    if (!numbers_are_finite(packet.data)) return DecodeError{"number out of range"};
+    if (ec) return Error::invalid_json;
+    if (!numbers_are_finite(packet.data)) return Error::number_out_of_range;
     packet.has_data = true;
   }
 
-  if (!payload_fits(packet.type, packet)) return DecodeError{"payload does not fit packet type"};
+  if (!payload_fits(packet.type, packet)) return Error::payload_mismatch;
   if ((packet.type == PacketType::binary_event || packet.type == PacketType::binary_ack) &&
       attachments == 0) {
     // A binary packet without attachments is just a plain one.
@@ -102,7 +102,7 @@ DecodeResult decode_text(std::string_view text, std::size_t max_attachments,
 }
 
 DecodeResult Decoder::feed_text(std::string_view text) {
-  if (pending_) return DecodeError{"text packet while waiting for attachments"};
+  if (pending_) return Error::text_during_attachments;
   std::size_t attachments = 0;
   auto result = decode_text(text, max_attachments_, attachments);
   if (attachments == 0 || !std::holds_alternative<Packet>(result)) return result;
@@ -113,9 +113,9 @@ DecodeResult Decoder::feed_text(std::string_view text) {
 }
 
 DecodeResult Decoder::feed_binary(std::string&& bytes) {
-  if (!pending_) return DecodeError{"unexpected binary attachment"};
+  if (!pending_) return Error::unexpected_attachment;
   pending_bytes_ += bytes.size();
-  if (pending_bytes_ > max_attachment_bytes_) return DecodeError{"attachments too large"};
+  if (pending_bytes_ > max_attachment_bytes_) return Error::attachments_too_large;
   pending_->attachments.push_back(std::move(bytes));
   if (pending_->attachments.size() < expected_attachments_) return std::monostate{};
   Packet packet = std::move(*pending_);

@@ -8,16 +8,13 @@
 #include <string_view>
 #include <variant>
 
+#include "socketio/errors.hpp"
 #include "socketio/packet.hpp"
 
 namespace socketio {
 
-struct DecodeError {
-  std::string reason;
-};
-
-// A complete packet, nothing yet (waiting for attachments), or an error.
-using DecodeResult = std::variant<Packet, std::monostate, DecodeError>;
+// A complete packet, nothing yet (waiting for attachments), or why the input is refused.
+using DecodeResult = std::variant<Packet, std::monostate, Error>;
 
 class Decoder {
  public:

@@ -34,59 +34,69 @@ LocalAdapter::RoomShard& LocalAdapter::room_shard(const std::string& room) const
   return room_shards_[std::hash<std::string>{}(room) % kShards];
 }
 
-LocalAdapter::MembershipShard& LocalAdapter::membership_shard(const Socket& socket) const {
-  return membership_shards_[std::hash<const Socket*>{}(&socket) % kShards];
+LocalAdapter::MembershipShard& LocalAdapter::membership_shard(const SocketId& id) const {
+  return membership_shards_[std::hash<SocketId>{}(id) % kShards];
 }
 
 void LocalAdapter::add_socket(const SocketPtr& socket) {
   {
+    auto& shard = membership_shard(socket->id());
+    std::lock_guard lock(shard.mutex);
+    shard.by_id.try_emplace(socket->id(), Membership{socket, {}});
+  }
+  {
     std::lock_guard lock(everyone_mutex_);
     everyone_.add(socket);
   }
-  join(socket, socket->id());
+  join(socket->id(), socket->id());
 }
 
-void LocalAdapter::remove_socket(const Socket& socket) {
-  std::vector<std::string> rooms;
+void LocalAdapter::remove_socket(const SocketId& id) {
+  Membership gone;
   {
-    auto& shard = membership_shard(socket);
+    auto& shard = membership_shard(id);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.rooms_by_socket.find(&socket);
-    if (it != shard.rooms_by_socket.end()) {
-      rooms = std::move(it->second);
-      shard.rooms_by_socket.erase(it);
-    }
+    auto it = shard.by_id.find(id);
+    if (it == shard.by_id.end()) return;
+    gone = std::move(it->second);
+    shard.by_id.erase(it);
   }
-  for (const auto& room : rooms) remove_from_room(socket, room);
+  for (const auto& room : gone.rooms) remove_from_room(*gone.socket, room);
   std::lock_guard lock(everyone_mutex_);
-  everyone_.remove(socket);
+  everyone_.remove(*gone.socket);
 }
 
-void LocalAdapter::join(const SocketPtr& socket, const std::string& room) {
+void LocalAdapter::join(const SocketId& id, const std::string& room) {
+  SocketPtr socket;
   {
-    auto& shard = membership_shard(*socket);
+    auto& shard = membership_shard(id);
     std::lock_guard lock(shard.mutex);
-    auto& rooms = shard.rooms_by_socket[socket.get()];
+    auto it = shard.by_id.find(id);
+    if (it == shard.by_id.end()) return;
+    auto& rooms = it->second.rooms;
     if (std::find(rooms.begin(), rooms.end(), room) != rooms.end()) return;
     rooms.push_back(room);
+    socket = it->second.socket;
   }
   auto& shard = room_shard(room);
   std::lock_guard lock(shard.mutex);
   shard.rooms[room].add(socket);
 }
 
-void LocalAdapter::leave(const Socket& socket, const std::string& room) {
+void LocalAdapter::leave(const SocketId& id, const std::string& room) {
+  SocketPtr socket;
   {
-    auto& shard = membership_shard(socket);
+    auto& shard = membership_shard(id);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.rooms_by_socket.find(&socket);
-    if (it == shard.rooms_by_socket.end()) return;
-    auto& rooms = it->second;
+    auto it = shard.by_id.find(id);
+    if (it == shard.by_id.end()) return;
+    auto& rooms = it->second.rooms;
     auto found = std::find(rooms.begin(), rooms.end(), room);
     if (found == rooms.end()) return;
     rooms.erase(found);
+    socket = it->second.socket;
   }
-  remove_from_room(socket, room);
+  remove_from_room(*socket, room);
 }
 
 void LocalAdapter::remove_from_room(const Socket& socket, const std::string& room) {
@@ -96,18 +106,11 @@ void LocalAdapter::remove_from_room(const Socket& socket, const std::string& roo
   if (it != shard.rooms.end() && it->second.remove(socket)) shard.rooms.erase(it);
 }
 
-std::vector<std::string> LocalAdapter::rooms_of(const Socket& socket) const {
-  auto& shard = membership_shard(socket);
+std::vector<std::string> LocalAdapter::rooms_of(const SocketId& id) const {
+  auto& shard = membership_shard(id);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.rooms_by_socket.find(&socket);
-  return it == shard.rooms_by_socket.end() ? std::vector<std::string>{} : it->second;
-}
-
-std::size_t LocalAdapter::room_size(const std::string& room) const {
-  auto& shard = room_shard(room);
-  std::lock_guard lock(shard.mutex);
-  auto it = shard.rooms.find(room);
-  return it == shard.rooms.end() ? 0 : it->second.members.size();
+  auto it = shard.by_id.find(id);
+  return it == shard.by_id.end() ? std::vector<std::string>{} : it->second.rooms;
 }
 
 std::shared_ptr<const LocalAdapter::Members> LocalAdapter::members(const std::string& room) const {
@@ -123,9 +126,8 @@ std::shared_ptr<const LocalAdapter::Members> LocalAdapter::everyone() const {
   return everyone_.current();
 }
 
-void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& options) {
-  const auto encoded = encode(packet);
-
+template <class Visit>
+void LocalAdapter::for_each_selected(const BroadcastOptions& options, Visit visit) const {
   // Every loop below keeps its snapshot in a named local: `for (x : *members(room))` would
   // drop the shared_ptr at once, and a room replaces its snapshot when a socket leaves it,
   // on another thread or here, since delivering can close a socket.
@@ -134,28 +136,39 @@ void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& optio
     const auto room_members = members(room);
     for (const auto& member : *room_members) excluded.insert(member.get());
   }
-  auto deliver = [&](const SocketPtr& socket) {
-    if (excluded.empty() || !excluded.contains(socket.get())) {
-      socket->deliver(encoded, options.is_volatile);
-    }
+  auto visit_unless_excluded = [&](const SocketPtr& socket) {
+    if (excluded.empty() || !excluded.contains(socket.get())) visit(socket);
   };
 
   if (options.rooms.empty()) {
     const auto targets = everyone();
-    for (const auto& socket : *targets) deliver(socket);
+    for (const auto& socket : *targets) visit_unless_excluded(socket);
   } else if (options.rooms.size() == 1) {
     const auto targets = members(options.rooms.front());
-    for (const auto& socket : *targets) deliver(socket);
+    for (const auto& socket : *targets) visit_unless_excluded(socket);
   } else {
-    // A socket in several of the rooms still gets the packet once.
+    // A socket in several of the rooms is visited once.
     std::unordered_set<const Socket*> seen;
     for (const auto& room : options.rooms) {
       const auto targets = members(room);
       for (const auto& socket : *targets) {
-        if (seen.insert(socket.get()).second) deliver(socket);
+        if (seen.insert(socket.get()).second) visit_unless_excluded(socket);
       }
     }
   }
+}
+
+void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& options) {
+  const auto encoded = encode(packet);
+  for_each_selected(options, [&](const SocketPtr& socket) {
+    socket->deliver(encoded, options.flags.is_volatile);
+  });
+}
+
+void LocalAdapter::fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) {
+  std::vector<SocketId> ids;
+  for_each_selected(options, [&](const SocketPtr& socket) { ids.push_back(socket->id()); });
+  done(std::move(ids));
 }
 
 }  // namespace socketio

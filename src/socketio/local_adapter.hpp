@@ -14,12 +14,13 @@ namespace socketio {
 class LocalAdapter : public Adapter {
  public:
   void add_socket(const SocketPtr& socket) override;
-  void remove_socket(const Socket& socket) override;
-  void join(const SocketPtr& socket, const std::string& room) override;
-  void leave(const Socket& socket, const std::string& room) override;
-  std::vector<std::string> rooms_of(const Socket& socket) const override;
-  std::size_t room_size(const std::string& room) const override;
+  void remove_socket(const SocketId& id) override;
+  void join(const SocketId& id, const std::string& room) override;
+  void leave(const SocketId& id, const std::string& room) override;
+  std::vector<std::string> rooms_of(const SocketId& id) const override;
   void broadcast(const Packet& packet, const BroadcastOptions& options) override;
+  // Answered at once: this adapter knows only this node.
+  void fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) override;
 
   using Members = std::vector<SocketPtr>;
   // The members of `room` at this instant; an empty list for an unknown room.
@@ -40,16 +41,24 @@ class LocalAdapter : public Adapter {
     mutable std::mutex mutex;
     std::unordered_map<std::string, Room> rooms;
   };
+  // What the adapter knows of one of this node's sockets.
+  struct Membership {
+    SocketPtr socket;
+    std::vector<std::string> rooms;
+  };
   struct MembershipShard {
     mutable std::mutex mutex;
-    std::unordered_map<const Socket*, std::vector<std::string>> rooms_by_socket;
+    std::unordered_map<SocketId, Membership> by_id;
   };
   static constexpr std::size_t kShards = 16;
 
   RoomShard& room_shard(const std::string& room) const;
-  MembershipShard& membership_shard(const Socket& socket) const;
+  MembershipShard& membership_shard(const SocketId& id) const;
   void remove_from_room(const Socket& socket, const std::string& room);
   std::shared_ptr<const Members> everyone() const;
+  // Calls `visit` once for every socket that `options` selects.
+  template <class Visit>
+  void for_each_selected(const BroadcastOptions& options, Visit visit) const;
 
   mutable std::array<RoomShard, kShards> room_shards_;
   mutable std::array<MembershipShard, kShards> membership_shards_;

@@ -1,11 +1,9 @@
 #include "socketio/namespace.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/dispatch.hpp>
 #include <memory>
 
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 
 namespace socketio {
 
@@ -52,8 +50,8 @@ struct MiddlewareRun : std::enable_shared_from_this<MiddlewareRun> {
     try {
       middleware(*socket, std::move(proceed));
     } catch (const std::exception& e) {
-      spdlog::error("event=socketio_middleware_failed socket={} error={}", socket->id(),
-                    base::quoted(e.what()));
+      net::log_event(net::LogLevel::error, "socketio_middleware_failed",
+                     {{"socket", socket->id()}, {"error", e.what()}});
       finish(ConnectError{"internal error", nullptr});
     }
   }
@@ -74,7 +72,7 @@ void Namespace::connected(const SocketPtr& socket) {
 
 void Namespace::disconnected(const Socket& socket) {
   --socket_count_;
-  adapter_->remove_socket(socket);
+  adapter_->remove_socket(socket.id());
 }
 
 }  // namespace socketio

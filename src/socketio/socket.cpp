@@ -1,12 +1,11 @@
 #include "socketio/socket.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/assert.hpp>
 
-#include "base/log_value.hpp"
 #include "engineio/sid.hpp"
+#include "net/log.hpp"
 #include "socketio/client.hpp"
 #include "socketio/event_packet.hpp"
 #include "socketio/namespace.hpp"
@@ -24,10 +23,12 @@ Socket::Socket(Namespace& nsp, std::shared_ptr<engineio::Session> session,
       auth_(std::move(auth)) {}
 
 void Socket::on(std::string event, EventHandler handler) {
+  BOOST_ASSERT(executor().running_in_this_thread());
   handlers_.emplace_back(std::move(event), std::move(handler));
 }
 
 void Socket::on_disconnect(DisconnectHandler handler) {
+  BOOST_ASSERT(executor().running_in_this_thread());
   disconnect_handlers_.push_back(std::move(handler));
 }
 
@@ -75,18 +76,18 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
 // can then never leave a departed socket behind in a room.
 void Socket::join(const std::string& room) {
   asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
-    if (self->connected_) self->nsp_.adapter().join(self, room);
+    if (self->connected_) self->nsp_.adapter().join(self->id_, room);
   });
 }
 
 void Socket::leave(const std::string& room) {
   asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
-    if (self->connected_) self->nsp_.adapter().leave(*self, room);
+    if (self->connected_) self->nsp_.adapter().leave(self->id_, room);
   });
 }
 
 std::vector<std::string> Socket::rooms() const {
-  return nsp_.adapter().rooms_of(*this);
+  return nsp_.adapter().rooms_of(id_);
 }
 
 void Socket::disconnect() {
@@ -96,7 +97,7 @@ void Socket::disconnect() {
     packet.type = PacketType::disconnect;
     packet.nsp = self->nsp_.name();
     self->send_packet(std::move(packet));
-    self->close("server namespace disconnect");
+    self->close(DisconnectReason::server_namespace_disconnect);
     if (auto client = self->client_.lock()) client->forget(*self);
   });
 }
@@ -130,6 +131,7 @@ void Socket::mark_connected() {
 }
 
 void Socket::dispatch_event(Packet&& packet) {
+  BOOST_ASSERT(executor().running_in_this_thread());
   Event event(shared_from_this(), std::move(packet));
   for (auto& [name, handler] : handlers_) {
     if (name == event.name()) {
@@ -137,11 +139,12 @@ void Socket::dispatch_event(Packet&& packet) {
       return;
     }
   }
-  spdlog::debug("event=socketio_unhandled_event nsp={} socket={} name={}", nsp_.name(), id_,
-                base::quoted(event.name()));
+  net::log_event(net::LogLevel::debug, "socketio_unhandled_event",
+                 {{"nsp", nsp_.name()}, {"socket", id_}, {"name", event.name()}});
 }
 
 void Socket::dispatch_ack(Packet&& packet) {
+  BOOST_ASSERT(executor().running_in_this_thread());
   auto it = std::find_if(pending_acks_.begin(), pending_acks_.end(),
                          [&](const PendingAck& p) { return p.id == *packet.ack_id; });
   if (it == pending_acks_.end()) return;
@@ -150,13 +153,14 @@ void Socket::dispatch_ack(Packet&& packet) {
   callback(AckResult{false, std::move(packet.data.as_array()), std::move(packet.attachments)});
 }
 
-void Socket::close(std::string_view reason) {
+void Socket::close(DisconnectReason reason) {
+  BOOST_ASSERT(executor().running_in_this_thread());
   const bool was_connected = connected_.exchange(false);
   pending_acks_.clear();
   if (!was_connected) return;
   nsp_.disconnected(*this);
-  spdlog::debug("event=socketio_disconnect nsp={} socket={} reason={}", nsp_.name(), id_,
-                base::quoted(reason));
+  net::log_event(net::LogLevel::debug, "socketio_disconnect",
+                 {{"nsp", nsp_.name()}, {"socket", id_}, {"reason", to_string(reason)}});
   for (auto& handler : disconnect_handlers_) handler(*this, reason);
   // Handlers may hold this socket; dropping them breaks that cycle. Deferred, since this may run
   // inside one of them.

@@ -2,7 +2,6 @@
 // One client connected to one namespace. Handlers run on the client's strand (the Engine.IO
 // session's); emit, join, leave and disconnect may be called from any thread.
 
-#include <any>
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -12,7 +11,9 @@
 #include <vector>
 
 #include "engineio/session.hpp"
+#include "socketio/disconnect_reason.hpp"
 #include "socketio/event.hpp"
+#include "socketio/extensions.hpp"
 
 namespace socketio {
 
@@ -22,7 +23,7 @@ class Client;
 class Socket : public std::enable_shared_from_this<Socket> {
  public:
   using EventHandler = std::function<void(Socket&, Event&)>;
-  using DisconnectHandler = std::function<void(Socket&, std::string_view reason)>;
+  using DisconnectHandler = std::function<void(Socket&, DisconnectReason reason)>;
   using AckCallback = std::function<void(AckResult)>;
 
   Socket(Namespace& nsp, std::shared_ptr<engineio::Session> session, std::weak_ptr<Client> client,
@@ -37,8 +38,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool connected() const { return connected_; }
   // The strand that handlers run on (the Engine.IO session's).
   net::Strand executor() const { return session_->executor(); }
-  // Left here by middleware (e.g. the authenticated user) for the handlers.
-  std::any data;
+  // Left here by middleware (e.g. the authenticated user) before it lets the socket in, for the
+  // handlers, which run after it.
+  Extensions extensions;
 
   // Strand only (typically in the namespace's connection handler).
   void on(std::string event, EventHandler handler);
@@ -75,7 +77,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void dispatch_ack(Packet&& packet);
   void send_packet(Packet&& packet);
   // Strand only: the end of this socket, whoever caused it.
-  void close(std::string_view reason);
+  void close(DisconnectReason reason);
 
   const std::string id_;
   Namespace& nsp_;

@@ -16,8 +16,6 @@ namespace {
 
 constexpr int kMaxPageSize = 100;
 
-constexpr std::string_view kStatuses[] = {"open", "in_progress", "resolved", "rejected"};
-
 // Applied to every connection. synchronous=FULL: a commit that returned is on disk (a 201 is
 // sent only after a durable commit); in WAL mode that is one fsync of the log per commit.
 constexpr const char* kConnectionPragmas =
@@ -365,7 +363,7 @@ Page<Report> SqliteStore::list_reports(const ReportQuery& query) {
 
 std::optional<Report> SqliteStore::update_report_status(std::int64_t id, std::string_view status,
                                                         Timestamp now) {
-  if (std::find(std::begin(kStatuses), std::end(kStatuses), status) == std::end(kStatuses)) {
+  if (!is_report_status(status)) {
     throw StoreError(StoreError::Kind::conflict,
                      "invalid report status '" + std::string(status) + "'");
   }

@@ -3,6 +3,7 @@
 // PostgreSQL. All timestamps are UTC instants with millisecond precision. Calls block: run them
 // on the worker pool, never on a network thread. Implementations are thread-safe.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -40,6 +41,18 @@ struct UserChange {
   std::int64_t user_id = 0;
 };
 
+// The statuses a report can have, in the order of its life. Migration 1's CHECK constraint
+// lists the same words: migrations are history and never change, so a new status needs a new
+// migration (store_test checks that the schema accepts exactly these).
+inline constexpr std::array<std::string_view, 4> kReportStatuses = {"open", "in_progress",
+                                                                    "resolved", "rejected"};
+constexpr bool is_report_status(std::string_view status) {
+  for (auto known : kReportStatuses) {
+    if (status == known) return true;
+  }
+  return false;
+}
+
 struct Report {
   std::int64_t id = 0;
   std::int64_t owner_id = 0;
@@ -48,11 +61,12 @@ struct Report {
   std::optional<std::string> category;
   std::optional<double> latitude;
   std::optional<double> longitude;
-  std::string status;  // "open", "in_progress", "resolved", "rejected"
+  std::string status;  // one of kReportStatuses
   Timestamp created_at{};
   Timestamp updated_at{};
 };
 
+// A report to create: what its owner wrote. The service sets owner_id to the signed-in user.
 struct NewReport {
   std::int64_t owner_id = 0;
   std::string title;

@@ -1,9 +1,10 @@
 #include "store/timestamps.hpp"
 
-#include <cstdio>
+#include <date/date.h>
+
 #include <stdexcept>
 
-namespace store::sqlite {
+namespace store {
 
 namespace {
 
@@ -24,21 +25,15 @@ std::optional<int> read_digits(std::string_view s, std::size_t pos, std::size_t 
 }  // namespace
 
 std::string format_timestamp(Timestamp t) {
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const int y = static_cast<int>(ymd.year());
-  if (y < 0 || y > 9999) throw std::out_of_range("timestamp outside the years 0000..9999");
-  const hh_mm_ss<milliseconds> tod{t - day};
-
-  char buf[32];
-  int n = std::snprintf(
-      buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, static_cast<unsigned>(ymd.month()),
-      static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
-      static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
-      static_cast<int>(tod.subseconds().count()));
-  return std::string(buf, static_cast<std::size_t>(n));
+  const year_month_day ymd{floor<days>(t)};
+  if (ymd.year() < year{0} || ymd.year() > year{9999}) {
+    throw std::out_of_range("timestamp outside the years 0000..9999");
+  }
+  return date::format("%FT%TZ", t);
 }
 
+// Written by hand rather than with date::parse: it also reads the forms SQLite's own date
+// functions write (a space for the T, up to nine fraction digits, cut to milliseconds).
 std::optional<Timestamp> parse_timestamp(std::string_view s) {
   // 0123456789012345678
   // YYYY-MM-DDTHH:MM:SS
@@ -75,4 +70,4 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
   return Timestamp{sys_days{ymd}} + hours{*h} + minutes{*mi} + seconds{*sec} + milliseconds{millis};
 }
 
-}  // namespace store::sqlite
+}  // namespace store

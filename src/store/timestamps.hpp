@@ -1,6 +1,7 @@
 #pragma once
 // Timestamps as stored: UTC ISO-8601 text with milliseconds and a trailing Z, e.g.
 // "2026-03-29T00:59:59.123Z". Fixed width for years 0000..9999, so text order is time order.
+// Also how the API and the live channel write UTC instants (service/representation).
 
 #include <optional>
 #include <string>
@@ -8,7 +9,7 @@
 
 #include "store/store.hpp"
 
-namespace store::sqlite {
+namespace store {
 
 // Throws std::out_of_range for an instant outside the years 0000..9999.
 std::string format_timestamp(Timestamp t);
@@ -18,4 +19,4 @@ std::string format_timestamp(Timestamp t);
 // including out-of-range fields such as February 30th.
 std::optional<Timestamp> parse_timestamp(std::string_view text);
 
-}  // namespace store::sqlite
+}  // namespace store

@@ -19,20 +19,17 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/env.hpp"
 #include "engineio/shutdown.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
+#include "net/spdlog_sink.hpp"
 #include "socketio/server.hpp"
 
 namespace json = boost::json;
 
 namespace {
-
-long env_number(const char* name, long fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::strtol(value, nullptr, 10) : fallback;
-}
 
 std::string token_of(const socketio::Socket& socket) {
   if (const auto* object = socket.auth().if_object()) {
@@ -43,13 +40,18 @@ std::string token_of(const socketio::Socket& socket) {
   return std::string(socket.request().bearer_token());
 }
 
+// What the middleware found, for the handlers.
+struct Token {
+  std::string value;
+};
+
 void authenticate(socketio::Socket& socket, socketio::Namespace::Next next) {
   auto token = token_of(socket);
   if (token == "good") {
-    socket.data = token;
+    socket.extensions.insert(Token{token});
     next(std::nullopt);
   } else if (token == "slow-good") {
-    socket.data = token;
+    socket.extensions.insert(Token{token});
     std::thread([next = std::move(next)] {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       next(std::nullopt);
@@ -124,22 +126,26 @@ void serve_rooms(socketio::Namespace& nsp, socketio::Socket& socket) {
 
 int main() {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  net::log_to_spdlog();
   net::IoContext ioc;
 
   engineio::ServerOptions engine_options;
-  engine_options.ping_interval = std::chrono::milliseconds(env_number("PING_INTERVAL_MS", 25'000));
-  engine_options.ping_timeout = std::chrono::milliseconds(env_number("PING_TIMEOUT_MS", 20'000));
+  engine_options.ping_interval =
+      std::chrono::milliseconds(examples::env_number("PING_INTERVAL_MS", 25'000));
+  engine_options.ping_timeout =
+      std::chrono::milliseconds(examples::env_number("PING_TIMEOUT_MS", 20'000));
   engine_options.max_buffered_bytes =
-      static_cast<std::size_t>(env_number("MAX_BUFFERED_BYTES", 4 * 1024 * 1024));
+      static_cast<std::size_t>(examples::env_number("MAX_BUFFERED_BYTES", 4 * 1024 * 1024));
   engineio::Server engine(ioc, engine_options);
 
   socketio::ServerOptions options;
-  options.connect_timeout = std::chrono::milliseconds(env_number("CONNECT_TIMEOUT_MS", 45'000));
+  options.connect_timeout =
+      std::chrono::milliseconds(examples::env_number("CONNECT_TIMEOUT_MS", 45'000));
   socketio::Server io(engine, options);
   auto& auth = io.of("/auth");
   auth.use(authenticate);
   auth.on_connection([](socketio::Socket& socket) {
-    socket.emit("welcome", {json::object{{"token", std::any_cast<std::string>(socket.data)}}});
+    socket.emit("welcome", {json::object{{"token", socket.extensions.get<Token>()->value}}});
   });
   auto& rooms = io.of("/rooms");
   rooms.on_connection([&rooms](socketio::Socket& socket) { serve_rooms(rooms, socket); });
@@ -148,7 +154,7 @@ int main() {
   router.add(engine_options.path, engine);
   net::HttpServer server(ioc, net::HttpServerOptions{}, router);
   const auto port =
-      server.listen("127.0.0.1", static_cast<unsigned short>(env_number("PORT", 3000)));
+      server.listen("127.0.0.1", static_cast<unsigned short>(examples::env_number("PORT", 3000)));
   spdlog::info("event=listening port={}", port);
   net::run_until_signalled(ioc, 2, engineio::shutdown_plan(server, engine));
   return 0;

@@ -172,9 +172,9 @@ auth::JwtConfig key_config(auth::JwtAlgorithm algorithm, EVP_PKEY* key) {
 std::string outcome(const auth::JwtVerifier& verifier, std::string_view token,
                     std::chrono::system_clock::time_point now = kNow) {
   const auto result = verifier.verify(token, now);
-  if (const auto* error = std::get_if<auth::JwtError>(&result)) {
-    EXPECT_FALSE(error->message.empty());
-    return error->code;
+  if (!result) {
+    EXPECT_FALSE(result.error().message().empty());
+    return result.error().default_error_condition().message();
   }
   return "ok";
 }
@@ -194,9 +194,8 @@ TEST(Jwt, IssueThenVerify) {
   const auth::JwtVerifier verifier(hs_config());
   const std::string token = issuer.issue(42, "operator", true, kNow + 500ms);
   const auto result = verifier.verify(token, kNow + 10s);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result))
-      << std::get<auth::JwtError>(result).message;
-  const auto& claims = std::get<auth::Claims>(result);
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  const auto& claims = result.value();
   EXPECT_EQ(claims.user_id, 42);
   EXPECT_EQ(claims.role, "operator");
   EXPECT_TRUE(claims.internal);
@@ -224,9 +223,9 @@ TEST(Jwt, IssuedHeaderAndPayloadShape) {
 
   const auth::JwtVerifier verifier(hs_config());
   const auto result = verifier.verify(token, kNow);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result));
-  EXPECT_EQ(std::get<auth::Claims>(result).user_id, -7);
-  EXPECT_FALSE(std::get<auth::Claims>(result).internal);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result.value().user_id, -7);
+  EXPECT_FALSE(result.value().internal);
 }
 
 TEST(Jwt, IssuerWithoutIssuerOrWithAudience) {
@@ -238,9 +237,8 @@ TEST(Jwt, IssuerWithoutIssuerOrWithAudience) {
   const std::string token = issuer.issue(1, "", false, kNow);
   const auth::JwtVerifier verifier(config);
   const auto result = verifier.verify(token, kNow);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result))
-      << std::get<auth::JwtError>(result).message;
-  const auto& claims = std::get<auth::Claims>(result);
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  const auto& claims = result.value();
   EXPECT_FALSE(claims.all.contains("iss"));
   EXPECT_EQ(claims.all.at("aud").as_string(), "reportd-api");
   EXPECT_EQ(claims.expires_at, kNow + 60s);
@@ -252,9 +250,8 @@ TEST(Jwt, HandMadeHs256TokenVerifies) {
   auto payload = claims();
   payload["custom"] = json::array{1, 2};
   const auto result = verifier.verify(hs256_token(payload), kNow);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result))
-      << std::get<auth::JwtError>(result).message;
-  const auto& c = std::get<auth::Claims>(result);
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  const auto& c = result.value();
   EXPECT_EQ(c.user_id, 42);
   EXPECT_EQ(c.issued_at, kNow - 60s);
   EXPECT_EQ(c.expires_at, kNow + 600s);
@@ -335,10 +332,9 @@ TEST(Jwt, Rs256) {
   const auth::JwtVerifier verifier(key_config(auth::JwtAlgorithm::rs256, keys().rsa.get()));
   const std::string token = rs256_token(claims(), keys().rsa.get());
   const auto result = verifier.verify(token, kNow);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result))
-      << std::get<auth::JwtError>(result).message;
-  EXPECT_EQ(std::get<auth::Claims>(result).user_id, 42);
-  EXPECT_EQ(std::get<auth::Claims>(result).role, "operator");
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  EXPECT_EQ(result.value().user_id, 42);
+  EXPECT_EQ(result.value().role, "operator");
 
   EXPECT_EQ(outcome(verifier, flip_signature_byte(token)), "bad_signature");
   EXPECT_EQ(outcome(verifier, rs256_token(claims(), keys().rsa_other.get())), "bad_signature");
@@ -353,9 +349,8 @@ TEST(Jwt, Es256) {
   const auth::JwtVerifier verifier(key_config(auth::JwtAlgorithm::es256, keys().ec.get()));
   const std::string token = es256_token(claims(), keys().ec.get());
   const auto result = verifier.verify(token, kNow);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result))
-      << std::get<auth::JwtError>(result).message;
-  EXPECT_EQ(std::get<auth::Claims>(result).user_id, 42);
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  EXPECT_EQ(result.value().user_id, 42);
 
   EXPECT_EQ(outcome(verifier, flip_signature_byte(token)), "bad_signature");
   EXPECT_EQ(outcome(verifier, es256_token(claims(), keys().ec_other.get())), "bad_signature");
@@ -490,10 +485,10 @@ TEST(Jwt, MissingClaims) {
   payload.erase("internal");
   payload.erase("iat");
   const auto result = verifier.verify(hs256_token(payload), kNow);
-  ASSERT_TRUE(std::holds_alternative<auth::Claims>(result));
-  EXPECT_EQ(std::get<auth::Claims>(result).role, "");
-  EXPECT_FALSE(std::get<auth::Claims>(result).internal);
-  EXPECT_EQ(std::get<auth::Claims>(result).issued_at, std::chrono::sys_seconds{});
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result.value().role, "");
+  EXPECT_FALSE(result.value().internal);
+  EXPECT_EQ(result.value().issued_at, std::chrono::sys_seconds{});
 }
 
 TEST(Jwt, Subject) {
@@ -502,11 +497,11 @@ TEST(Jwt, Subject) {
   const auto user_id = [&](const json::value& sub) -> std::optional<std::int64_t> {
     payload["sub"] = sub;
     const auto result = verifier.verify(hs256_token(payload), kNow);
-    if (const auto* error = std::get_if<auth::JwtError>(&result)) {
-      EXPECT_EQ(error->code, "malformed") << sub;
+    if (!result) {
+      EXPECT_EQ(result.error(), auth::JwtCondition::malformed) << sub;
       return std::nullopt;
     }
-    return std::get<auth::Claims>(result).user_id;
+    return result.value().user_id;
   };
   EXPECT_EQ(user_id("17"), 17);
   EXPECT_EQ(user_id(17), 17);
@@ -700,3 +695,27 @@ TEST(JwtConfig, VerifierCanBeMoved) {
 }
 
 }  // namespace
+
+TEST(Jwt, RefusalsAreErrorCodesThatCompareToTheirCondition) {
+  const auth::JwtVerifier verifier(hs_config());
+  auto payload = claims();
+  payload["exp"] = 1;
+  const auto expired = verifier.verify(hs256_token(payload), kNow);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error(), auth::JwtError::expired);
+  EXPECT_EQ(expired.error(), auth::JwtCondition::expired);
+  EXPECT_NE(expired.error(), auth::JwtCondition::malformed);
+  EXPECT_EQ(expired.error().message(), "token has expired");
+  EXPECT_EQ(expired.error().category().name(), std::string("jwt"));
+
+  payload.erase("exp");
+  const auto missing = verifier.verify(hs256_token(payload), kNow);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error(), auth::JwtError::exp_missing);
+  EXPECT_EQ(missing.error(), auth::JwtCondition::missing_claim);
+
+  const auto garbage = verifier.verify("not a token", kNow);
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error(), auth::JwtCondition::malformed);
+  EXPECT_EQ(garbage.error().message(), "a token has three dot-separated parts");
+}

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "engineio/base64.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/payload.hpp"
 #include "engineio/sid.hpp"
@@ -30,24 +29,6 @@ TEST(PacketCodec, EncodesTypeDigitThenData) {
   auto binary = encode_binary_message(std::string("\x01\x02", 2));
   EXPECT_TRUE(binary->binary);
   EXPECT_EQ(binary->bytes, std::string("\x01\x02", 2));
-}
-
-TEST(Base64, RoundTripsAllByteValues) {
-  std::string bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
-  for (std::size_t n : {0u, 1u, 2u, 3u, 4u, 255u, 256u}) {
-    auto slice = bytes.substr(0, n);
-    auto decoded = base64_decode(base64_encode(slice));
-    ASSERT_TRUE(decoded) << n;
-    EXPECT_EQ(*decoded, slice);
-  }
-  EXPECT_EQ(base64_encode(std::string("\x01\x02\x03\x04", 4)), "AQIDBA==");
-}
-
-TEST(Base64, RejectsMalformedInput) {
-  EXPECT_FALSE(base64_decode("AQIDBA="));    // truncated padding
-  EXPECT_FALSE(base64_decode("AQID!A=="));   // bad character
-  EXPECT_FALSE(base64_decode("AQIDBA==x"));  // trailing garbage
 }
 
 TEST(Payload, EncodesPacketsJoinedByRecordSeparator) {

@@ -30,11 +30,11 @@ TEST(Query, UnparsableTargetGivesEmptyQuery) {
 }
 
 TEST(Errors, UseProtocolCodesAndMessages) {
-  auto r = error_response(ErrorCode::unknown_sid);
+  auto r = error_response(Error::unknown_sid);
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(r.body, R"({"code":1,"message":"Session ID unknown"})");
-  EXPECT_EQ(error_response(ErrorCode::unsupported_protocol_version).body,
+  EXPECT_EQ(error_response(Error::unsupported_protocol_version).body,
             R"({"code":5,"message":"Unsupported protocol version"})");
-  EXPECT_EQ(error_response(ErrorCode::forbidden, "go away", 403).status, 403u);
+  EXPECT_EQ(error_response(Error::forbidden, "go away", 403).status, 403u);
 }

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "engineio/base64.hpp"
+#include "base/base64.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/server.hpp"
 #include "engineio/session.hpp"
@@ -156,8 +156,8 @@ class EngineServerTest : public ::testing::Test {
       session.on_message([p](std::string&& data, bool binary) {
         p->messages.emplace_back(std::move(data), binary);
       });
-      session.on_close([p](std::string_view reason) {
-        p->close_reasons.emplace_back(reason);
+      session.on_close([p](engineio::CloseReason reason) {
+        p->close_reasons.emplace_back(engineio::to_string(reason));
         p->closed_at = Clock::now();
       });
     });
@@ -406,7 +406,8 @@ TEST_F(EngineServerTest, PostDeliversEveryMessageInOrderAndAnswersOk) {
   const auto sid = handshake();
   const std::string binary = bytes({0x00, 0xff, 0x01, 0x1e});
   auto ex = post(
-      sid, join({"4first", "4second", "b" + engineio::base64_encode(binary), "4", "4caf\xc3\xa9"}));
+      sid, join({"4first", "4second", "b" + base::encode_base64(binary, base::Base64::standard),
+                 "4", "4caf\xc3\xa9"}));
   EXPECT_TRUE(IsPayload(ex, "ok"));
   EXPECT_EQ(ex->responses.front().content_type, "text/plain; charset=UTF-8");
   const std::vector<std::pair<std::string, bool>> expected = {
@@ -708,14 +709,14 @@ TEST_F(EngineServerTest, MissingPongWithAPendingGetAnswersItWithClose) {
 TEST_F(EngineServerTest, CloseWithPendingGetAnswersItWithClosePacket) {
   const auto sid = handshake();
   auto pending = get(sid);
-  session(sid).close("kicked");
+  session(sid).close(engineio::CloseReason::forced_close);
   poll();
   EXPECT_TRUE(IsPayload(pending, "1"));
   EXPECT_EQ(server().session_count(), 0u);
-  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"kicked"});
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"forced close"});
   EXPECT_TRUE(IsError(get(sid), 400, 1));
 
-  session(sid).close("again");  // closing twice is harmless
+  session(sid).close(engineio::CloseReason::server_shutting_down);  // closing twice is harmless
   poll();
   EXPECT_EQ(peer(sid).close_reasons.size(), 1u);
 }
@@ -769,7 +770,7 @@ TEST_F(EngineServerTest, MessagesSentJustBeforeCloseReachAPendingGet) {
 }
 
 TEST_F(EngineServerTest, CloseInConnectionHandlerStillDeliversTheOpenPacket) {
-  server().on_connection([](Session& session) { session.close("refused"); });
+  server().on_connection([](Session& session) { session.close(); });
   auto ex = send("GET", target("EIO=4&transport=polling"));
   ASSERT_TRUE(ex->answered());
   EXPECT_TRUE(ex->body().starts_with("0{")) << ex->body();
@@ -778,10 +779,10 @@ TEST_F(EngineServerTest, CloseInConnectionHandlerStillDeliversTheOpenPacket) {
 
 TEST_F(EngineServerTest, CloseReasonIsKeptWithoutPendingGet) {
   const auto sid = handshake();
-  session(sid).close("kicked");
+  session(sid).close(engineio::CloseReason::forced_close);
   poll();
   get(sid);
-  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"kicked"});
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"forced close"});
 }
 
 }  // namespace
@@ -799,7 +800,7 @@ TEST_F(EngineServerTest, HandshakesBeyondThePerAddressCapGet429UntilOneCloses) {
   auto other = make_request("GET", target("EIO=4&transport=polling"));
   other.remote_address = "198.51.100.1";
   EXPECT_EQ(send(std::move(other))->status(), 200u) << "other addresses are not affected";
-  session(first).close("done");
+  session(first).close();
   EXPECT_TRUE(IsPayload(get(first), "1"));  // the close packet: the session is gone
   EXPECT_EQ(send("GET", target("EIO=4&transport=polling"))->status(), 200u);
 }

@@ -21,7 +21,7 @@ Packet decoded(std::string_view text) {
 
 bool rejected(std::string_view text) {
   Decoder decoder;
-  return std::holds_alternative<DecodeError>(decoder.feed_text(text));
+  return std::holds_alternative<Error>(decoder.feed_text(text));
 }
 
 std::string text_of(const Packet& packet) {
@@ -108,10 +108,10 @@ TEST(SocketIoDecoder, ReassemblesBinaryEventFromAttachments) {
 
 TEST(SocketIoDecoder, RejectsInterleavedOrUnexpectedBinary) {
   Decoder decoder;
-  EXPECT_TRUE(std::holds_alternative<DecodeError>(decoder.feed_binary("x")));
+  EXPECT_TRUE(std::holds_alternative<Error>(decoder.feed_binary("x")));
   ASSERT_TRUE(std::holds_alternative<std::monostate>(
       decoder.feed_text(R"(51-["m",{"_placeholder":true,"num":0}])")));
-  EXPECT_TRUE(std::holds_alternative<DecodeError>(decoder.feed_text(R"(2["m"])")));
+  EXPECT_TRUE(std::holds_alternative<Error>(decoder.feed_text(R"(2["m"])")));
 }
 
 TEST(SocketIoEncoder, OmitsMainNamespaceAndWritesAckIds) {
@@ -165,5 +165,5 @@ TEST(SocketIoDecoder, BoundsTheBytesAPacketsAttachmentsMayHold) {
   ASSERT_TRUE(std::holds_alternative<std::monostate>(decoder.feed_text(
       R"(52-["m",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])")));
   EXPECT_TRUE(std::holds_alternative<std::monostate>(decoder.feed_binary(std::string(6, 'a'))));
-  EXPECT_TRUE(std::holds_alternative<DecodeError>(decoder.feed_binary(std::string(6, 'b'))));
+  EXPECT_TRUE(std::holds_alternative<Error>(decoder.feed_binary(std::string(6, 'b'))));
 }

@@ -516,6 +516,28 @@ TEST(StoreComments, StoredAsUtcIsoText) {
   EXPECT_EQ(q->column_text(0), "2026-03-29T00:59:59.123Z");
 }
 
+// Migration 1's CHECK constraint and kReportStatuses must name the same statuses.
+TEST(StoreReports, SchemaAcceptsExactlyTheKnownStatuses) {
+  TempDir dir;
+  const std::string file = (dir.path() / "reportd.db").string();
+  auto db = store::open_store("sqlite:" + file);
+  auto owner = db->create_user(new_user("owner"), kT0);
+  const auto id = db->create_report(new_report(owner.id, "r"), kT0).id;
+  store::sqlite::Connection raw(file, store::sqlite::Connection::Mode::read_write_create);
+  const auto set_status = [&](std::string_view status) {
+    auto q = raw.query("UPDATE reports SET status = ? WHERE id = ?");
+    q->bind(1, status);
+    q->bind(2, id);
+    q->step();
+  };
+  for (auto status : store::kReportStatuses) {
+    EXPECT_NO_THROW(set_status(status)) << status;
+    EXPECT_TRUE(store::is_report_status(status));
+  }
+  EXPECT_ANY_THROW(set_status("closed"));
+  EXPECT_FALSE(store::is_report_status("closed"));
+}
+
 TEST_P(StoreTest, CommentOnMissingReportIsNotFound) {
   auto owner = db_->create_user(new_user("owner"), kT0);
   EXPECT_EQ(kind_of([&] { db_->create_comment(999, owner.id, "hello?", kT0); }),

@@ -6,9 +6,9 @@
 #include "store/timestamps.hpp"
 
 using namespace std::chrono;
+using store::format_timestamp;
+using store::parse_timestamp;
 using store::Timestamp;
-using store::sqlite::format_timestamp;
-using store::sqlite::parse_timestamp;
 
 namespace {
 

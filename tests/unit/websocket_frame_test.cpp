@@ -101,16 +101,6 @@ TEST(WebSocketFrame, WritesServerHeaders) {
   EXPECT_EQ((large.bytes[7] << 16) | (large.bytes[8] << 8) | large.bytes[9], 70000);
 }
 
-TEST(Utf8, AcceptsValidAndRefusesInvalidSequences) {
-  EXPECT_TRUE(is_valid_utf8("plain ascii"));
-  EXPECT_TRUE(is_valid_utf8("caff\xc3\xa8 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xc3"));              // truncated
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xff"));
-}
-
 TEST(WebSocketFrame, RefusesA64BitLengthWithItsTopBitSet) {
   std::string frame = "\x82\xff";  // binary, masked, 64-bit length follows
   frame += std::string("\x80\x00\x00\x00\x00\x00\x00\x01", 8);

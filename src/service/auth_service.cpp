@@ -1,0 +1,127 @@
+#include "service/auth_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "auth/password.hpp"
+#include "base/log_value.hpp"
+#include "service/clock.hpp"
+#include "service/text_rules.hpp"
+
+namespace service {
+namespace {
+
+using Kind = Error::Kind;
+
+constexpr std::array kRoles = {"citizen", "operator", "admin"};
+
+Error unauthorized(const std::string& message) {
+  return Error(Kind::unauthorized, "unauthorized", message);
+}
+
+}  // namespace
+
+bool is_valid_role(std::string_view role) {
+  return std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end();
+}
+
+void require_internal(const store::User& user) {
+  if (!user.internal) throw Error(Kind::forbidden, "forbidden", "internal users only");
+}
+
+AuthService::AuthService(store::Store& store, const auth::JwtVerifier& verifier,
+                         const auth::JwtIssuer& issuer, auth::LoginLimiter& limiter)
+    : store_(store), verifier_(verifier), issuer_(issuer), limiter_(limiter) {}
+
+LoginResult AuthService::login(const std::string& username, const std::string& password,
+                               const std::string& address) {
+  // Refused before any work: a name that no user can have is neither looked up, nor counted by
+  // the limiter, nor logged.
+  if (username.size() > kMaxUsernameBytes) {
+    throw Error(Kind::bad_request, "invalid_username", "username is too long");
+  }
+  const auto attempt = auth::LoginLimiter::Clock::now();
+  if (auto wait = limiter_.refused(username, address, attempt)) {
+    Error error(Kind::too_many_requests, "too_many_attempts",
+                "too many failed logins; try again later");
+    error.retry_after = *wait;
+    throw error;
+  }
+  auto user = store_.find_user_by_name(username);
+  // A missing user still costs a hash verification, so timing does not reveal which names exist.
+  static const std::string decoy = auth::hash_password("decoy password for timing");
+  const bool valid = auth::verify_password(password, user ? user->password_hash : decoy);
+  if (!user || !valid || !user->active) {
+    limiter_.record_failure(username, address, attempt);
+    spdlog::info("event=login_failed username={} remote={}", base::quoted(username), address);
+    throw unauthorized("invalid username or password");
+  }
+  limiter_.record_success(username, address);
+  spdlog::info("event=login user_id={} remote={}", user->id, address);
+  return {issuer_.issue(user->id, user->role, user->internal, std::chrono::system_clock::now()),
+          std::move(*user)};
+}
+
+Principal AuthService::authenticate(std::string_view token) {
+  if (token.empty()) throw unauthorized("missing bearer token");
+  auto verified = verifier_.verify(token, std::chrono::system_clock::now());
+  if (!verified) throw unauthorized("invalid token: " + verified.error().message());
+  const auto& claims = *verified;
+  auto user = store_.find_user(claims.user_id);
+  if (!user || !user->active) throw unauthorized("unknown or inactive user");
+  return {std::move(*user), claims.expires_at};
+}
+
+Principal AuthService::authenticate_internal(std::string_view token) {
+  auto principal = authenticate(token);
+  require_internal(principal.user);
+  return principal;
+}
+
+void AuthService::check_still_internal(std::int64_t user_id) {
+  auto user = store_.find_user(user_id);
+  if (!user || !user->active) throw unauthorized("unknown or inactive user");
+  require_internal(*user);
+}
+
+store::User AuthService::set_user_active(const std::string& username, bool active) {
+  auto user = store_.set_user_active(username, active);
+  if (!user) throw Error(Kind::not_found, "user_not_found", "no such user");
+  spdlog::info("event=user_access_changed user_id={} active={}", user->id, active);
+  return std::move(*user);
+}
+
+std::int64_t AuthService::latest_user_change() {
+  return store_.latest_user_change();
+}
+
+std::vector<store::UserChange> AuthService::user_changes_after(std::int64_t seq) {
+  return store_.user_changes_after(seq, 1000);
+}
+
+store::User AuthService::add_user(const std::string& username, const std::string& password,
+                                  const std::string& role, bool internal) {
+  require_text("username", username, kMaxUsernameBytes, TextKind::line);
+  if (password.size() < 8) {
+    throw Error(Kind::bad_request, "weak_password", "password must have at least 8 characters");
+  }
+  if (!is_valid_role(role)) {
+    throw Error(Kind::bad_request, "invalid_role", "role must be one of citizen, operator, admin");
+  }
+  if (role == "citizen" && internal) {
+    throw Error(Kind::bad_request, "invalid_role", "a citizen is never internal");
+  }
+  try {
+    return store_.create_user({username, auth::hash_password(password), role, internal},
+                              service_now());
+  } catch (const store::StoreError& e) {
+    if (e.kind() == store::StoreError::Kind::conflict) {
+      throw Error(Kind::conflict, "username_taken", "username already exists");
+    }
+    throw;
+  }
+}
+
+}  // namespace service
