@@ -1,16 +1,11 @@
-// engineio::Server and engineio::Session over the polling transport, without a network: requests
-// are built by hand, answered into FakeExchange objects, and the io_context is driven by the test
-// on its own thread, so every handler runs between two statements of a test.
-//
-// Timing: a timer never fires early, so lower bounds on elapsed time are exact; upper bounds have
-// wide margins (hundreds of milliseconds or more) so that a busy machine does not fail the tests.
+// engineio::Server and engineio::Session over the polling transport, without a network, through
+// the harness of engineio_harness.hpp.
 
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,36 +16,24 @@
 #include "engineio/packet.hpp"
 #include "engineio/server.hpp"
 #include "engineio/session.hpp"
+#include "engineio_harness.hpp"
 #include "net/http_handler.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 using engineio::Server;
 using engineio::ServerOptions;
 using engineio::Session;
-
-constexpr char kSep = '\x1e';
-constexpr auto kLongWait = 3s;  // bound on waiting for something that must happen soon
-
-// Records what the server answers; a polling request must never be turned into a WebSocket.
-class FakeExchange : public net::HttpExchange {
- public:
-  void respond(net::HttpResponse response) override { responses.push_back(std::move(response)); }
-  void accept_websocket(net::Strand, const net::WebSocketLimits&,
-                        std::function<void(net::WebSocketPtr)>) override {
-    ADD_FAILURE() << "accept_websocket called for a polling request";
-  }
-
-  bool answered() const { return !responses.empty(); }
-  unsigned status() const { return answered() ? responses.front().status : 0; }
-  std::string body() const { return answered() ? responses.front().body : "<no response>"; }
-
-  std::vector<net::HttpResponse> responses;
-};
-
-using ExchangePtr = std::shared_ptr<FakeExchange>;
+using harness::Clock;
+using harness::ExchangePtr;
+using harness::FakeExchange;
+using harness::heartbeat_options;
+using harness::IsError;
+using harness::IsPayload;
+using harness::join;
+using harness::kSep;
+using harness::slow_options;
 
 // What the layer above saw of one session.
 struct Peer {
@@ -60,15 +43,6 @@ struct Peer {
   Clock::time_point closed_at{};
   bool closed() const { return !close_reasons.empty(); }
 };
-
-std::string join(std::initializer_list<std::string> packets) {
-  std::string out;
-  for (const auto& p : packets) {
-    if (!out.empty()) out.push_back(kSep);
-    out += p;
-  }
-  return out;
-}
 
 std::string bytes(std::initializer_list<int> values) {
   std::string out;
@@ -80,75 +54,14 @@ long long ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
-// An Engine.IO error answer: the status, and {"code":N,"message":...} with exactly those keys.
-::testing::AssertionResult IsError(const ExchangePtr& ex, unsigned status, int code,
-                                   std::string_view message = {}) {
-  if (!ex->answered()) return ::testing::AssertionFailure() << "no response";
-  if (ex->responses.size() != 1) {
-    return ::testing::AssertionFailure() << ex->responses.size() << " responses";
-  }
-  const auto& res = ex->responses.front();
-  if (res.status != status) {
-    return ::testing::AssertionFailure() << "status " << res.status << " body " << res.body;
-  }
-  if (res.content_type != "application/json") {
-    return ::testing::AssertionFailure() << "content type " << res.content_type;
-  }
-  boost::system::error_code ec;
-  auto value = boost::json::parse(res.body, ec);
-  if (ec || !value.is_object()) return ::testing::AssertionFailure() << "not JSON: " << res.body;
-  const auto& obj = value.as_object();
-  if (obj.size() != 2 || !obj.contains("code") || !obj.contains("message") ||
-      !obj.at("code").is_int64() || !obj.at("message").is_string()) {
-    return ::testing::AssertionFailure() << "bad error shape: " << res.body;
-  }
-  if (obj.at("code").as_int64() != code) return ::testing::AssertionFailure() << res.body;
-  if (!message.empty() && obj.at("message").as_string() != message) {
-    return ::testing::AssertionFailure() << "message: " << res.body;
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// A 200 text answer with exactly this body.
-::testing::AssertionResult IsPayload(const ExchangePtr& ex, std::string_view body) {
-  if (!ex->answered()) return ::testing::AssertionFailure() << "no response";
-  if (ex->responses.size() != 1) {
-    return ::testing::AssertionFailure() << ex->responses.size() << " responses";
-  }
-  const auto& res = ex->responses.front();
-  if (res.status != 200 || res.body != body) {
-    return ::testing::AssertionFailure()
-           << "got " << res.status << " " << ::testing::PrintToString(res.body) << ", want 200 "
-           << ::testing::PrintToString(std::string(body));
-  }
-  return ::testing::AssertionSuccess();
-}
-
-ServerOptions slow_options() {
-  ServerOptions options;
-  options.path = "/engine.io/";
-  options.ping_interval = 60s;  // no heartbeat during a test unless it asks for one
-  options.ping_timeout = 60s;
-  options.max_payload = 100'000;
-  return options;
-}
-
-ServerOptions heartbeat_options(std::chrono::milliseconds interval,
-                                std::chrono::milliseconds timeout) {
-  auto options = slow_options();
-  options.ping_interval = interval;
-  options.ping_timeout = timeout;
-  return options;
-}
-
-class EngineServerTest : public ::testing::Test {
+class EngineServerTest : public ::testing::Test, public harness::PollingHarness {
  protected:
   EngineServerTest() { use_options(slow_options()); }
 
   // Replaces the server (call before opening any session). The default connection handler keeps
   // each session in peers_ and records its messages and close.
   void use_options(const ServerOptions& options) {
-    server_ = std::make_unique<Server>(ioc_, options);
+    replace_server(options);
     server_->on_connection([this](Session& session) {
       auto& peer = peers_[session.id()];
       peer.session = session.shared_from_this();
@@ -163,79 +76,18 @@ class EngineServerTest : public ::testing::Test {
     });
   }
 
-  Server& server() { return *server_; }
-
-  // Runs what is ready now.
-  void poll() {
-    ioc_.restart();
-    ioc_.poll();
-  }
-  // Runs the io_context for `duration` (less only if it runs out of work, when nothing can
-  // happen anyway: only the test thread adds work).
-  void run_for(std::chrono::milliseconds duration) {
-    ioc_.restart();
-    ioc_.run_for(duration);
-  }
-  // Runs the io_context until `done()` holds or `limit` has passed; returns done().
-  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = kLongWait) {
-    const auto deadline = Clock::now() + limit;
-    poll();
-    while (!done() && Clock::now() < deadline) {
-      ioc_.restart();
-      if (ioc_.run_one_until(deadline) == 0 && ioc_.stopped()) break;  // out of work
-    }
-    return done();
-  }
-
-  static net::HttpRequest make_request(std::string method, std::string target,
-                                       std::string body = {}) {
-    net::HttpRequest request;
-    request.method = std::move(method);
-    request.target = std::move(target);
-    request.body = std::move(body);
-    request.remote_address = "192.0.2.7";
-    return request;
-  }
-  static std::string target(std::string_view query) {
-    return std::string("/engine.io/?") + std::string(query);
-  }
-  static std::string session_target(const std::string& sid) {
-    return target("EIO=4&transport=polling&sid=" + sid);
-  }
-
-  // Hands the request to the server and runs what is ready; the exchange may still be pending.
-  ExchangePtr send(net::HttpRequest request) {
-    auto exchange = std::make_shared<FakeExchange>();
-    server_->handle(std::move(request), exchange);
-    poll();
-    return exchange;
-  }
-  ExchangePtr send(std::string method, std::string target, std::string body = {}) {
-    return send(make_request(std::move(method), std::move(target), std::move(body)));
-  }
-  ExchangePtr get(const std::string& sid) { return send("GET", session_target(sid)); }
-  ExchangePtr post(const std::string& sid, std::string body) {
-    return send("POST", session_target(sid), std::move(body));
-  }
-
-  // Opens a polling session; returns its sid ("" and a failure if the handshake did not work).
+  // Opens a polling session that the connection handler has seen; returns its sid.
   std::string handshake() {
-    auto ex = send("GET", target("EIO=4&transport=polling"));
-    if (!ex->answered() || ex->status() != 200 || !ex->body().starts_with("0{")) {
-      ADD_FAILURE() << "handshake: " << ex->status() << " " << ex->body();
-      return "";
+    auto sid = open_session();
+    if (!sid.empty() && !peers_.contains(sid)) {
+      ADD_FAILURE() << "connection handler did not run for " << sid;
     }
-    auto open = boost::json::parse(ex->body().substr(1));
-    std::string sid(open.as_object().at("sid").as_string());
-    if (!peers_.contains(sid)) ADD_FAILURE() << "connection handler did not run for " << sid;
     return sid;
   }
 
   Peer& peer(const std::string& sid) { return peers_[sid]; }
   Session& session(const std::string& sid) { return *peers_.at(sid).session; }
 
-  net::IoContext ioc_;
-  std::unique_ptr<Server> server_;
   std::map<std::string, Peer> peers_;
 };
 
