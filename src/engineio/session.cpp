@@ -87,22 +87,44 @@ void Session::on_close(CloseHandler handler) {
   close_handler_ = std::move(handler);
 }
 
-void Session::send(SharedPacket packet) {
-  asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
+net::SendStatus Session::send(SharedPacket packet) {
+  if (ended_.load(std::memory_order_relaxed)) return net::SendStatus::dropped_closed;
+  if (strand_.running_in_this_thread()) return send_now(std::move(packet));
+  asio::post(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
     self->send_now(std::move(packet));
   });
+  return net::SendStatus::queued;
 }
 
-void Session::send(std::vector<SharedPacket> packets) {
-  asio::dispatch(strand_, [self = shared_from_this(), packets = std::move(packets)]() mutable {
-    for (auto& packet : packets) self->send_now(std::move(packet));
-  });
+net::SendStatus Session::send(std::vector<SharedPacket> packets) {
+  if (ended_.load(std::memory_order_relaxed)) return net::SendStatus::dropped_closed;
+  auto send_all = [self = shared_from_this(), packets = std::move(packets)]() mutable {
+    for (auto& packet : packets) {
+      const auto status = self->send_now(std::move(packet));
+      if (net::was_dropped(status)) return status;
+    }
+    return net::SendStatus::queued;
+  };
+  if (strand_.running_in_this_thread()) return send_all();
+  asio::post(strand_, std::move(send_all));
+  return net::SendStatus::queued;
 }
 
-void Session::send_volatile(SharedPacket packet) {
-  asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
-    if (self->can_send_immediately()) self->send_now(std::move(packet));
+net::SendStatus Session::send_volatile(SharedPacket packet) {
+  if (ended_.load(std::memory_order_relaxed)) return net::SendStatus::dropped_closed;
+  if (strand_.running_in_this_thread()) return send_volatile_now(std::move(packet));
+  asio::post(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
+    self->send_volatile_now(std::move(packet));
   });
+  return net::SendStatus::queued;
+}
+
+net::SendStatus Session::send_volatile_now(SharedPacket packet) {
+  if (!can_send_immediately()) {
+    return state_ == State::open ? net::SendStatus::dropped_not_ready
+                                 : net::SendStatus::dropped_closed;
+  }
+  return send_now(std::move(packet));
 }
 
 bool Session::can_send_immediately() const {
@@ -111,12 +133,12 @@ bool Session::can_send_immediately() const {
   return pending_poll_ != nullptr;
 }
 
-void Session::send_text(std::string_view text) {
-  send(encode_packet(PacketType::message, text));
+net::SendStatus Session::send_text(std::string_view text) {
+  return send(encode_packet(PacketType::message, text));
 }
 
-void Session::send_binary(std::string bytes) {
-  send(encode_binary_message(std::move(bytes)));
+net::SendStatus Session::send_binary(std::string bytes) {
+  return send(encode_binary_message(std::move(bytes)));
 }
 
 void Session::close(CloseReason reason) {
@@ -275,20 +297,18 @@ void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
   });
 }
 
-void Session::send_now(SharedPacket packet) {
+net::SendStatus Session::send_now(SharedPacket packet) {
   BOOST_ASSERT(strand_.running_in_this_thread());
-  if (state_ == State::closed || state_ == State::closing) return;
-  if (transport_ == Transport::websocket) {
-    websocket_->send(bytes_of(packet), packet->binary);
-    return;
-  }
+  if (state_ == State::closed || state_ == State::closing) return net::SendStatus::dropped_closed;
+  if (transport_ == Transport::websocket) return websocket_->send(bytes_of(packet), packet->binary);
   buffered_bytes_ += buffered_cost(*packet);
   buffer_.push_back(std::move(packet));
   if (buffered_bytes_ > options_.max_buffered_bytes) {
     close_now(CloseReason::send_buffer_overflow, Initiator::server);
-    return;
+    return net::SendStatus::dropped_overflow;
   }
   schedule_flush();
+  return net::SendStatus::queued;
 }
 
 void Session::schedule_flush() {
@@ -435,6 +455,7 @@ void Session::on_heartbeat() {
 void Session::close_now(CloseReason reason, Initiator initiator) {
   BOOST_ASSERT(strand_.running_in_this_thread());
   if (state_ == State::closed) return;
+  ended_.store(true, std::memory_order_relaxed);
   const bool was_closing = state_ == State::closing;
   state_ = State::closed;
   ++heartbeat_generation_;

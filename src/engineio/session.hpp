@@ -3,6 +3,7 @@
 // upgrade, one WebSocket. All state lives on the session's strand; the public send/close
 // members may be called from any thread.
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -40,15 +41,18 @@ class Session : public std::enable_shared_from_this<Session> {
   Transport transport() const { return transport_; }
 
   // Any thread. Sends a packet that may be shared with other sessions; it is never copied.
-  void send(SharedPacket packet);
+  // On the session's strand the status is exact. From another thread the packet is handed to
+  // the strand: the status is queued, or dropped_closed for a session known to be closed; a
+  // drop found there (a send buffer overflow) closes the session, whose close handler says so.
+  net::SendStatus send(SharedPacket packet);
   // Any thread. Sends packets that must stay together, in order (e.g. a packet and its binary
   // attachments), even when other threads send to this session at the same time.
-  void send(std::vector<SharedPacket> packets);
+  net::SendStatus send(std::vector<SharedPacket> packets);
   // Any thread. Sends the packet only if the transport can take it right away; drops it
   // otherwise (for data that is useless when late).
-  void send_volatile(SharedPacket packet);
-  void send_text(std::string_view text);
-  void send_binary(std::string bytes);
+  net::SendStatus send_volatile(SharedPacket packet);
+  net::SendStatus send_text(std::string_view text);
+  net::SendStatus send_binary(std::string bytes);
   // Any thread. Ends the session, telling the client with a close packet (a polling client
   // gets it with its next poll, or the session ends after a ping timeout).
   void close(CloseReason reason = CloseReason::forced_close);
@@ -74,7 +78,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool can_upgrade() const;
 
   SharedPacket open_packet(bool can_upgrade) const;
-  void send_now(SharedPacket packet);
+  net::SendStatus send_now(SharedPacket packet);
+  net::SendStatus send_volatile_now(SharedPacket packet);
   bool can_send_immediately() const;
   void schedule_flush();
   void flush_poll();
@@ -111,6 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool awaiting_pong_ = false;
   MessageHandler message_handler_;
   CloseHandler close_handler_;
+  std::atomic<bool> ended_{false};  // closed: lets other threads drop sends at once
 };
 
 // Session objects alive in this process, closed ones included until they are torn down (for

@@ -121,10 +121,10 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     });
   }
 
-  void send(SharedBytes bytes, bool binary) override {
+  SendStatus send(SharedBytes bytes, bool binary) override {
     BOOST_ASSERT(executor_.running_in_this_thread());
-    if (phase_ != Phase::open) return;
-    enqueue(std::move(bytes), binary ? Opcode::binary : Opcode::text);
+    if (phase_ != Phase::open) return SendStatus::dropped_closed;
+    return enqueue(std::move(bytes), binary ? Opcode::binary : Opcode::text);
   }
 
   std::size_t queued_bytes() const override { return queued_bytes_; }
@@ -155,12 +155,13 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     return payload->size() + kFrameOverheadBytes;
   }
 
-  void enqueue(SharedBytes payload, Opcode opcode) {
+  SendStatus enqueue(SharedBytes payload, Opcode opcode) {
     if (queued_bytes_ + cost(payload) > limits_.max_queued_bytes) {
       abort(Error::send_queue_overflow);
-      return;
+      return SendStatus::dropped_overflow;
     }
     push(std::move(payload), opcode);
+    return SendStatus::queued;
   }
 
   // Every frame goes through here, so that queued_bytes_ counts exactly what is queued.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "net/executor.hpp"
+#include "net/send_status.hpp"
 
 namespace net {
 
@@ -35,7 +36,7 @@ class WebSocket {
   // Starts the read loop. Handlers are dropped after on_close, which breaks reference cycles.
   virtual void start(Handlers handlers) = 0;
   // Queues one message. Messages are written in order, one frame each.
-  virtual void send(SharedBytes bytes, bool binary) = 0;
+  virtual SendStatus send(SharedBytes bytes, bool binary) = 0;
   // Bytes accepted by send() and not yet written to the socket.
   virtual std::size_t queued_bytes() const = 0;
   // Sends what is queued, then a close frame; on_close follows.

@@ -32,15 +32,16 @@ void Socket::on_disconnect(DisconnectHandler handler) {
   disconnect_handlers_.push_back(std::move(handler));
 }
 
-void Socket::emit(std::string_view event, boost::json::array args,
-                  std::vector<std::string> attachments) {
-  if (!connected_) return;
-  send_packet(make_event_packet(nsp_.name(), event, std::move(args), std::move(attachments)));
+net::SendStatus Socket::emit(std::string_view event, boost::json::array args,
+                             std::vector<std::string> attachments) {
+  if (!connected_) return net::SendStatus::dropped_closed;
+  return send_packet(
+      make_event_packet(nsp_.name(), event, std::move(args), std::move(attachments)));
 }
 
-void Socket::emit_volatile(std::string_view event, boost::json::array args) {
-  if (!connected_) return;
-  deliver(encode(make_event_packet(nsp_.name(), event, std::move(args), {})), true);
+net::SendStatus Socket::emit_volatile(std::string_view event, boost::json::array args) {
+  if (!connected_) return net::SendStatus::dropped_closed;
+  return deliver(encode(make_event_packet(nsp_.name(), event, std::move(args), {})), true);
 }
 
 void Socket::emit_with_ack(std::string_view event, boost::json::array args,
@@ -102,22 +103,21 @@ void Socket::disconnect() {
   });
 }
 
-void Socket::deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile) {
-  if (!connected_) return;
+net::SendStatus Socket::deliver(const std::vector<engineio::SharedPacket>& packets,
+                                bool is_volatile) {
+  if (!connected_) return net::SendStatus::dropped_closed;
   if (packets.size() == 1) {
-    is_volatile ? session_->send_volatile(packets.front()) : session_->send(packets.front());
-  } else if (!is_volatile) {
-    session_->send(packets);
+    return is_volatile ? session_->send_volatile(packets.front()) : session_->send(packets.front());
   }
+  // Binary attachments cannot be volatile: half a packet would break the stream.
+  if (is_volatile) return net::SendStatus::dropped_not_ready;
+  return session_->send(packets);
 }
 
-void Socket::send_packet(Packet&& packet) {
+net::SendStatus Socket::send_packet(Packet&& packet) {
   auto packets = encode(packet);
-  if (packets.size() == 1) {
-    session_->send(std::move(packets.front()));
-  } else {
-    session_->send(std::move(packets));
-  }
+  if (packets.size() == 1) return session_->send(std::move(packets.front()));
+  return session_->send(std::move(packets));
 }
 
 void Socket::mark_connected() {

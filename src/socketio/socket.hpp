@@ -46,10 +46,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void on(std::string event, EventHandler handler);
   void on_disconnect(DisconnectHandler handler);
 
-  // Any thread.
-  void emit(std::string_view event, boost::json::array args = {},
-            std::vector<std::string> attachments = {});
-  void emit_volatile(std::string_view event, boost::json::array args = {});
+  // Any thread. What became of the packet, as engineio::Session::send tells it.
+  net::SendStatus emit(std::string_view event, boost::json::array args = {},
+                       std::vector<std::string> attachments = {});
+  net::SendStatus emit_volatile(std::string_view event, boost::json::array args = {});
   void emit_with_ack(std::string_view event, boost::json::array args,
                      std::chrono::milliseconds timeout, AckCallback callback,
                      std::vector<std::string> attachments = {});
@@ -60,7 +60,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void disconnect();
 
   // Used by the adapter: sends already-encoded packets.
-  void deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile);
+  net::SendStatus deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile);
 
  private:
   friend class Client;
@@ -75,7 +75,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void release_auth() { auth_ = nullptr; }
   void dispatch_event(Packet&& packet);
   void dispatch_ack(Packet&& packet);
-  void send_packet(Packet&& packet);
+  net::SendStatus send_packet(Packet&& packet);
   // Strand only: the end of this socket, whoever caused it.
   void close(DisconnectReason reason);
 
