@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/send_status.hpp"
 #include "socketio/disconnect_reason.hpp"
 #include "socketio/event.hpp"
 #include "socketio_harness.hpp"
@@ -460,6 +461,7 @@ TEST_F(SocketIoServerTest, ServerDisconnectTellsTheClientAndKeepsTheSession) {
 
   post_packets(client.sid, {R"(2/ns,["e"])"});
   EXPECT_EQ(events, 0) << "events of a disconnected socket are ignored";
+  EXPECT_EQ(client.socket->emit("late"), net::SendStatus::dropped_closed);
   client.socket->disconnect();  // twice is harmless
   poll();
   EXPECT_EQ(disconnects_of(client).size(), 1u);
