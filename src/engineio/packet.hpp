@@ -40,4 +40,10 @@ using SharedPacket = std::shared_ptr<const EncodedPacket>;
 SharedPacket encode_packet(PacketType type, std::string_view data = {});
 SharedPacket encode_binary_message(std::string bytes);
 
+// The packet's bytes as a transport sends them (net::SharedBytes), sharing ownership with the
+// packet: no copy, no allocation.
+inline std::shared_ptr<const std::string> bytes_of(const SharedPacket& packet) {
+  return {packet, &packet->bytes};
+}
+
 }  // namespace engineio

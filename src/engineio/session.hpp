@@ -1,7 +1,9 @@
 #pragma once
 // One Engine.IO session: a client identified by its sid across polling requests and, after an
 // upgrade, one WebSocket. All state lives on the session's strand; the public send/close
-// members may be called from any thread.
+// members may be called from any thread. The lifecycle, sends and closing are in session.cpp,
+// the polling transport in session_polling.cpp (with PollQueue), the WebSocket transport and
+// the upgrade in session_websocket.cpp, and the heartbeat timer in Heartbeat.
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
@@ -12,8 +14,10 @@
 #include <vector>
 
 #include "engineio/close_reason.hpp"
+#include "engineio/heartbeat.hpp"
 #include "engineio/options.hpp"
 #include "engineio/packet.hpp"
+#include "engineio/poll_queue.hpp"
 #include "net/http_handler.hpp"
 
 namespace engineio {
@@ -90,7 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void attach_websocket(net::WebSocketPtr ws);
   void complete_upgrade();
   void abandon_upgrade();
-  void arm_heartbeat(std::chrono::milliseconds delay);
+  void start_heartbeat(std::chrono::milliseconds delay);
   void on_heartbeat();
   void end(CloseReason reason, bool discard);
   void close_now(CloseReason reason, Initiator initiator);
@@ -103,17 +107,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   State state_ = State::open;
   Transport transport_ = Transport::polling;
-  net::HttpExchangePtr pending_poll_;
-  std::vector<SharedPacket> buffer_;  // waiting for the next poll, or for the upgrade to end
-  std::size_t buffered_bytes_ = 0;
+  PollQueue polling_;  // the waiting GET, and what waits for a poll or for the upgrade to end
   bool flush_scheduled_ = false;
   net::WebSocketPtr websocket_;  // the active transport once upgraded or opened directly
   net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
-  boost::asio::steady_timer heartbeat_;
+  Heartbeat heartbeat_;
   std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
   CloseReason closing_reason_ = CloseReason::forced_close;    // while the close packet waits
-  std::uint64_t heartbeat_generation_ = 0;  // tells a stale timer wake-up from a live one
-  bool awaiting_pong_ = false;
   MessageHandler message_handler_;
   CloseHandler close_handler_;
   std::atomic<bool> ended_{false};  // closed: lets other threads drop sends at once
