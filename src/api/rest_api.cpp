@@ -133,18 +133,20 @@ Paging paging_of(const net::HttpRequest& request) {
   return paging;
 }
 
-template <class T, class Render>
-json::object page_json(const store::Page<T>& page, Render render) {
-  json::array items;
-  items.reserve(page.items.size());
-  for (const auto& item : page.items) items.push_back(render(item));
-  json::object out{{"items", std::move(items)}};
-  out["next_cursor"] = page.next_after ? json::value(std::to_string(*page.next_after)) : nullptr;
-  return out;
-}
-
 net::HttpResponse json_response(unsigned status, const json::value& body) {
   return net::HttpResponse::json(status, json::serialize(body));
+}
+
+// One page of a list, its times in Rome time, with the cursor of the next page.
+template <class T>
+net::HttpResponse page_response(const store::Page<T>& page,
+                                json::object (*render)(const T&, TimeStyle)) {
+  json::array items;
+  items.reserve(page.items.size());
+  for (const auto& item : page.items) items.push_back(render(item, TimeStyle::rome));
+  json::object out{{"items", std::move(items)}};
+  out["next_cursor"] = page.next_after ? json::value(std::to_string(*page.next_after)) : nullptr;
+  return json_response(200, out);
 }
 
 net::HttpResponse method_not_allowed(std::string allow) {
@@ -264,11 +266,9 @@ std::optional<net::HttpResponse> RestApi::me(const Call& call) {
 }
 
 std::optional<net::HttpResponse> RestApi::list_reports(const Call& call) {
-  auto paging = paging_of(call.request);
-  auto page = reports_.list_reports(call.user, paging.status, paging.after, paging.limit);
-  return json_response(200, page_json(page, [](const store::Report& r) {
-                         return service::report_json(r, TimeStyle::rome);
-                       }));
+  const auto paging = paging_of(call.request);
+  return page_response(reports_.list_reports(call.user, paging.status, paging.after, paging.limit),
+                       service::report_json);
 }
 
 std::optional<net::HttpResponse> RestApi::create_report(const Call& call) {
@@ -295,11 +295,10 @@ std::optional<net::HttpResponse> RestApi::update_report(const Call& call) {
 }
 
 std::optional<net::HttpResponse> RestApi::list_comments(const Call& call) {
-  auto paging = paging_of(call.request);
-  auto page = reports_.list_comments(call.user, call.report_id, paging.after, paging.limit);
-  return json_response(200, page_json(page, [](const store::Comment& c) {
-                         return service::comment_json(c, TimeStyle::rome);
-                       }));
+  const auto paging = paging_of(call.request);
+  return page_response(
+      reports_.list_comments(call.user, call.report_id, paging.after, paging.limit),
+      service::comment_json);
 }
 
 // Committed in a group with other comments; answered once committed and announced.

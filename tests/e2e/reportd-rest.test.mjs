@@ -1,7 +1,7 @@
 // reportd REST API end to end: login (and its rate limit), /api/auth/me,
 // reports (create, get, list with status filter, visibility and pagination,
 // status changes), internal comments (create with every error of the contract,
-// list with cursor pagination in Rome time), operations endpoints and 404s.
+// list with cursor pagination in Rome time), operations endpoints, 404s and 405s.
 // One reportd with a fresh SQLite database serves the whole file.
 
 import { describe, test, before, after, afterEach } from 'node:test';
@@ -502,5 +502,24 @@ describe('operations and unknown paths', () => {
     assertError(await api(url, 'GET', '/api/nope', { token: tok.op1 }), 404, '/api/nope');
     assertError(await api(url, 'GET', `/api/reports/1/attachments`, { token: tok.op1 }), 404, '/api/reports/1/attachments');
     assertError(await api(url, 'POST', '/api/auth/nope', { body: {} }), 404, '/api/auth/nope');
+  });
+
+  test('a known path with another method is 405 with Allow, before the token and the id are looked at', T, async () => {
+    const cases = [
+      ['GET', '/api/auth/login', 'POST'],
+      ['POST', '/api/auth/me', 'GET'],
+      ['DELETE', '/api/reports', 'GET, POST'],
+      ['DELETE', '/api/reports/1', 'GET, PATCH'],
+      ['PUT', '/api/reports/not-an-id', 'GET, PATCH'],
+      ['PATCH', '/api/reports/1/comments', 'GET, POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await api(url, method, path); // no token at all
+      assertError(r, 405, `${method} ${path}`);
+      assert.equal(r.headers.allow, allow, `${method} ${path}: Allow`);
+    }
+    // With the right method, the token comes first (401), then the id (404).
+    assertError(await api(url, 'GET', '/api/reports/not-an-id'), 401, 'no token, bad id');
+    assertError(await api(url, 'GET', '/api/reports/not-an-id', { token: tok.op1 }), 404, 'bad id');
   });
 });
