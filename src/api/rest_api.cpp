@@ -165,10 +165,6 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
       response.headers.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
     }
     return response;
-  } catch (const store::StoreError& e) {
-    spdlog::error("event=store_failed method={} target={} error={}", request.method,
-                  base::quoted(request.target), base::quoted(e.what()));
-    return net::HttpResponse::json_error(503, "unavailable", "storage unavailable");
   } catch (const std::exception& e) {
     spdlog::error("event=request_failed method={} target={} error={}", request.method,
                   base::quoted(request.target), base::quoted(e.what()));

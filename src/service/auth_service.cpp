@@ -8,6 +8,7 @@
 #include "auth/password.hpp"
 #include "base/log_value.hpp"
 #include "service/clock.hpp"
+#include "service/store_call.hpp"
 #include "service/text_rules.hpp"
 
 namespace service {
@@ -49,7 +50,7 @@ LoginResult AuthService::login(const std::string& username, const std::string& p
     error.retry_after = *wait;
     throw error;
   }
-  auto user = store_.find_user_by_name(username);
+  auto user = store_call([&] { return store_.find_user_by_name(username); });
   // A missing user still costs a hash verification, so timing does not reveal which names exist.
   static const std::string decoy = auth::hash_password("decoy password for timing");
   const bool valid = auth::verify_password(password, user ? user->password_hash : decoy);
@@ -69,7 +70,7 @@ Principal AuthService::authenticate(std::string_view token) {
   auto verified = verifier_.verify(token, std::chrono::system_clock::now());
   if (!verified) throw unauthorized("invalid token: " + verified.error().message());
   const auto& claims = *verified;
-  auto user = store_.find_user(claims.user_id);
+  auto user = store_call([&] { return store_.find_user(claims.user_id); });
   if (!user || !user->active) throw unauthorized("unknown or inactive user");
   return {std::move(*user), claims.expires_at};
 }
@@ -81,24 +82,24 @@ Principal AuthService::authenticate_internal(std::string_view token) {
 }
 
 void AuthService::check_still_internal(std::int64_t user_id) {
-  auto user = store_.find_user(user_id);
+  auto user = store_call([&] { return store_.find_user(user_id); });
   if (!user || !user->active) throw unauthorized("unknown or inactive user");
   require_internal(*user);
 }
 
 store::User AuthService::set_user_active(const std::string& username, bool active) {
-  auto user = store_.set_user_active(username, active);
+  auto user = store_call([&] { return store_.set_user_active(username, active); });
   if (!user) throw Error(Kind::not_found, "user_not_found", "no such user");
   spdlog::info("event=user_access_changed user_id={} active={}", user->id, active);
   return std::move(*user);
 }
 
 std::int64_t AuthService::latest_user_change() {
-  return store_.latest_user_change();
+  return store_call([&] { return store_.latest_user_change(); });
 }
 
 std::vector<store::UserChange> AuthService::user_changes_after(std::int64_t seq) {
-  return store_.user_changes_after(seq, 1000);
+  return store_call([&] { return store_.user_changes_after(seq, 1000); });
 }
 
 store::User AuthService::add_user(const std::string& username, const std::string& password,
@@ -120,7 +121,7 @@ store::User AuthService::add_user(const std::string& username, const std::string
     if (e.kind() == store::StoreError::Kind::conflict) {
       throw Error(Kind::conflict, "username_taken", "username already exists");
     }
-    throw;
+    throw store_unavailable(e);
   }
 }
 

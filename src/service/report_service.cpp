@@ -2,6 +2,7 @@
 
 #include "service/auth_service.hpp"
 #include "service/clock.hpp"
+#include "service/store_call.hpp"
 #include "service/text_rules.hpp"
 
 namespace service {
@@ -27,11 +28,11 @@ store::Report ReportService::create_report(const store::User& user, store::NewRe
     throw Error(Kind::bad_request, "invalid_longitude", "longitude must be within -180..180");
   }
   input.owner_id = user.id;
-  return store_.create_report(input, service_now());
+  return store_call([&] { return store_.create_report(input, service_now()); });
 }
 
 store::Report ReportService::get_report(const store::User& user, std::int64_t id) {
-  auto report = store_.find_report(id);
+  auto report = store_call([&] { return store_.find_report(id); });
   // Citizens see only their own reports; someone else's looks like no report at all.
   if (!report || (!user.internal && report->owner_id != user.id)) {
     throw Error(Kind::not_found, "report_not_found", "no such report");
@@ -51,7 +52,7 @@ store::Page<store::Report> ReportService::list_reports(const store::User& user,
   query.status = std::move(status);
   query.after = after;
   query.limit = limit;
-  return store_.list_reports(query);
+  return store_call([&] { return store_.list_reports(query); });
 }
 
 store::Report ReportService::update_status(const store::User& user, std::int64_t id,
@@ -61,14 +62,15 @@ store::Report ReportService::update_status(const store::User& user, std::int64_t
     throw Error(Kind::bad_request, "invalid_status",
                 "status must be one of open, in_progress, resolved, rejected");
   }
-  auto report = store_.update_report_status(id, status, service_now());
+  auto report = store_call([&] { return store_.update_report_status(id, status, service_now()); });
   if (!report) throw Error(Kind::not_found, "report_not_found", "no such report");
   return std::move(*report);
 }
 
 void ReportService::check_report_exists(std::int64_t id) {
   if (known_reports_.contains(id)) return;
-  if (!store_.find_report(id)) throw Error(Kind::not_found, "report_not_found", "no such report");
+  if (!store_call([&] { return store_.find_report(id); }))
+    throw Error(Kind::not_found, "report_not_found", "no such report");
   known_reports_.add(id);
 }
 
@@ -85,7 +87,7 @@ store::Page<store::Comment> ReportService::list_comments(const store::User& user
                                                          int limit) {
   require_internal(user);
   check_report_exists(report_id);
-  return store_.list_comments(report_id, after, limit);
+  return store_call([&] { return store_.list_comments(report_id, after, limit); });
 }
 
 }  // namespace service
