@@ -35,14 +35,17 @@ LocalAdapter::RoomShard& LocalAdapter::room_shard(const std::string& room) const
 }
 
 LocalAdapter::MembershipShard& LocalAdapter::membership_shard(const SocketId& id) const {
-  return membership_shards_[std::hash<SocketId>{}(id) % kShards];
+  return membership_shards_[std::hash<std::string_view>{}(id) % kShards];
 }
 
 void LocalAdapter::add_socket(const SocketPtr& socket) {
   {
     auto& shard = membership_shard(socket->id());
     std::lock_guard lock(shard.mutex);
-    shard.by_id.try_emplace(socket->id(), Membership{socket, {}});
+    // A socket added twice is added once.
+    if (!shard.by_id.try_emplace(std::string_view(socket->id()), Membership{socket, {}}).second) {
+      return;
+    }
   }
   {
     std::lock_guard lock(everyone_mutex_);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "socketio/adapter.hpp"
@@ -48,7 +49,9 @@ class LocalAdapter : public Adapter {
   };
   struct MembershipShard {
     mutable std::mutex mutex;
-    std::unordered_map<SocketId, Membership> by_id;
+    // Keyed by a view of the socket's own id: the entry holds the socket, so the id outlives
+    // the key, and no copy of it is made per socket.
+    std::unordered_map<std::string_view, Membership> by_id;
   };
   static constexpr std::size_t kShards = 16;
 

@@ -92,10 +92,9 @@ TEST_F(LocalAdapterTest, AnAddedSocketIsInTheNamespaceAndInTheRoomOfItsId) {
   EXPECT_EQ(fetch({}), Ids{id(clients[0])});
 }
 
-// FAILS today (a bug in LocalAdapter::add_socket, reported): a second add_socket of the same
-// socket is ignored for its membership but adds it to the namespace's list again, so a
-// broadcast to everyone reaches it twice, and after remove_socket it stays in that list (and
-// keeps the socket alive). join() of a room already joined is ignored; add_socket should be too.
+// A second add_socket of the same socket must not put it in the namespace's list again: a
+// broadcast to everyone would reach it twice, and after remove_socket it would stay there (and
+// keep the socket alive). As join() of a room already joined, it is ignored.
 TEST_F(LocalAdapterTest, AddingASocketTwiceAddsItOnce) {
   const auto clients = add_clients(1);
   ASSERT_NE(clients[0].socket, nullptr);
