@@ -2,11 +2,12 @@
 // Why an Engine.IO session ended. The names are the reference server's close reasons.
 
 #include <boost/system/error_code.hpp>
+#include <cstdint>
 #include <string_view>
 
 namespace engineio {
 
-enum class CloseReason {
+enum class CloseReason : std::uint8_t {
   transport_close,       // the client closed its transport or sent a close packet
   transport_error,       // the transport failed, or the client broke the protocol's rules of use
   ping_timeout,          // no pong within the ping timeout

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,7 +27,7 @@ class SessionRegistry;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  enum class Transport { polling, websocket };
+  enum class Transport : std::uint8_t { polling, websocket };
   using MessageHandler = std::function<void(std::string&& data, bool binary)>;
   using CloseHandler = std::function<void(CloseReason reason)>;
 
@@ -67,7 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   friend class Server;
-  enum class State { open, upgrading, closing, closed };
+  enum class State : std::uint8_t { open, upgrading, closing, closed };
   enum class Initiator { client, server };
 
   // Called by Server on the strand.
@@ -105,18 +106,19 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   SessionRegistry& registry_;
 
+  // The small fields together, so that they share one word.
   State state_ = State::open;
   Transport transport_ = Transport::polling;
-  PollQueue polling_;  // the waiting GET, and what waits for a poll or for the upgrade to end
+  CloseReason closing_reason_ = CloseReason::forced_close;  // while the close packet waits
   bool flush_scheduled_ = false;
+  std::atomic<bool> ended_{false};  // closed: lets other threads drop sends at once
+  PollQueue polling_;  // the waiting GET, and what waits for a poll or for the upgrade to end
   net::WebSocketPtr websocket_;  // the active transport once upgraded or opened directly
   net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
   Heartbeat heartbeat_;
   std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
-  CloseReason closing_reason_ = CloseReason::forced_close;    // while the close packet waits
   MessageHandler message_handler_;
   CloseHandler close_handler_;
-  std::atomic<bool> ended_{false};  // closed: lets other threads drop sends at once
 };
 
 // Session objects alive in this process, closed ones included until they are torn down (for

@@ -23,6 +23,8 @@ std::string_view describe(Error e) {
       return "protocol violation";
     case Error::close_timeout:
       return "close timeout";
+    case Error::connection_failed:
+      return "connection failed";
   }
   return "unknown net error";
 }

@@ -105,7 +105,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       asio::post(executor_, [self = shared_from_this()] {
         auto handlers = std::move(self->handlers_);
         self->handlers_ = {};
-        if (handlers.on_close) handlers.on_close(self->end_reason_);
+        if (handlers.on_close) handlers.on_close(make_error_code(self->end_reason_));
       });
       return;
     }
@@ -355,7 +355,10 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   void finish(boost::system::error_code reason) {
     if (phase_ == Phase::closed) return;
     phase_ = Phase::closed;
-    end_reason_ = reason;
+    // Kept in a byte for an owner that starts the socket only later: a net::Error, or
+    // connection_failed for one of the socket's own errors.
+    end_reason_ = reason.category() == error_category() ? static_cast<Error>(reason.value())
+                                                        : Error::connection_failed;
     // Only a close frame still waiting is worth sending now.
     const bool open = socket_.is_open();
     std::erase_if(queue_, [this, open](const Outgoing& out) {
@@ -406,9 +409,9 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   // open: messages flow both ways. closing: our close frame is queued or sent, and we read
   // only to see the peer's close (or its EOF). closed: the owner has been told; the socket
   // closes once the last write is out.
-  enum class Phase { open, closing, closed };
+  enum class Phase : std::uint8_t { open, closing, closed };
   Phase phase_ = Phase::open;
-  boost::system::error_code end_reason_;  // why it ended, once closed
+  Error end_reason_ = Error::closed_by_server;  // why it ended, once closed
   // The asynchronous work in flight, whatever the phase.
   bool reading_ = false;  // the read loop runs
   bool writing_ = false;  // a batch is being written

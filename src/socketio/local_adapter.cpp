@@ -43,7 +43,8 @@ void LocalAdapter::add_socket(const SocketPtr& socket) {
     auto& shard = membership_shard(socket->id());
     std::lock_guard lock(shard.mutex);
     // A socket added twice is added once.
-    if (!shard.by_id.try_emplace(std::string_view(socket->id()), Membership{socket, {}}).second) {
+    if (!shard.by_id.try_emplace(std::string_view(socket->id()), Membership{socket.get(), {}})
+             .second) {
       return;
     }
   }
@@ -64,6 +65,7 @@ void LocalAdapter::remove_socket(const SocketId& id) {
     gone = std::move(it->second);
     shard.by_id.erase(it);
   }
+  const auto keep = gone.socket->shared_from_this();  // until it has left the last list
   for (const auto& room : gone.rooms) remove_from_room(*gone.socket, room);
   std::lock_guard lock(everyone_mutex_);
   everyone_.remove(*gone.socket);
@@ -79,7 +81,7 @@ void LocalAdapter::join(const SocketId& id, const std::string& room) {
     auto& rooms = it->second.rooms;
     if (std::find(rooms.begin(), rooms.end(), room) != rooms.end()) return;
     rooms.push_back(room);
-    socket = it->second.socket;
+    socket = it->second.socket->shared_from_this();
   }
   auto& shard = room_shard(room);
   std::lock_guard lock(shard.mutex);
@@ -97,7 +99,7 @@ void LocalAdapter::leave(const SocketId& id, const std::string& room) {
     auto found = std::find(rooms.begin(), rooms.end(), room);
     if (found == rooms.end()) return;
     rooms.erase(found);
-    socket = it->second.socket;
+    socket = it->second.socket->shared_from_this();
   }
   remove_from_room(*socket, room);
 }

@@ -44,7 +44,8 @@ class LocalAdapter : public Adapter {
   };
   // What the adapter knows of one of this node's sockets.
   struct Membership {
-    SocketPtr socket;
+    // Not owning: the namespace's list (everyone_) holds the socket until remove_socket.
+    Socket* socket = nullptr;
     std::vector<std::string> rooms;
   };
   struct MembershipShard {
