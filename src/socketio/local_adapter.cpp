@@ -34,6 +34,10 @@ LocalAdapter::RoomShard& LocalAdapter::room_shard(const std::string& room) const
   return room_shards_[std::hash<std::string>{}(room) % kShards];
 }
 
+std::string_view LocalAdapter::ById::id_of(const Membership& membership) noexcept {
+  return membership.socket->id();
+}
+
 LocalAdapter::MembershipShard& LocalAdapter::membership_shard(const SocketId& id) const {
   return membership_shards_[std::hash<std::string_view>{}(id) % kShards];
 }
@@ -43,8 +47,7 @@ void LocalAdapter::add_socket(const SocketPtr& socket) {
     auto& shard = membership_shard(socket->id());
     std::lock_guard lock(shard.mutex);
     // A socket added twice is added once.
-    if (!shard.by_id.try_emplace(std::string_view(socket->id()), Membership{socket.get(), {}})
-             .second) {
+    if (!shard.by_id.insert(Membership{socket.get(), {}}).second) {
       return;
     }
   }
@@ -60,10 +63,9 @@ void LocalAdapter::remove_socket(const SocketId& id) {
   {
     auto& shard = membership_shard(id);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.by_id.find(id);
+    auto it = shard.by_id.find(std::string_view(id));
     if (it == shard.by_id.end()) return;
-    gone = std::move(it->second);
-    shard.by_id.erase(it);
+    gone = std::move(shard.by_id.extract(it).value());
   }
   const auto keep = gone.socket->shared_from_this();  // until it has left the last list
   for (const auto& room : gone.rooms) remove_from_room(*gone.socket, room);
@@ -76,12 +78,12 @@ void LocalAdapter::join(const SocketId& id, const std::string& room) {
   {
     auto& shard = membership_shard(id);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.by_id.find(id);
+    auto it = shard.by_id.find(std::string_view(id));
     if (it == shard.by_id.end()) return;
-    auto& rooms = it->second.rooms;
+    auto& rooms = it->rooms;
     if (std::find(rooms.begin(), rooms.end(), room) != rooms.end()) return;
     rooms.push_back(room);
-    socket = it->second.socket->shared_from_this();
+    socket = it->socket->shared_from_this();
   }
   auto& shard = room_shard(room);
   std::lock_guard lock(shard.mutex);
@@ -93,13 +95,13 @@ void LocalAdapter::leave(const SocketId& id, const std::string& room) {
   {
     auto& shard = membership_shard(id);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.by_id.find(id);
+    auto it = shard.by_id.find(std::string_view(id));
     if (it == shard.by_id.end()) return;
-    auto& rooms = it->second.rooms;
+    auto& rooms = it->rooms;
     auto found = std::find(rooms.begin(), rooms.end(), room);
     if (found == rooms.end()) return;
     rooms.erase(found);
-    socket = it->second.socket->shared_from_this();
+    socket = it->socket->shared_from_this();
   }
   remove_from_room(*socket, room);
 }
@@ -114,8 +116,8 @@ void LocalAdapter::remove_from_room(const Socket& socket, const std::string& roo
 std::vector<std::string> LocalAdapter::rooms_of(const SocketId& id) const {
   auto& shard = membership_shard(id);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.by_id.find(id);
-  return it == shard.by_id.end() ? std::vector<std::string>{} : it->second.rooms;
+  auto it = shard.by_id.find(std::string_view(id));
+  return it == shard.by_id.end() ? std::vector<std::string>{} : it->rooms;
 }
 
 std::shared_ptr<const LocalAdapter::Members> LocalAdapter::members(const std::string& room) const {

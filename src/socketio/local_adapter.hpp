@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "socketio/adapter.hpp"
 
@@ -42,17 +43,31 @@ class LocalAdapter : public Adapter {
     mutable std::mutex mutex;
     std::unordered_map<std::string, Room> rooms;
   };
-  // What the adapter knows of one of this node's sockets.
+  // What the adapter knows of one of this node's sockets. Its key is the socket's own id, read
+  // through the pointer: a set of these costs no copy of the id, and no separate key, per
+  // socket.
   struct Membership {
     // Not owning: the namespace's list (everyone_) holds the socket until remove_socket.
     Socket* socket = nullptr;
-    std::vector<std::string> rooms;
+    mutable std::vector<std::string> rooms;  // not part of the key
+  };
+  // Hash and equality by socket id, for memberships and for ids alike (heterogeneous lookup).
+  struct ById {
+    using is_transparent = void;
+    static std::string_view id_of(const Membership& membership) noexcept;
+    static std::string_view id_of(std::string_view id) noexcept { return id; }
+    template <class A>
+    std::size_t operator()(const A& a) const noexcept {
+      return std::hash<std::string_view>{}(id_of(a));
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return id_of(a) == id_of(b);
+    }
   };
   struct MembershipShard {
     mutable std::mutex mutex;
-    // Keyed by a view of the socket's own id: the entry holds the socket, so the id outlives
-    // the key, and no copy of it is made per socket.
-    std::unordered_map<std::string_view, Membership> by_id;
+    std::unordered_set<Membership, ById, ById> by_id;
   };
   static constexpr std::size_t kShards = 16;
 
