@@ -103,8 +103,9 @@ net::SendStatus Session::send_volatile(SharedPacket packet) {
 
 net::SendStatus Session::send_volatile_now(SharedPacket packet) {
   if (!can_send_immediately()) {
-    return state_ == State::open ? net::SendStatus::dropped_not_ready
-                                 : net::SendStatus::dropped_closed;
+    // An upgrading session is not closed: only not ready for a packet that cannot wait.
+    const bool ending = state_ == State::closing || state_ == State::closed;
+    return ending ? net::SendStatus::dropped_closed : net::SendStatus::dropped_not_ready;
   }
   return send_now(std::move(packet));
 }
