@@ -453,6 +453,41 @@ describe('the secret file <data folder>/jwt-secret (JWT_SECRET unset)', () => {
   });
 });
 
+describe('settings out of range are refused at start, naming the setting by its flag', () => {
+  const cases = [
+    ['PORT', '70000'],
+    ['PORT', '3k'],
+    ['JWT_TTL_SECONDS', '0'],
+    ['JWT_TTL_SECONDS', String(366 * 24 * 3600)],
+    ['MAX_SESSIONS_PER_ADDRESS', '0'],
+  ];
+  for (const [name, value] of cases) {
+    test(`${name}=${value}`, T, () => {
+      const run = spawnSync(reportdBin, ['migrate'], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: 'sqlite::memory:', [name]: value },
+        encoding: 'utf8',
+        timeout: 10000,
+      });
+      assert.equal(run.signal, null, `ended by a signal: ${run.stderr}`);
+      assert.notEqual(run.status, 0, `accepted ${name}=${value}: ${run.stdout}${run.stderr}`);
+      // CLI11 names the setting by its flag (--port for PORT), which --help lists with its variable.
+      const flag = `--${name.toLowerCase().replaceAll('_', '-')}`;
+      assert.ok(`${run.stdout}${run.stderr}`.includes(flag), `the message names ${flag}: ${run.stderr}`);
+    });
+  }
+
+  test('values in range are taken (the same command succeeds)', T, () => {
+    const run = spawnSync(reportdBin, ['migrate'], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: 'sqlite::memory:', PORT: '65535', JWT_TTL_SECONDS: '60' },
+      encoding: 'utf8',
+      timeout: 10000,
+    });
+    assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+  });
+});
+
 describe('tokens and roles', () => {
   const getSrv = reportdForSuite({ users: [{ username: 'op', role: 'operator', internal: true }] });
 
