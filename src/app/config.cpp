@@ -10,6 +10,7 @@
 #include "base/log_value.hpp"
 #include "base/private_file.hpp"
 #include "base/random.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace app {
 namespace {
@@ -74,6 +75,18 @@ void Config::bind(CLI::App& cli) {
                  "Engine.IO sessions per client address")
       ->envname("MAX_SESSIONS_PER_ADDRESS")
       ->check(CLI::Range(1u, 1'000'000u));
+  cli.add_option("--trusted-proxies", trusted_proxies,
+                 "addresses or CIDR ranges of our reverse proxies, whose X-Forwarded-For is "
+                 "believed")
+      ->envname("TRUSTED_PROXIES")
+      ->check([](const std::string& list) {
+        try {
+          net::TrustedProxies::from_list(list);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      });
   cli.add_option("--user-recheck-seconds", user_recheck_seconds,
                  "how often live users' access is read again (0: never)")
       ->envname("USER_RECHECK_SECONDS");
@@ -88,6 +101,13 @@ auth::JwtConfig Config::jwt() const {
   // RFC 7518 §3.2: an HS256 key must have at least 256 bits; shorter secrets can be guessed.
   if (!jwt_secret.empty() && jwt_secret.size() < kMinSecretBytes) {
     throw std::invalid_argument("JWT_SECRET must be at least 32 bytes long");
+  }
+  // Nodes sharing a database must verify each other's tokens: a secret made up by each node
+  // would sign out every user whose next request reaches another node.
+  if (jwt_secret.empty() && !database_url.starts_with("sqlite:")) {
+    throw std::invalid_argument(
+        "JWT_SECRET must be set when the database is shared (every node signs and verifies "
+        "tokens with it)");
   }
   config.hs256_secret = jwt_secret.empty() ? local_secret(database_url) : jwt_secret;
   if (!jwt_public_key.empty()) {

@@ -24,6 +24,9 @@ struct Config {
   std::string cors_origins;
   // Engine.IO sessions one client address may hold at once (MAX_SESSIONS_PER_ADDRESS).
   unsigned max_sessions_per_address = 256;
+  // Our reverse proxies (TRUSTED_PROXIES): behind them, the client address that the caps and the
+  // logs use is read from X-Forwarded-For. Empty: the TCP peer is the client.
+  std::string trusted_proxies;
   // How often every connected user's access is read again, in case a change escaped the
   // user-change feed (USER_RECHECK_SECONDS; 0 turns the recheck off).
   unsigned user_recheck_seconds = 30;

@@ -120,6 +120,7 @@ int serve(const app::Config& config) {
 
   net::HttpServerOptions http;
   http.cors = net::CorsPolicy::from_list(config.cors_origins);
+  http.trusted_proxies = net::TrustedProxies::from_list(config.trusted_proxies);
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;

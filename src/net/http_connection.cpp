@@ -141,9 +141,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     beast::error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec) head.remote_address = remote.address().to_string();
+    if (!ec) head.remote_address = client_address(req, remote.address().to_string());
     head.websocket_upgrade = beast::websocket::is_upgrade(req);
     return head;
+  }
+
+  std::string client_address(const BeastRequest& req, std::string peer) const {
+    if (options_.trusted_proxies.empty()) return peer;
+    std::vector<std::string_view> forwarded_for;
+    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+      forwarded_for.emplace_back(it->value());
+    }
+    return options_.trusted_proxies.client_address(peer, forwarded_for);
   }
 
   // What makes this request's framing ambiguous, if anything. A body whose end two parties could

@@ -8,6 +8,7 @@
 #include "net/cors.hpp"
 #include "net/executor.hpp"
 #include "net/http_handler.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace net {
 
@@ -20,6 +21,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
   CorsPolicy cors;
+  // Peers whose X-Forwarded-For names the client (HttpRequest::remote_address).
+  TrustedProxies trusted_proxies;
 };
 
 class HttpServer {

@@ -710,3 +710,32 @@ describe(`CORS with CORS_ORIGINS=${FRONT},${STAFF}`, () => {
     await live(srv.url, token, ['websocket']);
   });
 });
+
+describe('behind a reverse proxy (TRUSTED_PROXIES=127.0.0.1, MAX_SESSIONS_PER_ADDRESS=2)', () => {
+  const getSrv = reportdForSuite({ env: { TRUSTED_PROXIES: '127.0.0.1', MAX_SESSIONS_PER_ADDRESS: '2' } });
+  const handshake = (forwardedFor, localAddress = '127.0.0.1') =>
+    api(getSrv().url, 'GET', `${SIO_PATH}?EIO=4&transport=polling`, {
+      headers: forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {},
+      localAddress,
+    });
+
+  test('the per-address cap counts the client that the proxy names, not the proxy, and a forged entry left of it is ignored', T, async () => {
+    for (const i of [1, 2]) {
+      const r = await handshake(`198.51.100.${i}, 203.0.113.7`);
+      assert.equal(r.status, 200, `session ${i} of client 203.0.113.7: ${r.status} ${r.text}`);
+    }
+    const third = await handshake('192.0.2.1, 203.0.113.7');
+    assert.equal(third.status, 429, `a third session of 203.0.113.7 behind a forged first entry: ${third.status} ${third.text}`);
+    const other = await handshake('203.0.113.8');
+    assert.equal(other.status, 200, `another client behind the same proxy is not affected: ${other.status} ${other.text}`);
+  });
+
+  test('a peer that is not a trusted proxy cannot choose its address with the header', T, async () => {
+    for (const i of [1, 2]) {
+      const r = await handshake(`203.0.113.${50 + i}`, '127.0.0.9');
+      assert.equal(r.status, 200, `session ${i} from 127.0.0.9: ${r.status} ${r.text}`);
+    }
+    const third = await handshake('203.0.113.53', '127.0.0.9');
+    assert.equal(third.status, 429, `127.0.0.9 is counted as itself whatever its header says: ${third.status} ${third.text}`);
+  });
+});
