@@ -62,6 +62,28 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
   auto session = std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_),
                                            std::move(request), options_, registry_);
   if (!admit(session, *exchange)) return;
+  if (!quota_) {
+    start_session(session, websocket, std::move(exchange));
+    return;
+  }
+  const auto& address = session->request().remote_address;
+  quota_->acquire(
+      address, options_.max_sessions_per_address,
+      [this, session, websocket, exchange = std::move(exchange)](bool admitted) mutable {
+        if (!admitted) {
+          registry_.remove(session->id());
+          refuse_address(*session, *exchange, "cluster");
+        } else if (registry_.hold_quota(session->id(), *quota_)) {
+          start_session(session, websocket, std::move(exchange));
+        } else {
+          // Discarded while the quota was asked (the server is shutting down).
+          quota_->release(session->request().remote_address);
+        }
+      });
+}
+
+void Server::start_session(const std::shared_ptr<Session>& session, bool websocket,
+                           net::HttpExchangePtr exchange) {
   net::log_event(net::LogLevel::debug, "engineio_session_opening",
                  {{"sid", session->id()},
                   {"transport", websocket ? "websocket" : "polling"},
@@ -88,14 +110,21 @@ bool Server::admit(const std::shared_ptr<Session>& session, net::HttpExchange& e
   const auto admission =
       registry_.admit(session, options_.max_sessions, options_.max_sessions_per_address);
   if (admission == Admission::admitted) return true;
-  const bool server_full = admission == Admission::server_full;
+  if (admission == Admission::address_full) {
+    refuse_address(*session, exchange, "address");
+    return false;
+  }
   net::log_event(net::LogLevel::warn, "engineio_sessions_full",
-                 {{"scope", server_full ? "server" : "address"},
-                  {"remote", session->request().remote_address}});
-  exchange.respond(
-      server_full ? error_response(Error::bad_request, "Too many sessions", 503)
-                  : error_response(Error::bad_request, "Too many sessions from this address", 429));
+                 {{"scope", "server"}, {"remote", session->request().remote_address}});
+  exchange.respond(error_response(Error::bad_request, "Too many sessions", 503));
   return false;
+}
+
+void Server::refuse_address(const Session& session, net::HttpExchange& exchange,
+                            std::string_view scope) {
+  net::log_event(net::LogLevel::warn, "engineio_sessions_full",
+                 {{"scope", scope}, {"remote", session.request().remote_address}});
+  exchange.respond(error_response(Error::bad_request, "Too many sessions from this address", 429));
 }
 
 void Server::route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,

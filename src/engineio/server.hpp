@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "engineio/address_quota.hpp"
 #include "engineio/options.hpp"
 #include "engineio/session.hpp"
 #include "engineio/session_registry.hpp"
@@ -27,6 +28,9 @@ class Server : public net::HttpHandler {
   const ServerOptions& options() const { return options_; }
   void set_request_filter(RequestFilter filter) { filter_ = std::move(filter); }
   void on_connection(ConnectionHandler handler) { on_connection_ = std::move(handler); }
+  // Sessions per address counted with other servers too (see address_quota.hpp). Install before
+  // serving; the quota must outlive every handshake in progress.
+  void set_address_quota(AddressQuota* quota) { quota_ = quota; }
 
   // Graceful shutdown: ends every session now; those with a client listening get a close packet.
   void close_all();
@@ -39,6 +43,9 @@ class Server : public net::HttpHandler {
  private:
   void open_session(net::HttpRequest&& request, bool websocket, net::HttpExchangePtr exchange);
   bool admit(const std::shared_ptr<Session>& session, net::HttpExchange& exchange);
+  void refuse_address(const Session& session, net::HttpExchange& exchange, std::string_view scope);
+  void start_session(const std::shared_ptr<Session>& session, bool websocket,
+                     net::HttpExchangePtr exchange);
   void route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,
                         net::HttpExchangePtr exchange);
 
@@ -47,6 +54,7 @@ class Server : public net::HttpHandler {
   SessionRegistry registry_;
   RequestFilter filter_;
   ConnectionHandler on_connection_;
+  AddressQuota* quota_ = nullptr;
 };
 
 }  // namespace engineio

@@ -1,5 +1,6 @@
 #include "engineio/session_registry.hpp"
 
+#include "engineio/address_quota.hpp"
 #include "engineio/session.hpp"
 
 namespace engineio {
@@ -15,25 +16,41 @@ SessionRegistry::Admission SessionRegistry::admit(const std::shared_ptr<Session>
     return Admission::address_full;
   }
   ++from_address;
-  sessions_.emplace(session->id(), session);
+  sessions_.emplace(session->id(), Entry{session});
   return Admission::admitted;
 }
 
 std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(sid);
-  return it == sessions_.end() ? nullptr : it->second;
+  return it == sessions_.end() ? nullptr : it->second.session;
+}
+
+bool SessionRegistry::hold_quota(const std::string& sid, AddressQuota& quota) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return false;
+  it->second.quota = &quota;
+  return true;
 }
 
 void SessionRegistry::remove(const std::string& sid) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(sid);
-  if (it == sessions_.end()) return;
-  auto count = sessions_per_address_.find(it->second->request().remote_address);
-  if (count != sessions_per_address_.end() && --count->second == 0) {
-    sessions_per_address_.erase(count);
+  AddressQuota* quota = nullptr;
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(sid);
+    if (it == sessions_.end()) return;
+    session = std::move(it->second.session);
+    quota = it->second.quota;
+    auto count = sessions_per_address_.find(session->request().remote_address);
+    if (count != sessions_per_address_.end() && --count->second == 0) {
+      sessions_per_address_.erase(count);
+    }
+    sessions_.erase(it);
   }
-  sessions_.erase(it);
+  // Outside the lock: the quota may do IO.
+  if (quota) quota->release(session->request().remote_address);
 }
 
 std::size_t SessionRegistry::size() const {
@@ -45,7 +62,7 @@ std::vector<std::shared_ptr<Session>> SessionRegistry::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Session>> all;
   all.reserve(sessions_.size());
-  for (const auto& [sid, session] : sessions_) all.push_back(session);
+  for (const auto& [sid, entry] : sessions_) all.push_back(entry.session);
   return all;
 }
 

@@ -11,6 +11,7 @@
 
 namespace engineio {
 
+class AddressQuota;
 class Session;
 
 class SessionRegistry {
@@ -22,13 +23,20 @@ class SessionRegistry {
   Admission admit(const std::shared_ptr<Session>& session, std::size_t max_sessions,
                   std::size_t max_per_address);
   std::shared_ptr<Session> find(const std::string& sid) const;
+  // Records that the session holds a place of `quota`, given back when it is removed. Returns
+  // false (and records nothing) when the session is already gone.
+  bool hold_quota(const std::string& sid, AddressQuota& quota);
   void remove(const std::string& sid);
   std::size_t size() const;
   std::vector<std::shared_ptr<Session>> snapshot() const;
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  struct Entry {
+    std::shared_ptr<Session> session;
+    AddressQuota* quota = nullptr;  // set when the session holds a place of it
+  };
+  std::unordered_map<std::string, Entry> sessions_;
   std::unordered_map<std::string, std::size_t> sessions_per_address_;
 };
 

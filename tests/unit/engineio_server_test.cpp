@@ -657,6 +657,66 @@ TEST_F(EngineServerTest, HandshakesBeyondThePerAddressCapGet429UntilOneCloses) {
   EXPECT_EQ(send("GET", target("EIO=4&transport=polling"))->status(), 200u);
 }
 
+// A quota shared with other servers, answering as the test says, when the test says.
+class ScriptedQuota : public engineio::AddressQuota {
+ public:
+  void acquire(const std::string& address, std::size_t limit, Verdict done) override {
+    asked.push_back(address);
+    limits.push_back(limit);
+    verdicts.push_back(std::move(done));
+  }
+  void release(const std::string& address) override { released.push_back(address); }
+
+  std::vector<std::string> asked, released;
+  std::vector<std::size_t> limits;
+  std::vector<Verdict> verdicts;
+};
+
+TEST_F(EngineServerTest, AnAddressQuotaIsAskedAfterTheLocalCapAndTheHandshakeWaitsForIt) {
+  auto options = slow_options();
+  options.max_sessions_per_address = 2;
+  use_options(options);
+  ScriptedQuota quota;
+  server().set_address_quota(&quota);
+
+  auto pending = send("GET", target("EIO=4&transport=polling"));
+  ASSERT_EQ(quota.asked.size(), 1u);
+  EXPECT_EQ(quota.limits.front(), 2u) << "the quota counts against the same limit";
+  EXPECT_FALSE(pending->answered()) << "no answer before the quota's verdict";
+  quota.verdicts.front()(true);
+  poll();
+  ASSERT_EQ(pending->status(), 200u) << pending->body();
+  EXPECT_TRUE(quota.released.empty());
+
+  ASSERT_EQ(peers_.size(), 1u);
+  const auto sid = peers_.begin()->first;
+  session(sid).close();
+  EXPECT_TRUE(IsPayload(get(sid), "1"));  // the close packet: the session is gone
+  EXPECT_EQ(quota.released, std::vector<std::string>{quota.asked.front()})
+      << "a session's place is given back once when it ends";
+}
+
+TEST_F(EngineServerTest, AQuotaRefusalIs429AndFreesTheLocalPlace) {
+  auto options = slow_options();
+  options.max_sessions_per_address = 1;
+  use_options(options);
+  ScriptedQuota quota;
+  server().set_address_quota(&quota);
+
+  auto refused = send("GET", target("EIO=4&transport=polling"));
+  quota.verdicts.at(0)(false);
+  poll();
+  EXPECT_TRUE(IsError(refused, 429, 3, "Too many sessions from this address"));
+  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(quota.released.empty()) << "a place never granted is never given back";
+
+  auto admitted = send("GET", target("EIO=4&transport=polling"));
+  ASSERT_EQ(quota.asked.size(), 2u) << "the local place was freed by the refusal";
+  quota.verdicts.at(1)(true);
+  poll();
+  EXPECT_EQ(admitted->status(), 200u) << admitted->body();
+}
+
 TEST_F(EngineServerTest, CloseAllEndsSessionsAtOnceEvenWithoutAPollWaiting) {
   const auto idle = handshake();
   const auto polling = handshake();
