@@ -172,6 +172,21 @@ void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& optio
   });
 }
 
+std::vector<SocketPtr> LocalAdapter::sockets(const BroadcastOptions& options) const {
+  std::vector<SocketPtr> selected;
+  for_each_selected(options, [&](const SocketPtr& socket) { selected.push_back(socket); });
+  return selected;
+}
+
+std::vector<std::string> LocalAdapter::room_names() const {
+  std::vector<std::string> names;
+  for (auto& shard : room_shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [name, room] : shard.rooms) names.push_back(name);
+  }
+  return names;
+}
+
 void LocalAdapter::fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) {
   std::vector<SocketId> ids;
   for_each_selected(options, [&](const SocketPtr& socket) { ids.push_back(socket->id()); });

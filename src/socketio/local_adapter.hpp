@@ -24,6 +24,11 @@ class LocalAdapter : public Adapter {
   // Answered at once: this adapter knows only this node.
   void fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) override;
 
+  // The sockets that `options` selects (its flags aside), for a cluster adapter that acts on
+  // them for another node; and the names of the rooms that have members here.
+  std::vector<SocketPtr> sockets(const BroadcastOptions& options) const;
+  std::vector<std::string> room_names() const;
+
   using Members = std::vector<SocketPtr>;
   // The members of `room` at this instant; an empty list for an unknown room.
   std::shared_ptr<const Members> members(const std::string& room) const;

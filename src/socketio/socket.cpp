@@ -91,8 +91,8 @@ std::vector<std::string> Socket::rooms() const {
   return nsp_.adapter().rooms_of(id_);
 }
 
-void Socket::disconnect() {
-  asio::dispatch(session_->executor(), [self = shared_from_this()] {
+void Socket::disconnect(bool close_connection) {
+  asio::dispatch(session_->executor(), [self = shared_from_this(), close_connection] {
     if (!self->connected_) return;
     Packet packet;
     packet.type = PacketType::disconnect;
@@ -100,6 +100,7 @@ void Socket::disconnect() {
     self->send_packet(std::move(packet));
     self->close(DisconnectReason::server_namespace_disconnect);
     if (auto client = self->client_.lock()) client->forget(*self);
+    if (close_connection) self->session_->close();
   });
 }
 

@@ -56,8 +56,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void join(const std::string& room);
   void leave(const std::string& room);
   std::vector<std::string> rooms() const;
-  // Disconnects from this namespace; the Engine.IO connection stays for the others.
-  void disconnect();
+  // Disconnects from this namespace; the Engine.IO connection stays for the others unless
+  // `close_connection` (socket.disconnect(true) in socket.io), which ends it too.
+  void disconnect(bool close_connection = false);
 
   // Used by the adapter: sends already-encoded packets.
   net::SendStatus deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile);

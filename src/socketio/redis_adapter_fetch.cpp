@@ -1,0 +1,102 @@
+// fetch_socket_ids across nodes: a SOCKETS request (REMOTE_FETCH when `except` is set, which
+// SOCKETS ignores), answered by every node subscribed to the request channel.
+
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "base/random.hpp"
+#include "net/log.hpp"
+#include "socketio/cluster_message.hpp"
+#include "socketio/redis_node.hpp"
+
+namespace socketio {
+
+namespace json = boost::json;
+
+void RedisAdapter::Node::fetch(const BroadcastOptions& options, SocketIdsHandler done) {
+  std::vector<SocketId> ids;
+  local.fetch_socket_ids(options, [&](std::vector<SocketId> found) { ids = std::move(found); });
+  if (options.flags.local) {
+    done(std::move(ids));
+    return;
+  }
+  PendingFetch fetch;
+  fetch.ids = std::move(ids);
+  fetch.done = std::move(done);
+  // Node counts the nodes the same way: the subscribers of the request channel.
+  publisher->command({"PUBSUB", "NUMSUB", request_channel},
+                     [self = shared_from_this(), options,
+                      fetch = std::make_shared<PendingFetch>(std::move(fetch))](
+                         boost::system::error_code ec, redis::Reply reply) {
+                       std::int64_t nodes = 1;
+                       if (!ec && reply.elements.size() == 2 &&
+                           reply.elements[1].type == redis::Reply::Type::integer) {
+                         nodes = reply.elements[1].integer;
+                       }
+                       if (nodes <= 1) {
+                         // Alone, or Redis cannot say: this node's sockets are all that can be
+                         // known.
+                         fetch->done(std::move(fetch->ids));
+                         return;
+                       }
+                       self->ask_others(options, nodes, std::move(*fetch));
+                     });
+}
+
+void RedisAdapter::Node::ask_others(const BroadcastOptions& wanted, std::int64_t nodes,
+                                    PendingFetch&& fetch) {
+  const auto request_id = base::random_token(9);
+  json::object request{{"uid", uid}, {"requestId", request_id}};
+  const auto selection = cluster::options_to_json(wanted);
+  if (wanted.except.empty()) {
+    request["type"] = static_cast<int>(RequestType::sockets);
+    request["rooms"] = selection.at("rooms");
+  } else {
+    request["type"] = static_cast<int>(RequestType::remote_fetch);
+    request["opts"] = {{"rooms", selection.at("rooms")}, {"except", selection.at("except")}};
+  }
+  fetch.expected = nodes;
+  fetch.timer = std::make_unique<boost::asio::steady_timer>(strand, options.requests_timeout);
+  fetch.timer->async_wait([weak = weak_from_this(), request_id](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto node = weak.lock()) node->finish_fetch(request_id, true);
+  });
+  fetches.emplace(request_id, std::move(fetch));
+  publish(request_channel, json::serialize(request));
+}
+
+void RedisAdapter::Node::finish_fetch(const std::string& request_id, bool timed_out) {
+  auto it = fetches.find(request_id);
+  if (it == fetches.end()) return;
+  auto fetch = std::move(it->second);
+  fetches.erase(it);
+  if (timed_out) {
+    net::log_event(net::LogLevel::warn, "redis_adapter_fetch_incomplete",
+                   {{"nsp", nsp},
+                    {"answered", std::to_string(fetch.answered)},
+                    {"expected", std::to_string(fetch.expected)}});
+  }
+  fetch.done(std::move(fetch.ids));
+}
+
+void RedisAdapter::Node::on_response(std::string_view payload) {
+  const auto response = parse_cluster_message(payload);
+  if (!response || !response->json.is_object()) return;
+  const auto& object = response->json.get_object();
+  const auto* request_id = object.if_contains("requestId");
+  if (request_id == nullptr || !request_id->is_string()) return;
+  auto it = fetches.find(std::string(request_id->get_string()));
+  if (it == fetches.end()) return;  // another node's request, or one that timed out
+  auto& fetch = it->second;
+  ++fetch.answered;
+  if (const auto* sockets = object.if_contains("sockets"); sockets && sockets->is_array()) {
+    for (const auto& socket : sockets->get_array()) {
+      // SOCKETS answers ids, REMOTE_FETCH socket details with an id.
+      const auto* id = socket.is_object() ? socket.get_object().if_contains("id") : &socket;
+      if (id && id->is_string()) fetch.ids.emplace_back(id->get_string());
+    }
+  }
+  if (fetch.answered >= fetch.expected) finish_fetch(std::string(it->first), false);
+}
+
+}  // namespace socketio
