@@ -31,18 +31,27 @@ struct LoginLimits {
   std::chrono::seconds window{15 * 60};
 };
 
+// The counts live in this process; a cluster replaces them with shared ones by overriding the
+// three calls (src/cluster), keeping these as its fallback.
 class LoginLimiter {
  public:
   using Clock = std::chrono::steady_clock;
   explicit LoginLimiter(LoginLimits limits = {}) : limits_(limits) {}
+  virtual ~LoginLimiter() = default;
+  LoginLimiter(const LoginLimiter&) = delete;
+  LoginLimiter& operator=(const LoginLimiter&) = delete;
+
+  const LoginLimits& limits() const { return limits_; }
 
   // Thread-safe. When refused, how long until the next attempt may succeed.
-  std::optional<std::chrono::seconds> refused(std::string_view username, std::string_view address,
-                                              Clock::time_point now);
-  void record_failure(std::string_view username, std::string_view address, Clock::time_point now);
+  virtual std::optional<std::chrono::seconds> refused(std::string_view username,
+                                                      std::string_view address,
+                                                      Clock::time_point now);
+  virtual void record_failure(std::string_view username, std::string_view address,
+                              Clock::time_point now);
   // A successful login forgets that address's failures for the username (not the username's
   // count, which a guesser elsewhere may have filled, nor the address's).
-  void record_success(std::string_view username, std::string_view address);
+  virtual void record_success(std::string_view username, std::string_view address);
 
  private:
   using Failures = std::deque<Clock::time_point>;
