@@ -71,6 +71,13 @@ void Config::bind(CLI::App& cli) {
       ->check(CLI::Range(1L, 365L * 24 * 3600));
   cli.add_option("--cors-origins", cors_origins, "comma-separated origins")
       ->envname("CORS_ORIGINS");
+  cli.add_option("--redis-url", redis_url, "redis://[:password@]host[:port][/db] (empty: no Redis)")
+      ->envname("REDIS_URL");
+  cli.add_option("--redis-prefix", redis_prefix, "prefix of the Socket.IO Redis channels")
+      ->envname("REDIS_PREFIX")
+      ->check([](const std::string& prefix) {
+        return prefix.empty() ? std::string("must not be empty") : std::string();
+      });
   cli.add_option("--max-sessions-per-address", max_sessions_per_address,
                  "Engine.IO sessions per client address")
       ->envname("MAX_SESSIONS_PER_ADDRESS")

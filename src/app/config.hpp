@@ -22,6 +22,10 @@ struct Config {
   std::string jwt_audience;
   long jwt_ttl_seconds = 3600;
   std::string cors_origins;
+  // REDIS_URL: redis://[[user]:password@]host[:port][/db]; empty: a single node, no Redis.
+  std::string redis_url;
+  // REDIS_PREFIX: the channel prefix, the `key` option of @socket.io/redis-adapter.
+  std::string redis_prefix = "socket.io";
   // Engine.IO sessions one client address may hold at once (MAX_SESSIONS_PER_ADDRESS).
   unsigned max_sessions_per_address = 256;
   // Our reverse proxies (TRUSTED_PROXIES): behind them, the client address that the caps and the

@@ -22,7 +22,9 @@
 #include "net/router.hpp"
 #include "net/runtime.hpp"
 #include "net/spdlog_sink.hpp"
+#include "redis/endpoint.hpp"
 #include "service/report_service.hpp"
+#include "socketio/redis_adapter.hpp"
 #include "socketio/server.hpp"
 
 namespace {
@@ -98,6 +100,15 @@ int serve(const app::Config& config) {
   engineio::Server engine(ioc, engine_options);
   socketio::Server io(engine);
   auto& internal = io.of(live::kInternalNamespace);
+  // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
+  socketio::RedisAdapter* redis_adapter = nullptr;
+  if (!config.redis_url.empty()) {
+    auto adapter = std::make_unique<socketio::RedisAdapter>(
+        ioc, redis::parse_url(config.redis_url), internal.name(),
+        socketio::RedisAdapterOptions{.key = config.redis_prefix});
+    redis_adapter = adapter.get();
+    internal.set_adapter(std::move(adapter));
+  }
   live::CommentBroadcaster broadcaster(internal);
   Core core(config, broadcaster);
   live::AccessWatch access(core.auth, workers,
@@ -109,8 +120,16 @@ int serve(const app::Config& config) {
   api::RestApi rest(core.auth, core.reports, workers);
   app::OperationsHandler operations(
       *core.store, workers,
-      {[&] { return engine.session_count(); }, [] { return net::live_websocket_count(); },
-       [&] { return internal.socket_count(); }});
+      {.engineio_sessions = [&] { return engine.session_count(); },
+       .websockets = [] { return net::live_websocket_count(); },
+       .live_sockets = [&] { return internal.socket_count(); },
+       .redis_ready =
+           redis_adapter ? std::function<bool()>([redis_adapter] { return redis_adapter->ready(); })
+                         : nullptr,
+       .redis_publish_failures = redis_adapter ? std::function<std::uint64_t()>([redis_adapter] {
+         return redis_adapter->publish_failures();
+       })
+                                               : nullptr});
   net::Router router(api::RestApi::kMaxBodyBytes);
   router.add(engine.options().path, engine);
   router.add("/api/", rest);
@@ -124,8 +143,8 @@ int serve(const app::Config& config) {
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
-  spdlog::info("event=listening url=http://localhost:{} database={} io_threads={}", port,
-               base::quoted(config.database_url), threads);
+  spdlog::info("event=listening url=http://localhost:{} database={} redis={} io_threads={}", port,
+               base::quoted(config.database_url), redis_adapter ? "on" : "off", threads);
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits.
@@ -138,6 +157,7 @@ int serve(const app::Config& config) {
   // dropped while the worker pool its strands belong to (and everything else) still exists;
   // only then are the objects destroyed, in reverse order of construction.
   access.stop();
+  if (redis_adapter) redis_adapter->stop();
   workers.join();
   core.reports.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
   ioc.discard_pending_handlers();

@@ -17,11 +17,16 @@ void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr 
     boost::asio::post(workers_, [this, exchange] {
       try {
         store_.count_users();
-        exchange->respond(net::HttpResponse::json(200, R"({"status":"ready"})"));
       } catch (const std::exception& e) {
         spdlog::warn("event=not_ready error={}", base::quoted(e.what()));
         exchange->respond(net::HttpResponse::json_error(503, "not_ready", "database unavailable"));
+        return;
       }
+      if (gauges_.redis_ready && !gauges_.redis_ready()) {
+        exchange->respond(net::HttpResponse::json_error(503, "not_ready", "redis unavailable"));
+        return;
+      }
+      exchange->respond(net::HttpResponse::json(200, R"({"status":"ready"})"));
     });
   } else {
     auto body = fmt::format(
@@ -35,6 +40,17 @@ void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr 
         "# TYPE reportd_live_sockets gauge\n"
         "reportd_live_sockets {}\n",
         gauges_.engineio_sessions(), gauges_.websockets(), gauges_.live_sockets());
+    if (gauges_.redis_ready) {
+      body += fmt::format(
+          "# HELP reportd_redis_connected Whether the Socket.IO Redis adapter is connected.\n"
+          "# TYPE reportd_redis_connected gauge\n"
+          "reportd_redis_connected {}\n"
+          "# HELP reportd_redis_publish_failures_total Broadcasts that could not be published "
+          "to Redis.\n"
+          "# TYPE reportd_redis_publish_failures_total counter\n"
+          "reportd_redis_publish_failures_total {}\n",
+          gauges_.redis_ready() ? 1 : 0, gauges_.redis_publish_failures());
+    }
     auto response = net::HttpResponse::text(200, std::move(body));
     response.content_type = "text/plain; version=0.0.4";
     exchange->respond(std::move(response));

@@ -1,5 +1,6 @@
 #pragma once
-// /healthz (the process answers), /readyz (the database answers) and /metrics (Prometheus text).
+// /healthz (the process answers), /readyz (the database answers, and Redis is connected when it
+// is configured) and /metrics (Prometheus text).
 
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
@@ -13,6 +14,9 @@ struct Gauges {
   std::function<std::size_t()> engineio_sessions;
   std::function<std::size_t()> websockets;
   std::function<std::size_t()> live_sockets;
+  // Set when Redis is configured: whether it is connected, and the broadcasts not published.
+  std::function<bool()> redis_ready;
+  std::function<std::uint64_t()> redis_publish_failures;
 };
 
 class OperationsHandler : public net::HttpHandler {

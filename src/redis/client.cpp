@@ -155,6 +155,7 @@ void Client::connect() {
 }
 
 void Client::log_in() {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   reader_.reset(redisReaderCreate());
@@ -212,6 +213,7 @@ void Client::on_logged_in() {
 }
 
 void Client::send(const std::vector<std::string>& args, ReplyHandler done) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   auto command = format(args);
   if (queued_.size() + command.size() > options_.max_queued_bytes && !queued_.empty()) {
     done(Error::queue_full, {});
@@ -267,6 +269,7 @@ void Client::on_read(std::size_t bytes) {
 }
 
 void Client::on_reply(Reply&& reply) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (subscriber() && on_message(reply)) return;
   if (pending_.empty()) return drop(Error::protocol_error);  // a reply nobody asked for
   auto done = std::move(pending_.front());
@@ -291,6 +294,7 @@ bool Client::on_message(const Reply& reply) {
 }
 
 void Client::drop(error_code why) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (state_ == State::stopped || state_ == State::waiting) return;
   const bool was_ready = state_ == State::ready;
   net::log_event(was_ready ? net::LogLevel::warn : net::LogLevel::debug,
@@ -308,6 +312,7 @@ void Client::drop(error_code why) {
 }
 
 void Client::close_connection(State next, Error pending_error) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   ++generation_;
   state_ = next;
   connected_.store(false, std::memory_order_release);

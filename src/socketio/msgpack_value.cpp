@@ -108,7 +108,10 @@ class Decoder {
           if (!item) return std::nullopt;
           object[json::string_view(key, length)] = std::move(*item);
         }
-        return json::value(std::move(object));
+        json::value map(std::move(object));
+        // Binary data travels as bin: a map that looks like a placeholder would be read as one.
+        if (placeholder_index(map)) return std::nullopt;
+        return map;
       }
       case MP_EXT:
         return extension();

@@ -6,9 +6,10 @@
 // node is sent to clients as it is, and ours are written as Node writes them.
 //
 // Decoding takes untrusted bytes: it never reads past them, refuses nesting deeper than
-// kMaxDepth, strings that are not UTF-8, map keys that are not strings and extension types
-// other than the timestamp (a JavaScript Date, which becomes its ISO 8601 string, as
-// JSON.stringify writes it).
+// kMaxDepth, strings that are not UTF-8, map keys that are not strings, maps shaped like a
+// placeholder (they would stand for an attachment once decoded), and extension types other than
+// the timestamp (a JavaScript Date, which becomes its ISO 8601 string, as JSON.stringify writes
+// it).
 
 #include <boost/json/value.hpp>
 #include <optional>

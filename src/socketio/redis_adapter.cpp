@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/assert.hpp>
 #include <boost/json/parse.hpp>
 
 #include "base/random.hpp"
@@ -84,6 +85,7 @@ void RedisAdapter::Node::publish(const std::string& to, std::string message) {
 }
 
 void RedisAdapter::Node::on_message(const redis::Message& message) {
+  BOOST_ASSERT(strand.running_in_this_thread());
   if (!message.pattern.empty()) {
     on_broadcast(message.channel, message.payload);
   } else if (message.channel == request_channel) {
@@ -169,7 +171,10 @@ const std::string& RedisAdapter::uid() const {
 }
 
 void RedisAdapter::on_server_side_emit(ServerSideEmitHandler handler) {
-  node_->server_side_emit = std::move(handler);
+  // The subscriber runs already: the handler is read on the strand, so it is set there.
+  boost::asio::dispatch(node_->strand, [node = node_, handler = std::move(handler)]() mutable {
+    node->server_side_emit = std::move(handler);
+  });
 }
 
 }  // namespace socketio

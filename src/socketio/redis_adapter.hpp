@@ -71,7 +71,7 @@ class RedisAdapter : public Adapter {
   std::uint64_t publish_failures() const;
   // This node's id on the channels.
   const std::string& uid() const;
-  // Set before serving.
+  // Any thread; applies to the requests that arrive afterwards.
   void on_server_side_emit(ServerSideEmitHandler handler);
   // Any thread; closes both connections for good (also done by the destructor).
   void stop();

@@ -1,7 +1,7 @@
 // fetch_socket_ids across nodes: a SOCKETS request (REMOTE_FETCH when `except` is set, which
 // SOCKETS ignores), answered by every node subscribed to the request channel.
 
-#include <boost/asio/post.hpp>
+#include <boost/assert.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "base/random.hpp"
@@ -66,6 +66,7 @@ void RedisAdapter::Node::ask_others(const BroadcastOptions& wanted, std::int64_t
 }
 
 void RedisAdapter::Node::finish_fetch(const std::string& request_id, bool timed_out) {
+  BOOST_ASSERT(strand.running_in_this_thread());
   auto it = fetches.find(request_id);
   if (it == fetches.end()) return;
   auto fetch = std::move(it->second);

@@ -9,9 +9,12 @@
 //           "broadcast" ({rooms, except, event, args}) broadcasts and acks; "flood"
 //           ({room, count, size}) sends count messages of size bytes to a room; "ask" emits
 //           "question" with an ack and a 500 ms timeout, then "answer" {timedOut, args};
-//           "disconnect-me" disconnects the socket; "binary" acks with a 3-byte buffer.
+//           "disconnect-me" disconnects the socket; "binary" acks with a 3-byte buffer;
+//           "redis" acks {ready, publishFailures} of the Redis adapter (null without one).
 //
-// Environment: PORT, MAX_BUFFERED_BYTES (per-session send bound), CONNECT_TIMEOUT_MS.
+// Environment: PORT, MAX_BUFFERED_BYTES (per-session send bound), CONNECT_TIMEOUT_MS, REDIS_URL
+// (when set, /rooms has a Redis adapter with the default prefix "socket.io", and answers
+// server-side events from other nodes with "cpp:" and their first argument).
 
 #include <spdlog/spdlog.h>
 
@@ -25,6 +28,8 @@
 #include "net/router.hpp"
 #include "net/runtime.hpp"
 #include "net/spdlog_sink.hpp"
+#include "redis/endpoint.hpp"
+#include "socketio/redis_adapter.hpp"
 #include "socketio/server.hpp"
 
 namespace json = boost::json;
@@ -73,7 +78,8 @@ std::vector<std::string> strings_of(const json::value* value) {
   return out;
 }
 
-void serve_rooms(socketio::Namespace& nsp, socketio::Socket& socket) {
+void serve_rooms(socketio::Namespace& nsp, socketio::Socket& socket,
+                 const socketio::RedisAdapter* redis) {
   socket.on("join", [](socketio::Socket& s, socketio::Event& e) {
     if (auto room = e.arg_as<std::string>(0)) s.join(*room);
     e.ack({json::object{{"ok", true}}});
@@ -117,6 +123,11 @@ void serve_rooms(socketio::Namespace& nsp, socketio::Socket& socket) {
                     });
   });
   socket.on("disconnect-me", [](socketio::Socket& s, socketio::Event&) { s.disconnect(); });
+  socket.on("redis", [redis](socketio::Socket&, socketio::Event& e) {
+    if (!redis) return e.ack({nullptr});
+    e.ack(
+        {json::object{{"ready", redis->ready()}, {"publishFailures", redis->publish_failures()}}});
+  });
   socket.on("binary", [](socketio::Socket&, socketio::Event& e) {
     e.ack({socketio::binary_placeholder(0)}, {std::string("\x01\x02\x03", 3)});
   });
@@ -148,7 +159,21 @@ int main() {
     socket.emit("welcome", {json::object{{"token", socket.extensions.get<Token>()->value}}});
   });
   auto& rooms = io.of("/rooms");
-  rooms.on_connection([&rooms](socketio::Socket& socket) { serve_rooms(rooms, socket); });
+  socketio::RedisAdapter* redis = nullptr;
+  if (const char* url = std::getenv("REDIS_URL"); url && *url) {
+    auto adapter =
+        std::make_unique<socketio::RedisAdapter>(ioc, redis::parse_url(url), rooms.name());
+    adapter->on_server_side_emit([](json::array args, std::function<void(json::value)> reply) {
+      if (!reply) return;
+      reply(args.empty() || !args.front().is_string()
+                ? json::value("cpp:")
+                : json::value("cpp:" + std::string(args.front().get_string())));
+    });
+    redis = adapter.get();
+    rooms.set_adapter(std::move(adapter));
+  }
+  rooms.on_connection(
+      [&rooms, redis](socketio::Socket& socket) { serve_rooms(rooms, socket, redis); });
 
   net::Router router;
   router.add(engine_options.path, engine);

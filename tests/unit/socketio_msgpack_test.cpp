@@ -136,10 +136,12 @@ TEST(MsgpackValue, ADateBecomesItsIsoString) {
 TEST(MsgpackValue, RefusesWhatIsNotOneCleanValue) {
   const std::vector<std::string> bad{
       "",
-      from_hex("92a161"),        // an array cut short
-      from_hex("a3616263ff"),    // bytes after the value
-      from_hex("a2c328"),        // a string that is not UTF-8
-      from_hex("810102"),        // a map key that is not a string
+      from_hex("92a161"),      // an array cut short
+      from_hex("a3616263ff"),  // bytes after the value
+      from_hex("a2c328"),      // a string that is not UTF-8
+      from_hex("810102"),      // a map key that is not a string
+      // {"_placeholder": true, "num": 0}: binary data is bin, never a map
+      from_hex("82ac5f706c616365686f6c646572c3a36e756d00"),
       from_hex("d40100"),        // an extension other than the timestamp
       from_hex("d6ff"),          // a timestamp cut short
       from_hex("c1"),            // the never-used byte
