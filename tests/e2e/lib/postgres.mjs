@@ -55,6 +55,7 @@ function checkName(name) {
  * Starts a cluster. Resolves {
  *   dir, url(dbName) -> postgresql:// URL (unix socket), createDatabase(name), dropDatabase(name),
  *   queryJson(dbName, sql) -> the rows of `sql` as objects (through json_agg),
+ *   stopServer(), startServer() (the server alone, same data and socket: a database outage),
  *   stop() (idempotent),
  * }.
  */
@@ -93,9 +94,7 @@ export async function startPostgres() {
   };
   process.on('exit', stop);
 
-  try {
-    const init = run([path.join(bindir, 'initdb'), '-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '-N'], { cwd: dir });
-    if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout}${init.stderr}`);
+  const startServer = () => {
     const options = `-c listen_addresses='' -k ${dir} -p ${PORT} -c fsync=off`;
     const start = run([path.join(bindir, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start'], { cwd: dir });
     if (start.status !== 0) {
@@ -107,6 +106,16 @@ export async function startPostgres() {
       }
       throw new Error(`pg_ctl start failed: ${start.stdout}${start.stderr}\n${log}`);
     }
+  };
+  const stopServer = () => {
+    const r = run([path.join(bindir, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], { cwd: dir });
+    if (r.status !== 0) throw new Error(`pg_ctl stop failed: ${r.stdout}${r.stderr}`);
+  };
+
+  try {
+    const init = run([path.join(bindir, 'initdb'), '-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '-N'], { cwd: dir });
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout}${init.stderr}`);
+    startServer();
   } catch (err) {
     stop();
     throw err;
@@ -131,6 +140,8 @@ export async function startPostgres() {
       const out = psql(checkName(name), `SELECT coalesce(json_agg(q), '[]') FROM (${sql}) q`);
       return JSON.parse(out);
     },
+    stopServer,
+    startServer,
     stop,
   };
 }
