@@ -101,6 +101,12 @@ const Statement kListCommentsAfter{
     "SELECT " + kCommentColumns +
         " FROM comments WHERE report_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3"};
 
+// No stored text holds a NUL (Params refuses one), so a key with a NUL matches nothing: a lookup
+// answers "none" as SQLite would, instead of failing.
+bool has_nul(std::string_view text) {
+  return text.find('\0') != std::string_view::npos;
+}
+
 int clamp_limit(int limit) {
   return std::clamp(limit, 1, kMaxPageSize);
 }
@@ -243,6 +249,7 @@ std::optional<User> PgStore::find_user(std::int64_t id) {
 }
 
 std::optional<User> PgStore::find_user_by_name(std::string_view username) {
+  if (has_nul(username)) return std::nullopt;
   auto r = run(kFindUserByName, Params().add(username));
   if (r.rows() == 0) return std::nullopt;
   return user_from_row(r, 0);
@@ -271,6 +278,7 @@ std::int64_t PgStore::count_users() {
 }
 
 std::optional<User> PgStore::set_user_active(std::string_view username, bool active) {
+  if (has_nul(username)) return std::nullopt;
   auto r = run(kSetUserActive, Params().add(active).add(username));
   if (r.rows() == 0) return std::nullopt;
   return user_from_row(r, 0);
@@ -322,6 +330,7 @@ std::optional<Report> PgStore::find_report(std::int64_t id) {
 
 Page<Report> PgStore::list_reports(const ReportQuery& query) {
   const int limit = clamp_limit(query.limit);
+  if (query.status && has_nul(*query.status)) return {};
   unsigned mask = 0;
   Params params;
   if (query.owner_id) {

@@ -337,6 +337,13 @@ TEST_P(StoreTest, ValuesRoundTripUnchanged) {
     EXPECT_EQ(comments.items[0].id, comment.id);
   }
   EXPECT_EQ(db_->count_users(), 1);
+  // A key with a NUL matches nothing (PostgreSQL cannot store one; a lookup must not fail).
+  const std::string nul("al\0ce", 5);
+  EXPECT_FALSE(db_->find_user_by_name(nul));
+  EXPECT_FALSE(db_->set_user_active(nul, false));
+  store::ReportQuery by_status;
+  by_status.status = nul;
+  EXPECT_TRUE(db_->list_reports(by_status).items.empty());
   auto by_name = db_->find_user_by_name("'); DROP TABLE users;--");
   ASSERT_TRUE(by_name);
   EXPECT_EQ(by_name->id, owner.id);
