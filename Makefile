@@ -41,8 +41,14 @@ test: build
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
+# Every suite, then the suites of the REST API, the live channel and durability again on
+# PostgreSQL (a throwaway cluster per test file, tests/e2e/lib/postgres.mjs).
+E2E_POSTGRES_SUITES = tests/e2e/reportd-rest.test.mjs tests/e2e/reportd-live.test.mjs \
+  tests/e2e/durability.test.mjs
+
 e2e:
 	ECHO_BIN=$(CURDIR)/$(BUILD_DIR)/examples/engineio-echo/engineio-echo $(E2E) tests/e2e/*.test.mjs
+	E2E_DATABASE=postgres REPORTD_BIN=$(CURDIR)/$(BUILD_DIR)/src/app/reportd $(E2E) $(E2E_POSTGRES_SUITES)
 
 # The Socket.IO library installed as a CMake package, and an example built against it alone.
 consumer:

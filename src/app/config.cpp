@@ -58,7 +58,12 @@ void Config::bind(CLI::App& cli) {
 
   cli.add_option("--host", host, "listen address")->envname("HOST");
   cli.add_option("--port", port, "listen port")->envname("PORT");
-  cli.add_option("--database-url", database_url, "sqlite:<file>")->envname("DATABASE_URL");
+  cli.add_option("--database-url", database_url, "sqlite:<file> or postgres://user:pass@host/db")
+      ->envname("DATABASE_URL");
+  cli.add_option("--database-pool-size", database_pool_size,
+                 "PostgreSQL connections open at most (SQLite ignores it)")
+      ->envname("DATABASE_POOL_SIZE")
+      ->check(CLI::Range(1u, 64u));
   cli.add_option("--jwt-public-key", jwt_public_key, "PEM public key or its path")
       ->envname("JWT_PUBLIC_KEY");
   cli.add_option("--jwt-algorithms", jwt_algorithms, "accepted: HS256,RS256,ES256")

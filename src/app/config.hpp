@@ -13,6 +13,8 @@ struct Config {
   std::string host = "0.0.0.0";
   unsigned short port = 3000;
   std::string database_url = "sqlite:./data/reportd.db";
+  // PostgreSQL connections open at most (DATABASE_POOL_SIZE, 1..64); SQLite ignores it.
+  unsigned database_pool_size = 8;
   std::string jwt_secret;  // JWT_SECRET; generated into data/ for local runs if empty
   // JWT_PUBLIC_KEY: a PEM public key (RS256 or ES256), given inline or as a file path.
   std::string jwt_public_key;

@@ -32,7 +32,7 @@ namespace {
 // Everything the commands share: the store and the services around it.
 struct Core {
   explicit Core(const app::Config& config, service::CommentEmitter& emitter)
-      : store(store::open_store(config.database_url)),
+      : store(store::open_store(config.database_url, {config.database_pool_size})),
         jwt(config.jwt()),
         verifier(jwt),
         issuer(jwt),
@@ -144,7 +144,8 @@ int serve(const app::Config& config) {
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
   spdlog::info("event=listening url=http://localhost:{} database={} redis={} io_threads={}", port,
-               base::quoted(config.database_url), redis_adapter ? "on" : "off", threads);
+               base::quoted(store::redact_database_url(config.database_url)),
+               redis_adapter ? "on" : "off", threads);
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits.
@@ -207,8 +208,9 @@ int main(int argc, char** argv) {
 
   try {
     if (*migrate_cmd) {
-      store::open_store(config.database_url);
-      spdlog::info("event=migrated database={}", base::quoted(config.database_url));
+      store::open_store(config.database_url, {config.database_pool_size});
+      spdlog::info("event=migrated database={}",
+                   base::quoted(store::redact_database_url(config.database_url)));
       return 0;
     }
     if (*user_add) {

@@ -29,8 +29,11 @@ bool is_bidi_override(char32_t c) {
   return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
+// U+0000 nowhere: PostgreSQL text cannot hold it, and the API must not accept on one backend
+// what it refuses on the other.
 bool is_allowed(char32_t c, TextKind kind) {
-  return kind == TextKind::text || (!is_control(c) && !is_bidi_override(c));
+  if (kind == TextKind::text) return c != 0;
+  return !is_control(c) && !is_bidi_override(c);
 }
 
 struct TextShape {

@@ -10,7 +10,7 @@ namespace service {
 
 enum class TextKind {
   line,  // a title, a name: shown alone on one line, so no control characters or bidi overrides
-  text,  // a description, a comment: any text, shown as text by the front end
+  text,  // a description, a comment: any text but U+0000, shown as text by the front end
 };
 
 // Throws Error(bad_request) with the code "<field>_too_long", "empty_<field>" or

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "base/private_file.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -16,7 +17,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-std::unique_ptr<Store> open_store(const std::string& database_url) {
+std::unique_ptr<Store> open_store(const std::string& database_url, const StoreOptions& options) {
   constexpr std::string_view kSqlite = "sqlite:";
   const std::string_view url = database_url;
   if (starts_with(url, kSqlite)) {
@@ -40,11 +41,39 @@ std::unique_ptr<Store> open_store(const std::string& database_url) {
     return std::make_unique<sqlite::SqliteStore>(std::string(path));
   }
   if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
-    throw std::invalid_argument("PostgreSQL support is not built yet");
+    if (options.pool_size < 1) throw std::invalid_argument("database pool size must be at least 1");
+    pg::PoolOptions pool;
+    pool.size = options.pool_size;
+    return std::make_unique<pg::PgStore>(database_url, pool);
   }
   // The URL itself is left out of the message: it may carry a password.
   throw std::invalid_argument(
-      "unsupported database URL (expected sqlite:<path> or sqlite::memory:)");
+      "unsupported database URL (expected sqlite:<path>, sqlite::memory: or "
+      "postgres://user:password@host:port/database)");
+}
+
+std::string redact_database_url(std::string_view url) {
+  std::string out(url);
+  // postgres://user:password@host/...: the password is between the first ':' after the scheme
+  // and the last '@' before the path.
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto authority = scheme + 3;
+    const auto path = out.find_first_of("/?", authority);
+    const auto at = out.rfind('@', path == std::string::npos ? std::string::npos : path);
+    if (at != std::string::npos && at > authority) {
+      const auto colon = out.find(':', authority);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // ...?password=secret&...
+  for (auto key = out.find("password="); key != std::string::npos;
+       key = out.find("password=", key + 1)) {
+    if (key > 0 && out[key - 1] != '?' && out[key - 1] != '&' && out[key - 1] != ' ') continue;
+    const auto value = key + 9;
+    const auto end = out.find_first_of("& ", value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
 }
 
 }  // namespace store

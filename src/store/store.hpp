@@ -1,10 +1,11 @@
 #pragma once
-// What the service needs from storage. Implementations: SQLite (default) and, later,
-// PostgreSQL. All timestamps are UTC instants with millisecond precision. Calls block: run them
-// on the worker pool, never on a network thread. Implementations are thread-safe.
+// What the service needs from storage. Implementations: SQLite (default) and PostgreSQL. All
+// timestamps are UTC instants with millisecond precision. Calls block: run them on the worker pool,
+// never on a network thread. Implementations are thread-safe.
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -160,9 +161,19 @@ class Store {
                                       int limit) = 0;
 };
 
-// Opens the store that `database_url` names ("sqlite:path/to/file.db", "sqlite::memory:") and
+struct StoreOptions {
+  // PostgreSQL: the most connections open at once (DATABASE_POOL_SIZE). SQLite ignores it.
+  std::size_t pool_size = 8;
+};
+
+// Opens the store that `database_url` names ("sqlite:path/to/file.db", "sqlite::memory:",
+// "postgres://user:pass@host:port/db" or "postgresql://...", with any libpq parameters) and
 // brings its schema up to date. Throws std::invalid_argument for an unsupported URL and
 // StoreError(unavailable) when the database cannot be opened or migrated.
-std::unique_ptr<Store> open_store(const std::string& database_url);
+std::unique_ptr<Store> open_store(const std::string& database_url,
+                                  const StoreOptions& options = {});
+
+// The URL with its password (and any password= parameter) replaced by "***", for logs.
+std::string redact_database_url(std::string_view database_url);
 
 }  // namespace store

@@ -1,6 +1,7 @@
 // Durability under kill -9 (issue 8): while 20 writers post comments over REST and live
 // clients follow the report, reportd is killed with SIGKILL at random moments and restarted on
-// the same SQLite database. Afterwards, read from the database file itself:
+// the same database (SQLite, or PostgreSQL with E2E_DATABASE=postgres). Afterwards, read from
+// the database itself:
 // - every comment that got a 201 is there, exactly once, with the text that was posted;
 // - no comment whose request was answered with an error is there;
 // - no client ever received a comment.created for a comment that is not there (nor one twice).
@@ -9,8 +10,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { io } from 'socket.io-client';
 import { sleep, withTimeout } from './lib/server.mjs';
 import { startReportd, api, login, emitAck, collectEvents, closeLive, LIVE_NSP } from './lib/reportd.mjs';
@@ -109,16 +108,11 @@ async function moreCreated(run, count, timeoutMs = 10000) {
   }
 }
 
-/** Every comment row of the report, read from the database file with the server dead. */
-function commentsInDatabase(dir, reportId) {
-  const db = new Database(path.join(dir, 'reportd.db'), { fileMustExist: true });
-  try {
-    return db
-      .prepare('SELECT id, report_id, owner_id, text FROM comments WHERE report_id = ? ORDER BY id')
-      .all(reportId);
-  } finally {
-    db.close();
-  }
+/** Every comment row of the report, read from the database itself with the server dead. */
+function commentsInDatabase(srv, reportId) {
+  return srv.queryRows(
+    `SELECT id, report_id, owner_id, text FROM comments WHERE report_id = ${Number(reportId)} ORDER BY id`,
+  );
 }
 
 test('comments survive kill -9: every 201 stored once, no event for an unstored comment', { timeout: 60000 }, async (t) => {
@@ -173,7 +167,7 @@ test('comments survive kill -9: every 201 stored once, no event for an unstored 
     }
 
     await srv.crash();
-    const rows = commentsInDatabase(srv.dir, reportId);
+    const rows = commentsInDatabase(srv, reportId);
     const rowById = new Map(rows.map((row) => [row.id, row]));
     const rowsByText = new Map();
     for (const row of rows) rowsByText.set(row.text, (rowsByText.get(row.text) ?? 0) + 1);

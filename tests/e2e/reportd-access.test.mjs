@@ -460,6 +460,8 @@ describe('settings out of range are refused at start, naming the setting by its 
     ['JWT_TTL_SECONDS', '0'],
     ['JWT_TTL_SECONDS', String(366 * 24 * 3600)],
     ['MAX_SESSIONS_PER_ADDRESS', '0'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', '65'],
   ];
   for (const [name, value] of cases) {
     test(`${name}=${value}`, T, () => {
@@ -480,7 +482,7 @@ describe('settings out of range are refused at start, naming the setting by its 
   test('values in range are taken (the same command succeeds)', T, () => {
     const run = spawnSync(reportdBin, ['migrate'], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: 'sqlite::memory:', PORT: '65535', JWT_TTL_SECONDS: '60' },
+      env: { ...process.env, DATABASE_URL: 'sqlite::memory:', PORT: '65535', JWT_TTL_SECONDS: '60', DATABASE_POOL_SIZE: '64' },
       encoding: 'utf8',
       timeout: 10000,
     });

@@ -2,7 +2,8 @@
 // reports (create, get, list with status filter, visibility and pagination,
 // status changes), internal comments (create with every error of the contract,
 // list with cursor pagination in Rome time), operations endpoints, 404s and 405s.
-// One reportd with a fresh SQLite database serves the whole file.
+// One reportd with a fresh SQLite database (PostgreSQL with E2E_DATABASE=postgres) serves
+// the whole file.
 
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "store_backends.hpp"
 #include "temp_dir.hpp"
 
 using store::Timestamp;
@@ -43,7 +44,8 @@ constexpr int kThreads = 8;
 constexpr int kPerThread = 25;
 
 // 8 threads each create 25 comments on one report and, after each, read it back through the
-// store (on a file database: from a read connection, not the one that wrote it).
+// store (on a file database: from a read connection, not the one that wrote it; on PostgreSQL:
+// from whichever pooled connection is free).
 void hammer_comments(Fixture& f) {
   std::mutex mutex;
   std::vector<std::int64_t> ids;
@@ -87,22 +89,25 @@ void hammer_comments(Fixture& f) {
 
 }  // namespace
 
-TEST(StoreConcurrency, ParallelCommentsOnFileDatabase) {
-  TempDir dir;
-  Fixture f("sqlite:" + (dir.path() / "reportd.db").string());
-  hammer_comments(f);
-}
+class StoreConcurrency : public ::testing::TestWithParam<Backend> {
+ protected:
+  TempDir dir_;
+};
 
-TEST(StoreConcurrency, ParallelCommentsInMemory) {
-  Fixture f("sqlite::memory:");
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConcurrency,
+                         ::testing::Values(Backend::sqlite_file, Backend::sqlite_memory,
+                                           Backend::postgres),
+                         backend_test_name);
+
+TEST_P(StoreConcurrency, ParallelComments) {
+  Fixture f(fresh_database_url(GetParam(), dir_));
   hammer_comments(f);
 }
 
 // Readers (more threads than read connections) run while writers add reports; every read
 // succeeds and sees a consistent, growing set.
-TEST(StoreConcurrency, ReadsDuringWrites) {
-  TempDir dir;
-  Fixture f("sqlite:" + (dir.path() / "reportd.db").string());
+TEST_P(StoreConcurrency, ReadsDuringWrites) {
+  Fixture f(fresh_database_url(GetParam(), dir_));
   std::atomic<bool> writing{true};
   std::atomic<int> failures{0};
   std::vector<std::thread> writers, readers;

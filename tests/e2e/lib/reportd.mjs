@@ -1,6 +1,7 @@
 // Helpers for the reportd end-to-end tests: run the reportd binary (server and
-// CLI) against a fresh SQLite database in a temporary directory, call its REST
-// API, connect the official socket.io-client to its /ws/internal namespace, and
+// CLI) against a fresh SQLite database in a temporary directory (or, with
+// E2E_DATABASE=postgres, a fresh PostgreSQL database), call its REST API,
+// connect the official socket.io-client to its /ws/internal namespace, and
 // build JWTs by hand. Every wait is bounded.
 
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { io } from 'socket.io-client';
+import { startPostgres } from './postgres.mjs';
 import { SanitizerLogs } from './sanitizer.mjs';
 import { repoRoot, startServer } from './server.mjs';
 
@@ -29,6 +32,30 @@ export function randomSecret() {
   return randomBytes(32).toString('hex');
 }
 
+/**
+ * The database the tests run reportd on: 'sqlite' (default: a file in the test's
+ * temporary directory) or 'postgres' (E2E_DATABASE=postgres: a fresh database in
+ * a cluster that this process starts on first use and stops at exit).
+ */
+export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+let sharedCluster;
+let databaseCount = 0;
+
+/** A fresh database in this process's PostgreSQL cluster: { name, url, queryJson(sql), drop() }. */
+async function freshPostgresDatabase() {
+  sharedCluster ??= startPostgres();
+  const pg = await sharedCluster;
+  const name = `e2e_${process.pid}_${++databaseCount}`;
+  pg.createDatabase(name);
+  return {
+    name,
+    url: pg.url(name),
+    queryJson: (sql) => pg.queryJson(name, sql),
+    drop: () => pg.dropDatabase(name),
+  };
+}
+
 /** Default password of a test user (at least 8 characters). */
 function defaultPassword(username) {
   return `pw-${username}-${randomBytes(4).toString('hex')}`;
@@ -38,14 +65,16 @@ function defaultPassword(username) {
  * Creates a temporary directory, creates `users` with `reportd user add`
  * (each { username, role, internal?, password? }; password defaults to a
  * random one), then runs `reportd serve` on a free port with
- * DATABASE_URL=sqlite:<dir>/reportd.db, JWT_SECRET=<random>, HOST=127.0.0.1
- * and `env` over them.
+ * DATABASE_URL=sqlite:<dir>/reportd.db (with E2E_DATABASE=postgres: a fresh
+ * PostgreSQL database), JWT_SECRET=<random>, HOST=127.0.0.1 and `env` over them.
  * Resolves {
  *   url, port, proc, dir, env, secret,
  *   users: { [username]: { id, username, role, internal, password } },
  *   run(args, input) -> { status, stdout, stderr }  (the CLI, same environment),
  *   addUser(user) -> user with id,
  *   token(username) -> token from `reportd token`,
+ *   database: 'sqlite' or 'postgres',
+ *   queryRows(sql) -> the rows of a SELECT, read from the database itself (either kind),
  *   log(), printLog(title), exited,
  *   crash() -> { code, signal } (SIGKILL: no shutdown at all; keeps the directory),
  *   restart() (`reportd serve` again on the same port, database and secret, after a crash),
@@ -55,8 +84,21 @@ function defaultPassword(username) {
 export async function startReportd({ users = [], env = {}, readyTimeoutMs = 15000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reportd-e2e-'));
   const secret = env.JWT_SECRET ?? randomSecret();
+  let pg;
+  if (e2eDatabase === 'postgres' && env.DATABASE_URL === undefined) {
+    try {
+      pg = await freshPostgresDatabase();
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  const removeAll = () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    pg?.drop();
+  };
   const baseEnv = {
-    DATABASE_URL: `sqlite:${path.join(dir, 'reportd.db')}`,
+    DATABASE_URL: pg ? pg.url : `sqlite:${path.join(dir, 'reportd.db')}`,
     JWT_SECRET: secret,
     HOST: '127.0.0.1',
     ...env,
@@ -101,7 +143,7 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
   try {
     for (const u of users) addUser(u);
   } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeAll();
     throw err;
   }
 
@@ -111,9 +153,20 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
   try {
     server = await serve();
   } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeAll();
     throw err;
   }
+
+  const queryRows = (sql) => {
+    if (pg) return pg.queryJson(sql);
+    const file = baseEnv.DATABASE_URL.slice('sqlite:'.length);
+    const db = new Database(file, { fileMustExist: true, timeout: 5000 });
+    try {
+      return db.prepare(sql).all();
+    } finally {
+      db.close();
+    }
+  };
 
   return {
     get url() {
@@ -130,6 +183,8 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
     },
     dir,
     env: baseEnv,
+    database: pg ? 'postgres' : 'sqlite',
+    queryRows,
     secret,
     users: created,
     run,
@@ -151,7 +206,7 @@ export async function startReportd({ users = [], env = {}, readyTimeoutMs = 1500
       try {
         return await server.stop();
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeAll();
       }
     },
   };

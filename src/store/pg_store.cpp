@@ -1,0 +1,439 @@
+#include "store/pg_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <utility>
+
+#include "store/pg_migrations.hpp"
+
+namespace store::pg {
+
+namespace {
+
+constexpr int kMaxPageSize = 100;
+
+// Instants go in as epoch milliseconds (int8) and come out the same way: exact, and the same
+// truncation to the millisecond as SQLite's text (floor, also before 1970) for values written
+// behind reportd's back with microseconds.
+std::string from_millis(int param) {
+  return "(timestamptz 'epoch' + $" + std::to_string(param) + "::int8 * interval '1 millisecond')";
+}
+std::string as_millis(const char* column) {
+  return std::string("floor(extract(epoch from ") + column + ") * 1000)::int8";
+}
+
+const std::string kUserColumns =
+    "id, username, password_hash, role, internal, active, " + as_millis("created_at");
+const std::string kReportColumns =
+    "id, owner_id, title, description, category, latitude, longitude, status, " +
+    as_millis("created_at") + ", " + as_millis("updated_at");
+const std::string kCommentColumns = "id, report_id, owner_id, text, " + as_millis("created_at");
+
+const Statement kFindUser{"find_user", "SELECT " + kUserColumns + " FROM users WHERE id = $1"};
+const Statement kFindUserByName{"find_user_by_name",
+                                "SELECT " + kUserColumns + " FROM users WHERE username = $1"};
+const Statement kCreateUser{"create_user",
+                            "INSERT INTO users (username, password_hash, role, internal, "
+                            "created_at) VALUES ($1, $2, $3, $4, " +
+                                from_millis(5) + ") RETURNING id"};
+const Statement kCountUsers{"count_users", "SELECT count(*) FROM users"};
+const Statement kSetUserActive{
+    "set_user_active",
+    "UPDATE users SET active = $1 WHERE username = $2 RETURNING " + kUserColumns};
+const Statement kLatestUserChange{"latest_user_change",
+                                  "SELECT coalesce(max(seq), 0) FROM user_changes"};
+const Statement kUserChangesAfter{
+    "user_changes_after",
+    "SELECT seq, user_id FROM user_changes WHERE seq > $1 ORDER BY seq LIMIT $2"};
+
+const Statement kCreateReport{
+    "create_report",
+    "INSERT INTO reports (owner_id, title, description, category, latitude, longitude, status, "
+    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', " +
+        from_millis(7) + ", " + from_millis(7) + ") RETURNING id"};
+const Statement kFindReport{"find_report",
+                            "SELECT " + kReportColumns + " FROM reports WHERE id = $1"};
+const Statement kUpdateReportStatus{
+    "update_report_status", "UPDATE reports SET status = $1, updated_at = " + from_millis(2) +
+                                " WHERE id = $3 RETURNING " + kReportColumns};
+
+// One statement per combination of filters, so that each can use its index: (owner_id, id),
+// (status, id) or the primary key. Bit 0: owner, bit 1: status, bit 2: cursor. Parameters are
+// numbered in that order, then the limit.
+std::array<Statement, 8> list_reports_statements() {
+  std::array<Statement, 8> out;
+  for (unsigned mask = 0; mask < out.size(); ++mask) {
+    std::string sql = "SELECT " + kReportColumns + " FROM reports";
+    const char* joiner = " WHERE ";
+    int n = 0;
+    const auto condition = [&](const char* column) {
+      sql += joiner;
+      sql += column;
+      sql += "$" + std::to_string(++n);
+      joiner = " AND ";
+    };
+    if (mask & 1u) condition("owner_id = ");
+    if (mask & 2u) condition("status = ");
+    if (mask & 4u) condition("id < ");
+    sql += " ORDER BY id DESC LIMIT $" + std::to_string(++n);
+    out[mask] = Statement{"list_reports_" + std::to_string(mask), std::move(sql)};
+  }
+  return out;
+}
+const std::array<Statement, 8> kListReports = list_reports_statements();
+
+// Ids come from the sequence in the order of the inserts; a missing report inserts nothing and
+// returns no row. The comment-order lock makes ids commit in the order they were drawn, across
+// every node: readers page through comments (and connection state recovery replays them) by
+// "id above the last one seen", which would skip a lower id that committed later.
+const Statement kLockCommentOrder{"lock_comment_order", "SELECT pg_advisory_xact_lock($1::int8)"};
+const Statement kInsertComment{
+    "insert_comment",
+    "INSERT INTO comments (report_id, owner_id, text, created_at) SELECT $1::int8, $2::int8, "
+    "$3::text, " +
+        from_millis(4) + " WHERE EXISTS (SELECT 1 FROM reports WHERE id = $1::int8) RETURNING id"};
+const Statement kListComments{
+    "list_comments",
+    "SELECT " + kCommentColumns + " FROM comments WHERE report_id = $1 ORDER BY id ASC LIMIT $2"};
+const Statement kListCommentsAfter{
+    "list_comments_after",
+    "SELECT " + kCommentColumns +
+        " FROM comments WHERE report_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3"};
+
+// No stored text holds a NUL (Params refuses one), so a key with a NUL matches nothing: a lookup
+// answers "none" as SQLite would, instead of failing.
+bool has_nul(std::string_view text) {
+  return text.find('\0') != std::string_view::npos;
+}
+
+int clamp_limit(int limit) {
+  return std::clamp(limit, 1, kMaxPageSize);
+}
+
+std::int64_t millis(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+
+User user_from_row(const Result& r, int row) {
+  User u;
+  u.id = r.int64(row, 0);
+  u.username = r.text(row, 1);
+  u.password_hash = r.text(row, 2);
+  u.role = r.text(row, 3);
+  u.internal = r.boolean(row, 4);
+  u.active = r.boolean(row, 5);
+  u.created_at = r.timestamp(row, 6);
+  return u;
+}
+
+Report report_from_row(const Result& r, int row) {
+  Report report;
+  report.id = r.int64(row, 0);
+  report.owner_id = r.int64(row, 1);
+  report.title = r.text(row, 2);
+  report.description = r.text(row, 3);
+  report.category = r.optional_text(row, 4);
+  report.latitude = r.optional_double(row, 5);
+  report.longitude = r.optional_double(row, 6);
+  report.status = r.text(row, 7);
+  report.created_at = r.timestamp(row, 8);
+  report.updated_at = r.timestamp(row, 9);
+  return report;
+}
+
+Comment comment_from_row(const Result& r, int row) {
+  Comment c;
+  c.id = r.int64(row, 0);
+  c.report_id = r.int64(row, 1);
+  c.owner_id = r.int64(row, 2);
+  c.text = r.text(row, 3);
+  c.created_at = r.timestamp(row, 4);
+  return c;
+}
+
+// The statements read up to limit + 1 rows: the extra one only tells that another page follows.
+template <class T, class FromRow>
+Page<T> read_page(const Result& r, int limit, FromRow from_row) {
+  Page<T> page;
+  const int rows = std::min(r.rows(), limit);
+  page.items.reserve(static_cast<std::size_t>(rows));
+  for (int row = 0; row < rows; ++row) page.items.push_back(from_row(r, row));
+  if (r.rows() > limit) page.next_after = page.items.back().id;
+  return page;
+}
+
+// --- the comment batch, as one pipeline ---
+
+// Group commit in one round trip: BEGIN, the order lock, one prepared INSERT per comment and
+// COMMIT go out together in libpq's pipeline mode, then the answers are read in order. (One
+// multi-row INSERT would need the texts packed into an array literal; the pipeline keeps every
+// value a plain parameter.) libpq reads incoming results while it waits to send, so a large
+// batch cannot deadlock against the server in blocking mode.
+class Pipeline {
+ public:
+  explicit Pipeline(Connection& conn) : conn_(conn) {
+    if (PQenterPipelineMode(conn_.get()) != 1) conn_.fail("enter pipeline mode");
+  }
+  // An exception in the middle leaves results unread: the connection is dropped (which rolls
+  // the transaction back on the server) rather than reused.
+  ~Pipeline() {
+    if (PQpipelineStatus(conn_.get()) != PQ_PIPELINE_OFF && PQexitPipelineMode(conn_.get()) != 1) {
+      conn_.mark_broken();
+    }
+  }
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  void send(const char* command) {
+    if (PQsendQueryParams(conn_.get(), command, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      broken(command);
+    }
+  }
+  void send(const Statement& stmt, const Params& params) {
+    const auto values = params.pointers();
+    if (PQsendQueryPrepared(conn_.get(), stmt.name.c_str(), params.size(), values.data(), nullptr,
+                            nullptr, 0) != 1) {
+      broken(stmt.name);
+    }
+  }
+  void sync() {
+    if (PQpipelineSync(conn_.get()) != 1) broken("pipeline sync");
+  }
+
+  // The result of the next query sent (a failure, or PGRES_PIPELINE_ABORTED after one, too).
+  Result next() {
+    Result result(PQgetResult(conn_.get()));
+    if (!result) broken("pipeline result");
+    if (result.status() == PGRES_PIPELINE_SYNC) broken("pipeline result");
+    // Each query's results end with a null.
+    if (Result extra(PQgetResult(conn_.get())); extra) broken("pipeline result");
+    return result;
+  }
+  void end() {
+    Result result(PQgetResult(conn_.get()));
+    if (!result || result.status() != PGRES_PIPELINE_SYNC) broken("pipeline sync");
+    if (PQexitPipelineMode(conn_.get()) != 1) broken("exit pipeline mode");
+  }
+
+ private:
+  [[noreturn]] void broken(std::string_view what) {
+    conn_.mark_broken();
+    conn_.fail(what);
+  }
+
+  Connection& conn_;
+};
+
+}  // namespace
+
+PgStore::PgStore(std::string url, PoolOptions options) : pool_(std::move(url), options) {
+  auto conn = pool_.acquire();
+  migrate(*conn, std::chrono::time_point_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now()));
+}
+
+PgStore::~PgStore() = default;
+
+Result PgStore::run(const Statement& stmt, const Params& params) {
+  auto conn = pool_.acquire();
+  return conn->run(stmt, params);
+}
+
+// --- users ---
+
+std::optional<User> PgStore::find_user(std::int64_t id) {
+  auto r = run(kFindUser, Params().add(id));
+  if (r.rows() == 0) return std::nullopt;
+  return user_from_row(r, 0);
+}
+
+std::optional<User> PgStore::find_user_by_name(std::string_view username) {
+  if (has_nul(username)) return std::nullopt;
+  auto r = run(kFindUserByName, Params().add(username));
+  if (r.rows() == 0) return std::nullopt;
+  return user_from_row(r, 0);
+}
+
+User PgStore::create_user(const NewUser& user, Timestamp now) {
+  auto r = run(kCreateUser, Params()
+                                .add(std::string_view(user.username))
+                                .add(std::string_view(user.password_hash))
+                                .add(std::string_view(user.role))
+                                .add(user.internal)
+                                .add(millis(now)));
+  User created;
+  created.id = r.int64(0, 0);
+  created.username = user.username;
+  created.password_hash = user.password_hash;
+  created.role = user.role;
+  created.internal = user.internal;
+  created.active = true;
+  created.created_at = now;
+  return created;
+}
+
+std::int64_t PgStore::count_users() {
+  return run(kCountUsers, Params()).int64(0, 0);
+}
+
+std::optional<User> PgStore::set_user_active(std::string_view username, bool active) {
+  if (has_nul(username)) return std::nullopt;
+  auto r = run(kSetUserActive, Params().add(active).add(username));
+  if (r.rows() == 0) return std::nullopt;
+  return user_from_row(r, 0);
+}
+
+std::int64_t PgStore::latest_user_change() {
+  return run(kLatestUserChange, Params()).int64(0, 0);
+}
+
+std::vector<UserChange> PgStore::user_changes_after(std::int64_t after, int limit) {
+  auto r = run(kUserChangesAfter,
+               Params().add(after).add(static_cast<std::int64_t>(std::clamp(limit, 1, 1000))));
+  std::vector<UserChange> changes;
+  changes.reserve(static_cast<std::size_t>(r.rows()));
+  for (int row = 0; row < r.rows(); ++row) changes.push_back({r.int64(row, 0), r.int64(row, 1)});
+  return changes;
+}
+
+// --- reports ---
+
+Report PgStore::create_report(const NewReport& report, Timestamp now) {
+  auto r = run(kCreateReport, Params()
+                                  .add(report.owner_id)
+                                  .add(std::string_view(report.title))
+                                  .add(std::string_view(report.description))
+                                  .add(report.category)
+                                  .add(report.latitude)
+                                  .add(report.longitude)
+                                  .add(millis(now)));
+  Report created;
+  created.id = r.int64(0, 0);
+  created.owner_id = report.owner_id;
+  created.title = report.title;
+  created.description = report.description;
+  created.category = report.category;
+  created.latitude = report.latitude;
+  created.longitude = report.longitude;
+  created.status = "open";
+  created.created_at = now;
+  created.updated_at = now;
+  return created;
+}
+
+std::optional<Report> PgStore::find_report(std::int64_t id) {
+  auto r = run(kFindReport, Params().add(id));
+  if (r.rows() == 0) return std::nullopt;
+  return report_from_row(r, 0);
+}
+
+Page<Report> PgStore::list_reports(const ReportQuery& query) {
+  const int limit = clamp_limit(query.limit);
+  if (query.status && has_nul(*query.status)) return {};
+  unsigned mask = 0;
+  Params params;
+  if (query.owner_id) {
+    mask |= 1u;
+    params.add(*query.owner_id);
+  }
+  if (query.status) {
+    mask |= 2u;
+    params.add(std::string_view(*query.status));
+  }
+  if (query.after) {
+    mask |= 4u;
+    params.add(*query.after);
+  }
+  params.add(std::int64_t{limit} + 1);
+  return read_page<Report>(run(kListReports[mask], params), limit, report_from_row);
+}
+
+std::optional<Report> PgStore::update_report_status(std::int64_t id, std::string_view status,
+                                                    Timestamp now) {
+  if (!is_report_status(status)) {
+    throw StoreError(StoreError::Kind::conflict,
+                     "invalid report status '" + std::string(status) + "'");
+  }
+  auto r = run(kUpdateReportStatus, Params().add(status).add(millis(now)).add(id));
+  if (r.rows() == 0) return std::nullopt;
+  return report_from_row(r, 0);
+}
+
+// --- comments ---
+
+std::vector<std::optional<Comment>> PgStore::create_comments(const std::vector<NewComment>& batch,
+                                                             Timestamp now) {
+  if (batch.empty()) return {};
+  // Every parameter is checked (a NUL refused) before anything is sent.
+  std::vector<Params> inserts;
+  inserts.reserve(batch.size());
+  for (const auto& c : batch) {
+    inserts.push_back(std::move(
+        Params().add(c.report_id).add(c.owner_id).add(std::string_view(c.text)).add(millis(now))));
+  }
+
+  auto lease = pool_.acquire();
+  Connection& conn = *lease;
+  conn.prepare(kLockCommentOrder);  // statements are prepared outside the pipeline
+  conn.prepare(kInsertComment);
+
+  std::vector<Result> results;
+  results.reserve(batch.size());
+  Result begin, lock, commit;
+  {
+    Pipeline pipeline(conn);
+    pipeline.send("BEGIN");
+    pipeline.send(kLockCommentOrder, Params().add(kCommentOrderLock));
+    for (const auto& params : inserts) pipeline.send(kInsertComment, params);
+    pipeline.send("COMMIT");
+    pipeline.sync();
+    begin = pipeline.next();
+    lock = pipeline.next();
+    for (std::size_t i = 0; i < batch.size(); ++i) results.push_back(pipeline.next());
+    commit = pipeline.next();
+    pipeline.end();
+  }
+
+  // The first failure is the cause; the statements after it were skipped (PIPELINE_ABORTED).
+  const Result* failed = nullptr;
+  if (begin.status() != PGRES_COMMAND_OK) failed = &begin;
+  if (!failed && lock.status() != PGRES_TUPLES_OK) failed = &lock;
+  for (const auto& r : results) {
+    if (!failed && r.status() != PGRES_TUPLES_OK) failed = &r;
+  }
+  if (failed) {
+    // The explicit transaction outlives the sync, aborted: end it before the pool lends the
+    // connection again (the pool drops it if this fails).
+    if (conn.usable() && PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+      Result rollback(PQexec(conn.get(), "ROLLBACK"));
+      if (!rollback || rollback.status() != PGRES_COMMAND_OK) conn.mark_broken();
+    }
+    conn.fail(*failed, "insert_comment");
+  }
+  // Reported committed only if the server said COMMIT.
+  require_committed(conn, commit);
+
+  std::vector<std::optional<Comment>> created;
+  created.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (results[i].rows() == 0) {
+      created.emplace_back();
+      continue;
+    }
+    const auto& c = batch[i];
+    created.push_back(Comment{results[i].int64(0, 0), c.report_id, c.owner_id, c.text, now});
+  }
+  return created;
+}
+
+Page<Comment> PgStore::list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
+                                     int limit) {
+  limit = clamp_limit(limit);
+  const std::int64_t rows = std::int64_t{limit} + 1;
+  auto r = after ? run(kListCommentsAfter, Params().add(report_id).add(*after).add(rows))
+                 : run(kListComments, Params().add(report_id).add(rows));
+  return read_page<Comment>(r, limit, comment_from_row);
+}
+
+}  // namespace store::pg
