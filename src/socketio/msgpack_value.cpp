@@ -53,40 +53,54 @@ std::optional<std::string> timestamp_to_iso(const char* p, std::size_t n) {
                      clock.minutes().count(), clock.seconds().count(), nanos / 1'000'000);
 }
 
+// Every read is checked against the end of the input here: msgpuck's mp_check cannot be trusted
+// with it (its element counter is an int that a 32-bit array or map count overflows), so only
+// its per-type header checks (mp_check_*: bytes missing, > 0 when short) are used.
 class Decoder {
  public:
-  explicit Decoder(const char* data) : cursor_(data) {}
+  Decoder(const char* data, const char* end) : cursor_(data), end_(end) {}
+
+  bool at_end() const { return cursor_ == end_; }
 
   std::optional<json::value> value(std::size_t depth) {
-    if (depth > kMaxDepth) return std::nullopt;
+    if (depth > kMaxDepth || cursor_ == end_) return std::nullopt;
     switch (mp_typeof(*cursor_)) {
       case MP_NIL:
+        if (mp_check_nil(cursor_, end_) > 0) return std::nullopt;
         mp_decode_nil(&cursor_);
         return json::value(nullptr);
       case MP_BOOL:
+        if (mp_check_bool(cursor_, end_) > 0) return std::nullopt;
         return json::value(mp_decode_bool(&cursor_));
       case MP_UINT:
+        if (mp_check_uint(cursor_, end_) > 0) return std::nullopt;
         return json::value(mp_decode_uint(&cursor_));
       case MP_INT:
+        if (mp_check_int(cursor_, end_) > 0) return std::nullopt;
         return json::value(mp_decode_int(&cursor_));
       case MP_FLOAT:
+        if (mp_check_float(cursor_, end_) > 0) return std::nullopt;
         return json::value(static_cast<double>(mp_decode_float(&cursor_)));
       case MP_DOUBLE:
+        if (mp_check_double(cursor_, end_) > 0) return std::nullopt;
         return json::value(mp_decode_double(&cursor_));
       case MP_STR: {
-        std::uint32_t length = 0;
-        const char* text = mp_decode_str(&cursor_, &length);
-        if (!base::is_valid_utf8({text, length})) return std::nullopt;
-        return json::value(json::string_view(text, length));
+        auto text = string();
+        if (!text) return std::nullopt;
+        return json::value(json::string_view(text->data(), text->size()));
       }
       case MP_BIN: {
-        std::uint32_t length = 0;
-        const char* bytes = mp_decode_bin(&cursor_, &length);
-        attachments_.emplace_back(bytes, length);
+        if (mp_check_binl(cursor_, end_) > 0) return std::nullopt;
+        const auto length = mp_decode_binl(&cursor_);
+        if (length > left()) return std::nullopt;
+        attachments_.emplace_back(cursor_, length);
+        cursor_ += length;
         return binary_placeholder(attachments_.size() - 1);
       }
       case MP_ARRAY: {
+        if (mp_check_array(cursor_, end_) > 0) return std::nullopt;
         const auto size = mp_decode_array(&cursor_);
+        if (size > left()) return std::nullopt;  // each element takes a byte at least
         json::array array;
         array.reserve(size);
         for (std::uint32_t i = 0; i < size; ++i) {
@@ -97,16 +111,17 @@ class Decoder {
         return json::value(std::move(array));
       }
       case MP_MAP: {
+        if (mp_check_map(cursor_, end_) > 0) return std::nullopt;
         const auto size = mp_decode_map(&cursor_);
+        if (size > left() / 2) return std::nullopt;
         json::object object;
         for (std::uint32_t i = 0; i < size; ++i) {
-          if (mp_typeof(*cursor_) != MP_STR) return std::nullopt;
-          std::uint32_t length = 0;
-          const char* key = mp_decode_str(&cursor_, &length);
-          if (!base::is_valid_utf8({key, length})) return std::nullopt;
+          if (cursor_ == end_ || mp_typeof(*cursor_) != MP_STR) return std::nullopt;
+          auto key = string();
+          if (!key) return std::nullopt;
           auto item = value(depth + 1);
           if (!item) return std::nullopt;
-          object[json::string_view(key, length)] = std::move(*item);
+          object[*key] = std::move(*item);
         }
         json::value map(std::move(object));
         // Binary data travels as bin: a map that looks like a placeholder would be read as one.
@@ -122,17 +137,34 @@ class Decoder {
   std::vector<std::string> take_attachments() { return std::move(attachments_); }
 
  private:
-  // mp_check has verified the lengths; this msgpuck has no decoder for extensions.
+  std::size_t left() const { return static_cast<std::size_t>(end_ - cursor_); }
+
+  // A UTF-8 string value.
+  std::optional<std::string_view> string() {
+    if (mp_check_strl(cursor_, end_) > 0) return std::nullopt;
+    const auto length = mp_decode_strl(&cursor_);
+    if (length > left()) return std::nullopt;
+    const std::string_view text(cursor_, length);
+    cursor_ += length;
+    if (!base::is_valid_utf8(text)) return std::nullopt;
+    return text;
+  }
+
+  // fixext 1-16 (0xd4-0xd8) or ext 8/16/32 (0xc7-0xc9); this msgpuck has no decoder for them.
   std::optional<json::value> extension() {
     const auto head = static_cast<unsigned char>(*cursor_++);
     std::size_t length = 0;
     if (head >= 0xd4 && head <= 0xd8) {
       length = std::size_t{1} << (head - 0xd4);
-    } else {
-      const std::size_t width = head == 0xc7 ? 1 : head == 0xc8 ? 2 : 4;
+    } else if (head >= 0xc7 && head <= 0xc9) {
+      const std::size_t width = std::size_t{1} << (head - 0xc7);
+      if (width > left()) return std::nullopt;
       length = read_big_endian(cursor_, width);
       cursor_ += width;
+    } else {
+      return std::nullopt;  // 0xc1, never used
     }
+    if (left() < 1 || length > left() - 1) return std::nullopt;
     const auto type = static_cast<std::int8_t>(*cursor_++);
     const char* body = cursor_;
     cursor_ += length;
@@ -143,6 +175,7 @@ class Decoder {
   }
 
   const char* cursor_;
+  const char* end_;
   std::vector<std::string> attachments_;
 };
 
@@ -210,14 +243,9 @@ void encode_value(const json::value& value, const std::vector<std::string>& atta
 }  // namespace
 
 std::optional<Value> decode(std::string_view bytes) {
-  if (bytes.empty()) return std::nullopt;
-  const char* check = bytes.data();
-  const char* end = bytes.data() + bytes.size();
-  // Validates every length against the end first (iteratively, so deep nesting costs no stack).
-  if (mp_check(&check, end) != 0 || check != end) return std::nullopt;
-  Decoder decoder(bytes.data());
+  Decoder decoder(bytes.data(), bytes.data() + bytes.size());
   auto json = decoder.value(0);
-  if (!json) return std::nullopt;
+  if (!json || !decoder.at_end()) return std::nullopt;
   return Value{std::move(*json), decoder.take_attachments()};
 }
 
