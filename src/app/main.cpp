@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/rest_api.hpp"
+#include "app/cluster_state.hpp"
 #include "app/config.hpp"
 #include "app/operations.hpp"
 #include "base/log_value.hpp"
@@ -31,19 +32,21 @@ namespace {
 
 // Everything the commands share: the store and the services around it.
 struct Core {
-  explicit Core(const app::Config& config, service::CommentEmitter& emitter)
+  Core(const app::Config& config, service::CommentEmitter& emitter,
+       std::unique_ptr<auth::LoginLimiter> login_limiter = std::make_unique<auth::LoginLimiter>())
       : store(store::open_store(config.database_url, {config.database_pool_size})),
         jwt(config.jwt()),
         verifier(jwt),
         issuer(jwt),
-        auth(*store, verifier, issuer, limiter),
+        limiter(std::move(login_limiter)),
+        auth(*store, verifier, issuer, *limiter),
         reports(*store, emitter) {}
 
   std::unique_ptr<store::Store> store;
   auth::JwtConfig jwt;
   auth::JwtVerifier verifier;
   auth::JwtIssuer issuer;
-  auth::LoginLimiter limiter;
+  std::unique_ptr<auth::LoginLimiter> limiter;
   service::AuthService auth;
   service::ReportService reports;
 };
@@ -98,6 +101,8 @@ int serve(const app::Config& config) {
   engineio::ServerOptions engine_options;
   engine_options.max_sessions_per_address = config.max_sessions_per_address;
   engineio::Server engine(ioc, engine_options);
+  app::ClusterState cluster(config, ioc);
+  cluster.share_address_cap(engine);
   socketio::Server io(engine);
   auto& internal = io.of(live::kInternalNamespace);
   // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
@@ -110,7 +115,7 @@ int serve(const app::Config& config) {
     internal.set_adapter(std::move(adapter));
   }
   live::CommentBroadcaster broadcaster(internal);
-  Core core(config, broadcaster);
+  Core core(config, broadcaster, cluster.make_login_limiter());
   live::AccessWatch access(core.auth, workers,
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
   live::InternalChannel channel(internal, core.auth, core.reports, workers, access);
@@ -159,6 +164,7 @@ int serve(const app::Config& config) {
   // only then are the objects destroyed, in reverse order of construction.
   access.stop();
   if (redis_adapter) redis_adapter->stop();
+  cluster.stop();
   workers.join();
   core.reports.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
   ioc.discard_pending_handlers();

@@ -22,11 +22,17 @@ void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr 
         exchange->respond(net::HttpResponse::json_error(503, "not_ready", "database unavailable"));
         return;
       }
-      if (gauges_.redis_ready && !gauges_.redis_ready()) {
-        exchange->respond(net::HttpResponse::json_error(503, "not_ready", "redis unavailable"));
-        return;
+      // Redis away is reported but leaves the node ready: every node is equally cut off then,
+      // and a 503 would make the proxy drop them all, while each still serves its own clients.
+      if (!gauges_.redis_ready) {
+        exchange->respond(net::HttpResponse::json(200, R"({"status":"ready","database":"ok"})"));
+      } else if (gauges_.redis_ready()) {
+        exchange->respond(
+            net::HttpResponse::json(200, R"({"status":"ready","database":"ok","redis":"ok"})"));
+      } else {
+        exchange->respond(net::HttpResponse::json(
+            200, R"({"status":"ready","database":"ok","redis":"unavailable"})"));
       }
-      exchange->respond(net::HttpResponse::json(200, R"({"status":"ready"})"));
     });
   } else {
     auto body = fmt::format(
