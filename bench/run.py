@@ -47,9 +47,10 @@ SCENARIOS = ["idle", "fanout", "rooms", "polling", "slow", "pg", "cluster"]
 
 
 def default_pg_bin():
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
-    return Path(found[-1]).parent if found else Path("/usr/lib/postgresql/15/bin")
+    """The newest Debian PostgreSQL: /usr/lib/postgresql/<major>/bin."""
+    majors = [Path(p).parts[-3] for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")]
+    major = max((m for m in majors if m.isdigit()), key=int, default="15")
+    return Path(f"/usr/lib/postgresql/{major}/bin")
 
 
 PG_BIN = Path(os.environ.get("PG_BIN") or default_pg_bin())
@@ -801,8 +802,8 @@ def write_report(results, cfg, out, smoke, elapsed, infra):
              f"{os.cpu_count()} cores.", "",
              "(f) is (c) with each server on a fresh database of one throwaway PostgreSQL cluster on",
              "this machine (default settings: fsync and synchronous commits on): reportd with",
-             "`DATABASE_URL=postgres://…` and its default settings, the Node baseline with `pg`",
-             "(a `pg.Pool` of 10 connections, named parameterized queries).", "",
+             "`DATABASE_URL=postgres://…` and its default pool (`DATABASE_POOL_SIZE`), the Node",
+             "baseline with `pg` (a `pg.Pool` of 10 connections, named parameterized queries).", "",
              "(g) runs two nodes of each server, one PostgreSQL database per pair and one Redis:",
              f"{cfg['cluster_clients']:,} clients in one room on node A; {cfg['cluster_comments']} "
              "comments posted to node B (cross-node, through",
