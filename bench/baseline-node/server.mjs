@@ -14,7 +14,8 @@
 // Seed:   node bench/baseline-node/server.mjs seed --users N [--internal | --citizen]
 //         [--role R] [--prefix bench] --password P [--reports R]
 //         creates users <prefix>0..<prefix>N-1 (skipping existing ones) and as many reports,
-//         owned by <prefix>0, as it takes for the database to hold at least R; then exits.
+//         owned by <prefix>0, as it takes for the database to hold at least R, in the database
+//         that serve would use (DATABASE_URL or DATABASE_FILE); then exits.
 
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
