@@ -178,13 +178,12 @@ class Postgres:
                                             "-t", "60", "start"],
                            check=True, capture_output=True, timeout=90)
             self.started = True
-            self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
             self.sql("CREATE ROLE bench LOGIN PASSWORD 'bench'")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+            detail = (getattr(e, "stderr", b"") or b"").decode(errors="replace").strip()
+            message = f"PostgreSQL did not start: {detail} {log_tail(self.dir / 'postgres.log')}"
             self.stop()
-            detail = getattr(e, "stderr", b"") or b""
-            raise RuntimeError(f"PostgreSQL did not start: {detail.decode(errors='replace').strip()} "
-                               f"{log_tail(self.dir / 'postgres.log')}")
+            raise RuntimeError(message)
 
     def sql(self, statement):
         subprocess.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.dir),
