@@ -71,7 +71,7 @@ tsan: deps
 bench: build
 	/usr/bin/python3 bench/run.py
 
-# The same harness at tiny sizes (about a minute, with PostgreSQL and Redis started by run.py),
+# The same harness at tiny sizes (1-1.5 minutes, with PostgreSQL and Redis started by run.py),
 # so that it cannot rot; asserts no speed.
 bench-smoke:
 	/usr/bin/python3 bench/run.py --smoke --out $(BUILD_DIR)/bench-smoke/results.md
