@@ -2,17 +2,22 @@
 """Runs the benchmark scenarios against reportd, the Node.js socket.io baseline and the bare
 WebSocket ceiling in one invocation, and writes a side-by-side report with ratios and charts.
 
-    /usr/bin/python3 bench/run.py            # the short full run (under 10 minutes)
+    /usr/bin/python3 bench/run.py            # the short full run (under 12 minutes)
     /usr/bin/python3 bench/run.py --smoke    # tiny sizes: checks that the harness works
 
 Scenarios (see README of bench/): (a) idle memory per signed-in, joined WebSocket connection
 and connections per second; (b) fan-out to one room, comments one at a time and 4 in flight;
-(c) many small rooms at rising comment rates; (d) long-polling clients; (e) slow consumers.
-Every server, client process and step is bounded in time; only 127.0.0.0/8 is used.
+(c) many small rooms at rising comment rates; (d) long-polling clients; (e) slow consumers;
+(f) (c) with both servers on PostgreSQL; (g) two nodes through Redis, clients on one node and
+comments posted to the other. PostgreSQL and Redis are started here, in temporary folders on
+free loopback ports, and stopped at the end. Every server, client process and step is bounded
+in time; only 127.0.0.0/8 is used.
 """
 
 import argparse
 import datetime
+import glob
+import math
 import json
 import os
 import platform
@@ -21,6 +26,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,16 +43,29 @@ CEILING = BUILD / "bench/ceiling/ceiling"
 BASELINE = ROOT / "bench/baseline-node/server.mjs"
 PASSWORD = "bench-password-1"
 USERS = [f"bench{i}" for i in range(4)]
+SCENARIOS = ["idle", "fanout", "rooms", "polling", "slow", "pg", "cluster"]
+
+
+def default_pg_bin():
+    """The newest Debian PostgreSQL: /usr/lib/postgresql/<major>/bin."""
+    majors = [Path(p).parts[-3] for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")]
+    major = max((m for m in majors if m.isdigit()), key=int, default="15")
+    return Path(f"/usr/lib/postgresql/{major}/bin")
+
+
+PG_BIN = Path(os.environ.get("PG_BIN") or default_pg_bin())
+REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
 
 FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
             rooms_clients=10_000,
             rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
             step_seconds=4,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
-            client_procs=4, deadline=120)
+            cluster_clients=2000, cluster_comments=40, client_procs=4, deadline=120)
 SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
              rates=[20, 40], step_seconds=1, polling_clients=20, polling_comments=5,
-             slow_clients=200, slow_comments=10, client_procs=2, deadline=30)
+             slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
+             client_procs=2, deadline=30)
 
 
 def log(*parts):
@@ -79,6 +98,18 @@ def http(method, url, body=None, token=None, timeout=10):
         return json.loads(text) if text else None
 
 
+def cpu_seconds_of(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def log_tail(path, lines=5):
+    try:
+        return " | ".join(Path(path).read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 class Server:
     """A server process, with its resident memory and CPU time read from /proc."""
 
@@ -91,13 +122,16 @@ class Server:
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {self.proc.returncode}; see {self.log_file.name}")
+                self.log_file.flush()
+                raise RuntimeError(f"{name} exited with {self.proc.returncode}: "
+                                   f"{log_tail(self.log_file.name)} (in {self.log_file.name})")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=1).read()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"{name} did not become ready")
+        self.stop()
+        raise RuntimeError(f"{name} did not become ready: {log_tail(self.log_file.name)}")
 
     def rss_kib(self):
         for line in open(f"/proc/{self.proc.pid}/status"):
@@ -106,8 +140,108 @@ class Server:
         return 0
 
     def cpu_seconds(self):
-        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds_of(self.proc.pid)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster: initdb into a fresh temporary folder, listening on a free
+    loopback port (and a Unix socket in that folder), default settings (fsync and synchronous
+    commits on); one fresh database per use. Run as the postgres user when we are root."""
+
+    def __init__(self):
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        for tool in ("initdb", "pg_ctl", "postgres", "psql"):
+            if not (PG_BIN / tool).exists():
+                raise RuntimeError(f"{PG_BIN / tool} is missing: install PostgreSQL or set PG_BIN")
+        # Under /tmp, not in the run's own 0700 folder, which the postgres user could not enter.
+        self.dir = Path(tempfile.mkdtemp(prefix="reportd-bench-pg-", dir="/tmp"))
+        if self.as_owner:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self.data, self.port, self.started = self.dir / "data", free_port(), False
+        try:
+            subprocess.run(self.as_owner + [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                                            "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                           check=True, capture_output=True, timeout=120)
+            options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+            subprocess.run(self.as_owner + [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
+                                            str(self.dir / "postgres.log"), "-o", options, "-w",
+                                            "-t", "60", "start"],
+                           check=True, capture_output=True, timeout=90)
+            self.started = True
+            self.sql("CREATE ROLE bench LOGIN PASSWORD 'bench'")
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+            detail = (getattr(e, "stderr", b"") or b"").decode(errors="replace").strip()
+            message = f"PostgreSQL did not start: {detail} {log_tail(self.dir / 'postgres.log')}"
+            self.stop()
+            raise RuntimeError(message)
+
+    def sql(self, statement):
+        subprocess.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.dir),
+                        "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-c", statement],
+                       check=True, capture_output=True, timeout=60)
+
+    def database(self, name):
+        """A fresh, empty database owned by the role bench, after a checkpoint, so that the
+        previous user's writes are not flushed during the next measurement."""
+        self.sql(f"DROP DATABASE IF EXISTS {name}")
+        self.sql(f"CREATE DATABASE {name} OWNER bench")
+        self.sql("CHECKPOINT")
+        return f"postgres://bench:bench@127.0.0.1:{self.port}/{name}"
+
+    def version(self):
+        out = subprocess.run([str(PG_BIN / "postgres"), "--version"], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def stop(self):
+        if self.started:
+            subprocess.run(self.as_owner + [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+                                            "-w", "-t", "60", "stop"], capture_output=True, timeout=90)
+            self.started = False
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Redis:
+    """A redis-server on a free loopback port, without persistence, in a temporary folder."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        self.log_file = open(Path(workdir) / "redis.log", "w")
+        self.proc = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}: "
+                                   f"{log_tail(self.log_file.name)}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not become ready")
+
+    def cpu_seconds(self):
+        return cpu_seconds_of(self.proc.pid)
+
+    def version(self):
+        out = subprocess.run([REDIS_SERVER, "--version"], capture_output=True, text=True)
+        return out.stdout.strip()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -267,33 +401,48 @@ def merged(parts):
 
 # ---- servers ----
 
-def start_reportd(workdir, secret, reports=1000):
+def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name="reportd", seed=True):
+    """reportd on SQLite in `workdir`, or on the PostgreSQL URL `database`; with `redis` (a URL),
+    through the Redis adapter. `seed`: add the users and reports (once per database)."""
     port = free_port()
     # Every client process comes from one address: lift the per-address session cap above it.
-    env = {"DATABASE_URL": f"sqlite:{workdir}/reportd.db", "JWT_SECRET": secret,
+    env = {"DATABASE_URL": database or f"sqlite:{workdir}/reportd.db", "JWT_SECRET": secret,
            "JWT_TTL_SECONDS": "86400", "PORT": str(port), "HOST": "127.0.0.1",
            "MAX_SESSIONS_PER_ADDRESS": "100000"}
-    for user in USERS:
-        subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
-                        "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,
-                       env={**os.environ, **env}, check=True, capture_output=True)
-    server = Server("reportd", [str(REPORTD), "serve"], env, port, "/healthz", workdir)
+    if redis:
+        env.update(REDIS_URL=redis, REDIS_PREFIX="bench-reportd")
+    for user in USERS if seed else []:
+        done = subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
+                               "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,
+                              env={**os.environ, **env}, capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"reportd user add failed on {env['DATABASE_URL']}: "
+                               f"{(done.stderr + done.stdout).strip()}")
+    server = Server(name, [str(REPORTD), "serve"], env, port, "/readyz", workdir)
     token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
                  {"username": USERS[0], "password": PASSWORD})["token"]
-    for i in range(reports):
+    for i in range(reports if seed else 0):
         http("POST", f"http://127.0.0.1:{port}/api/reports",
              {"title": f"bench {i}", "description": "benchmark report"}, token)
     return server, token
 
 
-def start_node(workdir, secret, reports=1000):
+def start_node(workdir, secret, reports=1000, database=None, redis=None, name="node", seed=True):
+    """The Node baseline on better-sqlite3 in `workdir`, or on PostgreSQL (pg) at `database`;
+    with `redis`, through @socket.io/redis-adapter."""
     port = free_port()
-    env = {"DATABASE_FILE": f"{workdir}/baseline.db", "JWT_SECRET": secret, "PORT": str(port),
-           "JWT_TTL_SECONDS": "86400"}
-    subprocess.run(["node", str(BASELINE), "seed", "--users", str(len(USERS)), "--internal",
-                    "--prefix", "bench", "--password", PASSWORD, "--reports", str(reports)],
-                   env={**os.environ, **env}, cwd=workdir, check=True, capture_output=True)
-    server = Server("node", ["node", str(BASELINE)], env, port, "/healthz", workdir)
+    env = {"JWT_SECRET": secret, "PORT": str(port), "JWT_TTL_SECONDS": "86400"}
+    env.update({"DATABASE_URL": database} if database else {"DATABASE_FILE": f"{workdir}/baseline.db"})
+    if redis:
+        env.update(REDIS_URL=redis, REDIS_PREFIX="bench-node")
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    if seed:
+        done = subprocess.run(["node", str(BASELINE), "seed", "--users", str(len(USERS)), "--internal",
+                               "--prefix", "bench", "--password", PASSWORD, "--reports", str(reports)],
+                              env={**os.environ, **env}, cwd=workdir, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"node seed failed: {(done.stderr + done.stdout).strip()}")
+    server = Server(name, ["node", str(BASELINE)], env, port, "/healthz", workdir)
     token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
                  {"username": USERS[0], "password": PASSWORD})["token"]
     return server, token
@@ -423,7 +572,71 @@ def scenario_polling(server, token, cfg):
         time.sleep(1.0)
 
 
-def run_server(name, starter, cfg, workdir, scenarios):
+def scenario_cluster(a, b, token, cfg, redis):
+    """(g) Two nodes through Redis: clients on node A, in one room. Rounds alternate between a
+    comment posted to A (delivered locally: the single-node reference) and one posted to B
+    (delivered through Redis), one at a time, each waiting for every delivery, so that both
+    paths see the same clients, the same machine state and any drift alike."""
+    clients = Clients(a.port, token, cfg["cluster_clients"], cfg["client_procs"], cfg["deadline"])
+    try:
+        joined = clients.wait_ready(cfg["deadline"])["joined"]
+        # B's subscription may still be settling: a comment posted to B must reach every client on
+        # A (three tries) before anything is measured; otherwise there is no cross-node delivery.
+        for attempt in range(3):
+            result = post(b.port, token, 1, 1)
+            got, _, _ = drain(clients, result["posted"] * joined, 5)
+            if result["posted"] and got >= joined:
+                break
+        else:
+            raise RuntimeError(f"a comment posted to {b.name} reached {got} of the {joined} clients on "
+                               f"{a.name}: no cross-node delivery (does this build support REDIS_URL?)")
+        paths = {"single_node": a, "cross_node": b}
+        acc = {k: {"posted": 0, "failed": 0, "delivered": 0, "seconds": 0.0, "cpu": 0.0,
+                   "histograms": [], "firsts": [], "closed": 0} for k in paths}
+        for _ in range(cfg["cluster_comments"]):
+            for key, target in paths.items():
+                cpu = a.cpu_seconds() + b.cpu_seconds() + redis.cpu_seconds()
+                result = post(target.port, token, 1, 1)
+                got, closed, parts = drain(clients, result["posted"] * joined, 20)
+                entry = acc[key]
+                entry["cpu"] += a.cpu_seconds() + b.cpu_seconds() + redis.cpu_seconds() - cpu
+                entry["posted"] += result["posted"]
+                entry["failed"] += result["failed"]
+                entry["delivered"] += got
+                entry["closed"] = closed
+                round_histograms = [h for part in parts for h in part["histograms"]]
+                entry["histograms"] += round_histograms
+                # The comment's first delivery: the post and the hop, with hardly any fan-out.
+                edges = [edge for h in round_histograms for edge, count in h["buckets"] if count]
+                if edges:
+                    entry["firsts"].append(min(edges) / 1000)
+                # The round's last delivery came its maximum latency after the post.
+                entry["seconds"] += max((part["latency"]["max_ms"] for part in parts), default=0) / 1000
+        results = {"clients": cfg["cluster_clients"], "joined": joined}
+        for key, entry in acc.items():
+            results[key] = {"posted": entry["posted"], "failed_posts": entry["failed"],
+                            "deliveries": entry["delivered"], "expected": entry["posted"] * joined,
+                            "deliveries_per_second": entry["delivered"] / max(entry["seconds"], 1e-9),
+                            "cpu_seconds": entry["cpu"],
+                            "cpu_seconds_per_million": entry["cpu"] * 1e6 / max(1, entry["delivered"]),
+                            # One histogram over every round: exact percentiles (to 1.6%).
+                            "latency": merge_latency(entry["histograms"]),
+                            "first_delivery_median_ms": statistics.median(entry["firsts"] or [0]),
+                            "closed_clients": entry["closed"]}
+        single, cross = results["single_node"]["latency"], results["cross_node"]["latency"]
+        results["added_p50_ms"] = cross["p50_ms"] - single["p50_ms"]
+        results["added_p99_ms"] = cross["p99_ms"] - single["p99_ms"]
+        results["added_first_delivery_ms"] = (results["cross_node"]["first_delivery_median_ms"]
+                                              - results["single_node"]["first_delivery_median_ms"])
+        log(f"  cluster {a.name}+{b.name}: single p50={single['p50_ms']:.2f} p99={single['p99_ms']:.2f} ms, "
+            f"cross p50={cross['p50_ms']:.2f} p99={cross['p99_ms']:.2f} ms")
+        return results
+    finally:
+        clients.quit()
+        time.sleep(1.0)
+
+
+def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None):
     results = {}
     for size in (cfg["idle"] if "idle" in scenarios else []):
         # A fresh process for each size, so that memory freed by an earlier step is not reused.
@@ -434,25 +647,48 @@ def run_server(name, starter, cfg, workdir, scenarios):
             results[f"idle_{size}"] = scenario_idle(server, token, size, cfg)
         finally:
             server.stop()
-    log(f"{name}: starting for (b)-(e)")
-    Path(f"{workdir}/load").mkdir(parents=True)
-    server, token = starter(f"{workdir}/load")
-    try:
-        if "fanout" in scenarios:
-            log(f"{name}: (b) fan-out")
-            results["fanout"] = scenario_fanout(server, token, cfg)
-        if name != "ceiling" and "rooms" in scenarios:
-            log(f"{name}: (c) many rooms")
-            results["rooms"] = scenario_rooms(server, token, cfg)
-        if name != "ceiling" and "polling" in scenarios:
-            log(f"{name}: (d) long-polling")
-            results["polling"] = scenario_polling(server, token, cfg)
-        if name != "ceiling" and "slow" in scenarios:
-            log(f"{name}: (e) slow consumers")
-            results["slow"] = scenario_fanout(server, token, cfg, stalled=0.1,
-                                              steps=[("one_at_a_time", cfg["slow_comments"], 1)])
-    finally:
-        server.stop()
+    if {"fanout", "rooms", "polling", "slow"} & set(scenarios):
+        log(f"{name}: starting for (b)-(e)")
+        Path(f"{workdir}/load").mkdir(parents=True)
+        server, token = starter(f"{workdir}/load")
+        try:
+            if "fanout" in scenarios:
+                log(f"{name}: (b) fan-out")
+                results["fanout"] = scenario_fanout(server, token, cfg)
+            if name != "ceiling" and "rooms" in scenarios:
+                log(f"{name}: (c) many rooms")
+                results["rooms"] = scenario_rooms(server, token, cfg)
+            if name != "ceiling" and "polling" in scenarios:
+                log(f"{name}: (d) long-polling")
+                results["polling"] = scenario_polling(server, token, cfg)
+            if name != "ceiling" and "slow" in scenarios:
+                log(f"{name}: (e) slow consumers")
+                results["slow"] = scenario_fanout(server, token, cfg, stalled=0.1,
+                                                  steps=[("one_at_a_time", cfg["slow_comments"], 1)])
+        finally:
+            server.stop()
+    if name != "ceiling" and "pg" in scenarios:
+        log(f"{name}: (f) many rooms on PostgreSQL")
+        server, token = starter(f"{workdir}/pg", reports=cfg["rooms_clients"] // 10,
+                                database=postgres.database(f"{name}_rooms"), name=f"{name}-pg")
+        try:
+            results["pg"] = scenario_rooms(server, token, cfg)
+        finally:
+            server.stop()
+    if name != "ceiling" and "cluster" in scenarios:
+        log(f"{name}: (g) two nodes through Redis, one PostgreSQL database")
+        database = postgres.database(f"{name}_cluster")
+        a, token = starter(f"{workdir}/cluster-a", reports=1, database=database, redis=redis.url,
+                           name=f"{name}-a")
+        try:
+            b, _ = starter(f"{workdir}/cluster-b", database=database, redis=redis.url,
+                           name=f"{name}-b", seed=False)
+            try:
+                results["cluster"] = scenario_cluster(a, b, token, cfg, redis)
+            finally:
+                b.stop()
+        finally:
+            a.stop()
     return results
 
 
@@ -464,20 +700,23 @@ def versions():
             return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
         except (OSError, IndexError, subprocess.TimeoutExpired):
             return "unknown"
-    socketio = json.loads((ROOT / "node_modules/socket.io/package.json").read_text())["version"]
+    npm = lambda name: json.loads((ROOT / f"node_modules/{name}/package.json").read_text())["version"]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
     return {"reportd commit": output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
             "compiler": output(["c++", "--version"]), "node": output(["node", "--version"]),
-            "socket.io": socketio, "cpu": f"{os.cpu_count()} x {cpu}",
+            "socket.io": npm("socket.io"), "pg (npm)": npm("pg"),
+            "@socket.io/redis-adapter": npm("@socket.io/redis-adapter"), "redis (npm)": npm("redis"),
+            "cpu": f"{os.cpu_count()} x {cpu}",
             "memory": f"{int(mem) // 1024 // 1024} GiB", "kernel": platform.release()}
 
 
 def ratio(a, b):
-    return a / b if b else float("nan")
+    # Only a ratio of two positive values means something (an added latency may come out <= 0).
+    return a / b if a is not None and b is not None and a > 0 and b > 0 else float("nan")
 
 
-def write_report(results, cfg, out, smoke):
+def write_report(results, cfg, out, smoke, elapsed, infra):
     r, n, c = results["reportd"], results["node"], results.get("ceiling", {})
     idle = cfg["idle"]
     rows = []
@@ -487,7 +726,8 @@ def write_report(results, cfg, out, smoke):
         vs_node = ratio(rv, nv) if better == "higher" else ratio(nv, rv)
         # Against the ceiling: the share of the ceiling's performance that reportd reaches.
         vs_ceiling = "–" if cv is None else f"{(ratio(rv, cv) if better == 'higher' else ratio(cv, rv)):.2f}"
-        rows.append(f"| {metric} | {f(rv)} | {f(nv)} | {f(cv)} | {vs_node:.2f}x | {vs_ceiling} | "
+        vs_node = "–" if math.isnan(vs_node) else f"{vs_node:.2f}x"
+        rows.append(f"| {metric} | {f(rv)} | {f(nv)} | {f(cv)} | {vs_node} | {vs_ceiling} | "
                     f"{target or ''} | {'' if met is None else ('yes' if met else '**no**')} |")
 
     for size in idle:
@@ -525,6 +765,27 @@ def write_report(results, cfg, out, smoke):
     row("(e) slow consumers: healthy clients' p99, ms", rslow["latency"]["p99_ms"],
         nslow["latency"]["p99_ms"], better="lower", target="within 2x of (b)",
         met=rslow["latency"]["p99_ms"] <= 2 * max(base, 0.001), fmt="{:.2f}")
+    rf, nf = r["pg"]["highest_sustained_rate"], n["pg"]["highest_sustained_rate"]
+    row("(f) highest comments/s with p99 < 50 ms on PostgreSQL (1,000 rooms of 10)", rf, nf,
+        target="≥ 10x Node", met=rf >= 10 * nf, fmt="{:.0f}")
+    rg, ng = r["cluster"], n["cluster"]
+    for key, label in (("cross_node", "cross-node"), ("single_node", "single-node, same run")):
+        row(f"(g) {label}: deliveries per second", rg[key]["deliveries_per_second"],
+            ng[key]["deliveries_per_second"], fmt="{:.0f}")
+    row("(g) cross-node / single-node deliveries per second",
+        ratio(rg["cross_node"]["deliveries_per_second"], rg["single_node"]["deliveries_per_second"]),
+        ratio(ng["cross_node"]["deliveries_per_second"], ng["single_node"]["deliveries_per_second"]),
+        fmt="{:.2f}")
+    row("(g) cross-node: CPU-s per million deliveries (both nodes and Redis)",
+        rg["cross_node"]["cpu_seconds_per_million"], ng["cross_node"]["cpu_seconds_per_million"],
+        better="lower", fmt="{:.1f}")
+    for q in ("p50", "p99"):
+        row(f"(g) cross-node latency {q}, ms", rg["cross_node"]["latency"][f"{q}_ms"],
+            ng["cross_node"]["latency"][f"{q}_ms"], better="lower", fmt="{:.2f}")
+        row(f"(g) latency {q} added by the Redis hop (cross-node − single-node), ms",
+            rg[f"added_{q}_ms"], ng[f"added_{q}_ms"], better="lower", fmt="{:.2f}")
+    row("(g) first delivery of a comment (median) added by the Redis hop, ms",
+        rg["added_first_delivery_ms"], ng["added_first_delivery_ms"], better="lower", fmt="{:.2f}")
 
     stem = out.with_suffix("")
     charts = draw_charts(results, cfg, stem)
@@ -536,11 +797,30 @@ def write_report(results, cfg, out, smoke):
              "| metric | reportd | Node | ceiling | reportd vs Node | reportd/ceiling | target | met |",
              "|---|---|---|---|---|---|---|---|", *rows, "",
              "Server CPU is the server process's user+system time during the step, so it includes",
-             "the kernel's cost of sending on loopback. The load generator runs on the same 2 cores.", ""]
+             "the kernel's cost of sending on loopback. The load generator runs on the same "
+             f"{os.cpu_count()} cores.", "",
+             "(f) is (c) with each server on a fresh database of one throwaway PostgreSQL cluster on",
+             "this machine (default settings: fsync and synchronous commits on): reportd with",
+             "`DATABASE_URL=postgres://…` and its default pool (`DATABASE_POOL_SIZE`), the Node",
+             "baseline with `pg` (a `pg.Pool` of 10 connections, named parameterized queries).", "",
+             "(g) runs two nodes of each server, one PostgreSQL database per pair and one Redis:",
+             f"{cfg['cluster_clients']:,} clients in one room on node A; {cfg['cluster_comments']} "
+             "comments posted to node B (cross-node, through",
+             "Redis) alternate with as many posted to node A (single-node, the same nodes and clients),",
+             "one at a time. \"Added\" latency is the cross-node value minus the single-node one of the",
+             "same run; the first delivery of a comment (the median over comments) is the post and the",
+             "hop with hardly any fan-out in it, so it shows the hop most directly. An added value at or",
+             "below zero means the hop is lost in the noise, and then no ratio is given.", "",
+             f"What a {os.cpu_count()}-core machine can show for (g): both nodes, Redis, PostgreSQL and the load",
+             "generator share the same cores, so (g) shows the latency that the Redis hop adds and its",
+             "cost in CPU and throughput relative to one node. It cannot show scale-out throughput: a",
+             "second node adds no cores here, and every delivery still leaves node A; that needs the",
+             "nodes on separate machines.", "",
+             f"Total run time: {elapsed / 60:.1f} minutes.", ""]
     for chart in charts:
         lines.append(f"![{chart.stem}]({chart.name})")
     lines += ["", "## Machine and versions", ""]
-    lines += [f"- {k}: {v}" for k, v in versions().items()]
+    lines += [f"- {k}: {v}" for k, v in {**versions(), **infra}.items()]
     lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=1), "```", ""]
     out.write_text("\n".join(lines))
     log(f"wrote {out}")
@@ -599,8 +879,8 @@ def main():
     parser.add_argument("--out", type=Path, help="report file (default bench/results/<date>.md)")
     parser.add_argument("--servers", default="reportd,node,ceiling",
                         help="a subset of reportd,node,ceiling (the report needs all three)")
-    parser.add_argument("--scenarios", default="idle,fanout,rooms,polling,slow",
-                        help="a subset of idle,fanout,rooms,polling,slow")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help=f"a subset of {','.join(SCENARIOS)} (the report needs all)")
     parser.add_argument("--fanout-clients", type=int, help="clients in the one room of (b)")
     args = parser.parse_args()
     cfg = dict(SMOKE if args.smoke else FULL)
@@ -608,6 +888,9 @@ def main():
         cfg["fanout_clients"] = args.fanout_clients
     servers = args.servers.split(",")
     scenarios = args.scenarios.split(",")
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        sys.exit(f"unknown scenarios: {','.join(sorted(unknown))}")
     out = args.out or ROOT / "bench/results" / f"{datetime.date.today().isoformat()}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     for tool in (REPORTD, LOADGEN, CEILING):
@@ -616,14 +899,30 @@ def main():
     secret = secrets.token_hex(32)
     results = {}
     started = time.time()
+    postgres = redis = None
     with tempfile.TemporaryDirectory(prefix="reportd-bench-") as workdir:
-        for name, starter in (("reportd", lambda d, **kw: start_reportd(d, secret, **kw)),
-                              ("node", lambda d, **kw: start_node(d, secret, **kw)),
-                              ("ceiling", start_ceiling)):
-            if name in servers:
-                results[name] = run_server(name, starter, cfg, str(Path(workdir) / name), scenarios)
-    if len(results) == 3 and len(scenarios) == 5:
-        write_report(results, cfg, out, args.smoke)
+        try:
+            if {"reportd", "node"} & set(servers) and {"pg", "cluster"} & set(scenarios):
+                postgres = Postgres()
+                log(f"PostgreSQL on 127.0.0.1:{postgres.port} in {postgres.dir}")
+            if {"reportd", "node"} & set(servers) and "cluster" in scenarios:
+                redis = Redis(Path(workdir) / "redis")
+                log(f"Redis on {redis.url}")
+            for name, starter in (("reportd", lambda d, **kw: start_reportd(d, secret, **kw)),
+                                  ("node", lambda d, **kw: start_node(d, secret, **kw)),
+                                  ("ceiling", start_ceiling)):
+                if name in servers:
+                    results[name] = run_server(name, starter, cfg, str(Path(workdir) / name), scenarios,
+                                               postgres, redis)
+            infra = {"postgresql": postgres and postgres.version(), "redis": redis and redis.version()}
+        finally:
+            if redis:
+                redis.stop()
+            if postgres:
+                postgres.stop()
+    elapsed = time.time() - started
+    if len(results) == 3 and set(scenarios) == set(SCENARIOS):
+        write_report(results, cfg, out, args.smoke, elapsed, infra)
     else:
         print(json.dumps(results, indent=1))
     problems = []
@@ -631,7 +930,11 @@ def main():
         for scenario in ("fanout", "polling"):
             if scenario in result and result[scenario]["one_at_a_time"]["deliveries"] == 0:
                 problems.append(f"{name}: no deliveries in {scenario}")
-    log(f"done in {time.time() - started:.0f} s")
+        if "pg" in result and not any(step["deliveries"] for step in result["pg"]["steps"]):
+            problems.append(f"{name}: no deliveries in pg")
+        if "cluster" in result and result["cluster"]["cross_node"]["deliveries"] == 0:
+            problems.append(f"{name}: no deliveries in cluster")
+    log(f"done in {elapsed:.0f} s")
     if problems:
         sys.exit("; ".join(problems))
 

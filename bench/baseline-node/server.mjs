@@ -1,20 +1,30 @@
 // The report service API of reportd, as a Node.js team would write it with the usual packages:
-// node:http, socket.io 4 (default ws engine), jsonwebtoken and better-sqlite3. It is the baseline
-// that bench/ measures reportd against, so it should be what a competent team ships: one
-// process, straightforward code, no exotic tuning.
+// node:http, socket.io 4 (default ws engine), jsonwebtoken, better-sqlite3 or pg, and for several
+// nodes @socket.io/redis-adapter with the redis client. It is the baseline that bench/ measures
+// reportd against, so it should be what a competent team ships: one process per node,
+// straightforward code, no exotic tuning.
 //
-// Serve:  JWT_SECRET=... [PORT=3100] [DATABASE_FILE=./bench-baseline.db] [JWT_TTL_SECONDS=3600]
+// Serve:  JWT_SECRET=... [PORT=3100] [JWT_TTL_SECONDS=3600]
+//         [DATABASE_FILE=./bench-baseline.db | DATABASE_URL=postgres://user:pass@host:port/db]
+//         [PG_POOL_MAX=10] [REDIS_URL=redis://127.0.0.1:6379 [REDIS_PREFIX=socket.io]]
 //         node bench/baseline-node/server.mjs
+//         DATABASE_URL selects PostgreSQL (a pg.Pool of PG_POOL_MAX connections; the schema is
+//         created when missing); otherwise SQLite in DATABASE_FILE. REDIS_URL adds the Redis
+//         adapter, so that comments posted to one node reach the rooms' members on every node.
 // Seed:   node bench/baseline-node/server.mjs seed --users N [--internal | --citizen]
 //         [--role R] [--prefix bench] --password P [--reports R]
 //         creates users <prefix>0..<prefix>N-1 (skipping existing ones) and as many reports,
-//         owned by <prefix>0, as it takes for the database to hold at least R; then exits.
+//         owned by <prefix>0, as it takes for the database to hold at least R, in the database
+//         that serve would use (DATABASE_URL or DATABASE_FILE); then exits.
 
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs, promisify } from 'node:util';
+import { createAdapter } from '@socket.io/redis-adapter';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
+import pg from 'pg';
+import { createClient } from 'redis';
 import { Server } from 'socket.io';
 
 const scrypt = promisify(scryptCallback);
@@ -25,9 +35,21 @@ const MAX_BODY_BYTES = 64 * 1024;
 const LIMITS = { comment: 2000, title: 200, description: 5000, category: 100 };
 
 // ---------------------------------------------------------------------------------------------
-// Storage
+// Storage: SQLite (better-sqlite3, the default) or PostgreSQL (pg, when DATABASE_URL is set), behind
+// one small async interface:
+//
+//   findUser(id), findUserByName(username)  -> { id, username, password_hash, role, internal,
+//                                               active } (booleans) or undefined
+//   reportExists(id)                        -> boolean
+//   createReport(input)                     -> the stored report row
+//   createComment(reportId, ownerId, text, createdAt) -> the new id, or null if no such report
+//   seed({ prefix, count, passwordHash, role, internal, reports })
+//                                           -> { usersCreated, reportsCreated, reportsTotal }
+//   close()
+//
+// Timestamps are UTC; the SQLite store keeps them as ISO 8601 text, PostgreSQL as timestamptz.
 
-const SCHEMA = `
+const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
   id            INTEGER PRIMARY KEY,
   username      TEXT    NOT NULL UNIQUE,
@@ -64,13 +86,66 @@ CREATE TABLE IF NOT EXISTS comments (
 CREATE INDEX IF NOT EXISTS comments_report_id_id ON comments(report_id, id);
 `;
 
-function openDatabase(file) {
+const POSTGRES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  id            BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  username      TEXT        NOT NULL UNIQUE,
+  password_hash TEXT        NOT NULL,
+  role          TEXT        NOT NULL,
+  internal      BOOLEAN     NOT NULL,
+  active        BOOLEAN     NOT NULL DEFAULT TRUE,
+  created_at    TIMESTAMPTZ NOT NULL,
+  CHECK (NOT (role = 'citizen' AND internal))
+);
+
+CREATE TABLE IF NOT EXISTS reports (
+  id          BIGINT           GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id    BIGINT           NOT NULL REFERENCES users(id),
+  title       TEXT             NOT NULL,
+  description TEXT             NOT NULL,
+  category    TEXT,
+  latitude    DOUBLE PRECISION,
+  longitude   DOUBLE PRECISION,
+  status      TEXT             NOT NULL DEFAULT 'open'
+              CHECK (status IN ('open', 'in_progress', 'resolved', 'rejected')),
+  created_at  TIMESTAMPTZ      NOT NULL,
+  updated_at  TIMESTAMPTZ      NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_owner_id_id ON reports(owner_id, id);
+
+CREATE TABLE IF NOT EXISTS comments (
+  id         BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  report_id  BIGINT      NOT NULL REFERENCES reports(id),
+  owner_id   BIGINT      NOT NULL REFERENCES users(id),
+  text       TEXT        NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS comments_report_id_id ON comments(report_id, id);
+`;
+
+/** DATABASE_URL (postgres:// or postgresql://) selects PostgreSQL; otherwise DATABASE_FILE. */
+function openStore() {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for SQLite)');
+    }
+    return openPostgres(url);
+  }
+  return Promise.resolve(openSqlite(process.env.DATABASE_FILE || './bench-baseline.db'));
+}
+
+function sqliteUser(row) {
+  return row && { ...row, internal: row.internal === 1, active: row.active === 1 };
+}
+
+function openSqlite(file) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  db.exec(SQLITE_SCHEMA);
 
   const statements = {
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
@@ -92,30 +167,154 @@ function openDatabase(file) {
     ),
   };
 
+  const insertReport = (report) => {
+    const row = { ...report, created_at: nowIso() };
+    const { lastInsertRowid } = statements.insertReport.run(row);
+    return { ...row, id: Number(lastInsertRowid), status: 'open', updated_at: row.created_at };
+  };
+
   const createComment = db.transaction((reportId, ownerId, text, createdAt) => {
     if (!statements.reportExists.get(reportId)) return null;
     const { lastInsertRowid } = statements.insertComment.run(reportId, ownerId, text, createdAt);
     return Number(lastInsertRowid);
   });
 
+  const seed = db.transaction(({ prefix, count, passwordHash, role, internal, reports }) => {
+    let usersCreated = 0;
+    for (let i = 0; i < count; i++) {
+      const username = `${prefix}${i}`;
+      if (statements.userByName.get(username)) continue;
+      statements.insertUser.run(username, passwordHash, role, internal ? 1 : 0, nowIso());
+      usersCreated++;
+    }
+    const owner = statements.userByName.get(`${prefix}0`);
+    let reportsCreated = 0;
+    for (let n = statements.countReports.get(); n < reports; n++) {
+      insertReport({
+        owner_id: owner.id,
+        title: `Benchmark report ${n + 1}`,
+        description: 'Created by the benchmark seed.',
+        category: null,
+        latitude: null,
+        longitude: null,
+      });
+      reportsCreated++;
+    }
+    return { usersCreated, reportsCreated, reportsTotal: statements.countReports.get() };
+  });
+
   return {
-    db,
-    findUser: (id) => statements.userById.get(id),
-    findUserByName: (username) => statements.userByName.get(username),
-    addUser: ({ username, passwordHash, role, internal }) =>
-      Number(
-        statements.insertUser.run(username, passwordHash, role, internal ? 1 : 0, nowIso())
-          .lastInsertRowid,
-      ),
-    reportExists: (id) => statements.reportExists.get(id) !== undefined,
-    countReports: () => statements.countReports.get(),
-    createReport(report) {
-      const row = { ...report, created_at: nowIso() };
-      const { lastInsertRowid } = statements.insertReport.run(row);
-      return { ...row, id: Number(lastInsertRowid), status: 'open', updated_at: row.created_at };
+    findUser: async (id) => sqliteUser(statements.userById.get(id)),
+    findUserByName: async (username) => sqliteUser(statements.userByName.get(username)),
+    reportExists: async (id) => statements.reportExists.get(id) !== undefined,
+    createReport: async (report) => insertReport(report),
+    createComment: async (reportId, ownerId, text, createdAt) =>
+      createComment(reportId, ownerId, text, createdAt),
+    seed: async (options) => seed(options),
+    close: async () => db.close(),
+  };
+}
+
+// BIGINT ids arrive from pg as strings; every id here is far below 2^53.
+function postgresUser(row) {
+  return row && { ...row, id: Number(row.id) };
+}
+
+async function openPostgres(connectionString) {
+  const pool = new pg.Pool({ connectionString, max: Number(process.env.PG_POOL_MAX || 10) });
+  // An idle client that loses its connection emits here; the pool replaces it on next use.
+  pool.on('error', (err) => console.error(`database_idle_client_error error=${err.message}`));
+
+  /** Runs fn(client) in one transaction on one pooled connection. */
+  async function transaction(fn) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  // Several nodes may start at once against one database: one creates the schema at a time.
+  await transaction(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(7420710)');
+    await client.query(POSTGRES_SCHEMA);
+  });
+
+  // Named queries are prepared once per pooled connection.
+  const q = {
+    userById: 'SELECT id, username, password_hash, role, internal, active FROM users WHERE id = $1',
+    userByName:
+      'SELECT id, username, password_hash, role, internal, active FROM users WHERE username = $1',
+    reportExists: 'SELECT 1 FROM reports WHERE id = $1',
+    insertReport: `INSERT INTO reports (owner_id, title, description, category, latitude, longitude,
+                                        status, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7) RETURNING id`,
+    // The report check and the insert in one statement, so one round trip and no transaction.
+    insertComment: `INSERT INTO comments (report_id, owner_id, text, created_at)
+                    SELECT $1::bigint, $2::bigint, $3::text, $4::timestamptz
+                    WHERE EXISTS (SELECT 1 FROM reports WHERE id = $1::bigint)
+                    RETURNING id`,
+  };
+  const run = (name, values, client = pool) => client.query({ name, text: q[name], values });
+
+  return {
+    async findUser(id) {
+      return postgresUser((await run('userById', [id])).rows[0]);
     },
-    createComment,
-    close: () => db.close(),
+    async findUserByName(username) {
+      return postgresUser((await run('userByName', [username])).rows[0]);
+    },
+    async reportExists(id) {
+      return (await run('reportExists', [id])).rowCount > 0;
+    },
+    async createReport(report) {
+      const createdAt = nowIso();
+      const { rows } = await run('insertReport', [
+        report.owner_id, report.title, report.description, report.category,
+        report.latitude, report.longitude, createdAt,
+      ]);
+      return { ...report, id: Number(rows[0].id), status: 'open', created_at: createdAt, updated_at: createdAt };
+    },
+    async createComment(reportId, ownerId, text, createdAt) {
+      const { rows } = await run('insertComment', [reportId, ownerId, text, createdAt]);
+      return rows.length ? Number(rows[0].id) : null;
+    },
+    seed: ({ prefix, count, passwordHash, role, internal, reports }) =>
+      transaction(async (client) => {
+        let usersCreated = 0;
+        for (let i = 0; i < count; i++) {
+          const username = `${prefix}${i}`;
+          if ((await run('userByName', [username], client)).rowCount) continue;
+          await client.query(
+            `INSERT INTO users (username, password_hash, role, internal, active, created_at)
+             VALUES ($1, $2, $3, $4, TRUE, $5)`,
+            [username, passwordHash, role, internal, nowIso()],
+          );
+          usersCreated++;
+        }
+        const owner = (await run('userByName', [`${prefix}0`], client)).rows[0];
+        const countReports = async () =>
+          (await client.query('SELECT count(*)::int AS n FROM reports')).rows[0].n;
+        const before = await countReports();
+        if (before < reports) {
+          const createdAt = nowIso();
+          await client.query(
+            `INSERT INTO reports (owner_id, title, description, status, created_at, updated_at)
+             SELECT $1, 'Benchmark report ' || n, 'Created by the benchmark seed.', 'open', $2, $2
+             FROM generate_series($3::int, $4::int) AS n`,
+            [owner.id, createdAt, before + 1, reports],
+          );
+        }
+        return { usersCreated, reportsCreated: Math.max(0, reports - before), reportsTotal: await countReports() };
+      }),
+    close: () => pool.end(),
   };
 }
 
@@ -216,7 +415,7 @@ function bearerToken(header) {
 // ---------------------------------------------------------------------------------------------
 // Representations
 
-const userJson = (u) => ({ id: u.id, username: u.username, role: u.role, internal: u.internal === 1 });
+const userJson = (u) => ({ id: u.id, username: u.username, role: u.role, internal: u.internal });
 
 const reportJson = (r) => ({
   id: r.id,
@@ -234,13 +433,13 @@ const reportJson = (r) => ({
 // ---------------------------------------------------------------------------------------------
 // The service
 
-function createApp({ store, secret, ttlSeconds }) {
+function createApp({ store, secret, ttlSeconds, adapter }) {
   const verifyOptions = { algorithms: ['HS256'], issuer: ISSUER, clockTolerance: 30 };
   // A missing user still costs a password verification, so timing does not reveal which exist.
   const decoyHash = hashPassword(randomBytes(16).toString('hex'));
 
   /** The active user a token belongs to, or throws ApiError 401. */
-  function authenticate(token) {
+  async function authenticate(token) {
     if (!token) throw unauthorized('missing bearer token');
     let claims;
     try {
@@ -252,26 +451,26 @@ function createApp({ store, secret, ttlSeconds }) {
     // "sub" is a decimal string (as issued) or, from other issuers, a JSON integer.
     const sub = claims.sub;
     const id = typeof sub === 'string' || typeof sub === 'number' ? positiveId(String(sub)) : null;
-    const user = id === null ? undefined : store.findUser(id);
-    if (!user || user.active !== 1) throw unauthorized('unknown or inactive user');
+    const user = id === null ? undefined : await store.findUser(id);
+    if (!user || !user.active) throw unauthorized('unknown or inactive user');
     return { user, expiresAt: claims.exp };
   }
 
   async function login(body) {
     const username = requiredString(body, 'username');
     const password = requiredString(body, 'password');
-    const user = store.findUserByName(username);
+    const user = await store.findUserByName(username);
     const valid = await verifyPassword(password, user ? user.password_hash : await decoyHash);
-    if (!user || !valid || user.active !== 1) throw unauthorized('invalid username or password');
+    if (!user || !valid || !user.active) throw unauthorized('invalid username or password');
     const token = jwt.sign(
-      { sub: String(user.id), role: user.role, internal: user.internal === 1 },
+      { sub: String(user.id), role: user.role, internal: user.internal },
       secret,
       { algorithm: 'HS256', expiresIn: ttlSeconds, issuer: ISSUER },
     );
     return { token, user: userJson(user) };
   }
 
-  function createReport(user, body) {
+  async function createReport(user, body) {
     const input = {
       owner_id: user.id,
       title: requiredString(body, 'title'),
@@ -283,14 +482,14 @@ function createApp({ store, secret, ttlSeconds }) {
     requireText('title', input.title, LIMITS.title);
     requireText('description', input.description, LIMITS.description);
     if (input.category !== null) requireText('category', input.category, LIMITS.category);
-    return reportJson(store.createReport(input));
+    return reportJson(await store.createReport(input));
   }
 
-  function createComment(user, reportId, body) {
+  async function createComment(user, reportId, body) {
     const text = requiredString(body, 'comment');
     requireText('comment', text, LIMITS.comment);
     const createdAt = nowIso();
-    const id = store.createComment(reportId, user.id, text, createdAt);
+    const id = await store.createComment(reportId, user.id, text, createdAt);
     if (id === null) throw reportNotFound();
     const comment = {
       id,
@@ -370,17 +569,17 @@ function createApp({ store, secret, ttlSeconds }) {
     if (segments.length === 4 && segments[3] !== 'comments') throw notFound();
 
     // As in reportd: who you are is settled before anything about the report.
-    const { user } = authenticate(bearerToken(req.headers.authorization));
+    const { user } = await authenticate(bearerToken(req.headers.authorization));
     if (segments.length === 2) {
       if (method !== 'POST') throw methodNotAllowed('POST');
-      return [201, createReport(user, await readJson(req))];
+      return [201, await createReport(user, await readJson(req))];
     }
     const reportId = positiveId(segments[2]);
     if (reportId === null) throw reportNotFound();
     if (segments.length === 3) throw notFound(); // GET/PATCH of one report: not in the baseline
     if (method !== 'POST') throw methodNotAllowed('POST');
-    if (user.internal !== 1) throw forbidden();
-    return [201, createComment(user, reportId, await readJson(req))];
+    if (!user.internal) throw forbidden();
+    return [201, await createComment(user, reportId, await readJson(req))];
   }
 
   function send(res, status, body, headers = {}) {
@@ -413,24 +612,25 @@ function createApp({ store, secret, ttlSeconds }) {
 
   // --- Socket.IO: the live channel ---
 
-  const io = new Server(httpServer, { serveClient: false });
+  // With REDIS_URL, the @socket.io/redis-adapter: an emit reaches the room on every node.
+  const io = new Server(httpServer, { serveClient: false, ...(adapter && { adapter }) });
   const live = io.of(LIVE_NAMESPACE);
 
   const refusal = (message, code) => Object.assign(new Error(message), { data: { code } });
 
-  live.use((socket, next) => {
+  live.use(async (socket, next) => {
     const fromAuth = socket.handshake.auth?.token;
     const token =
       typeof fromAuth === 'string' ? fromAuth : bearerToken(socket.handshake.headers.authorization);
     let session;
     try {
-      session = authenticate(token);
+      session = await authenticate(token);
     } catch (err) {
       if (err instanceof ApiError) return next(refusal('unauthorized', 401));
       console.error(`live_auth_failed error=${err?.stack ?? err}`);
       return next(refusal('unavailable', 503));
     }
-    if (session.user.internal !== 1) return next(refusal('forbidden', 403));
+    if (!session.user.internal) return next(refusal('forbidden', 403));
     socket.data.user = session.user;
     socket.data.expiresAt = session.expiresAt;
     next();
@@ -438,7 +638,7 @@ function createApp({ store, secret, ttlSeconds }) {
 
   const ackFailure = (code, message) => ({ ok: false, error: { code, message } });
 
-  function follow(socket, join, args) {
+  async function follow(socket, join, args) {
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() : () => {};
     const reportId = args[0]?.reportId;
     if (!Number.isSafeInteger(reportId) || reportId <= 0) {
@@ -449,7 +649,7 @@ function createApp({ store, secret, ttlSeconds }) {
     if (join) {
       let exists;
       try {
-        exists = store.reportExists(reportId);
+        exists = await store.reportExists(reportId);
       } catch (err) {
         console.error(`live_follow_failed socket=${socket.id} error=${err?.stack ?? err}`);
         ack(ackFailure('unavailable', 'try again later'));
@@ -516,48 +716,43 @@ async function seed(argv) {
   const internal = values.internal;
   const role = values.role ?? (internal ? 'operator' : 'citizen');
 
-  const store = openDatabase(process.env.DATABASE_FILE || './bench-baseline.db');
+  const store = await openStore();
   try {
     // Every user of one seed run has the same password, so one (deliberately slow) hash serves
     // them all; each login still pays a full verification.
     const passwordHash = await hashPassword(values.password);
-    let created = 0;
-    const addMissing = store.db.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        const username = `${values.prefix}${i}`;
-        if (store.findUserByName(username)) continue;
-        store.addUser({ username, passwordHash, role, internal });
-        created++;
-      }
+    const { usersCreated, reportsCreated, reportsTotal } = await store.seed({
+      prefix: values.prefix,
+      count,
+      passwordHash,
+      role,
+      internal,
+      reports,
     });
-    addMissing();
-
-    const owner = store.findUserByName(`${values.prefix}0`);
-    let reportsCreated = 0;
-    const addReports = store.db.transaction(() => {
-      for (let n = store.countReports(); n < reports; n++) {
-        store.createReport({
-          owner_id: owner.id,
-          title: `Benchmark report ${n + 1}`,
-          description: 'Created by the benchmark seed.',
-          category: null,
-          latitude: null,
-          longitude: null,
-        });
-        reportsCreated++;
-      }
-    });
-    addReports();
     console.log(
-      `seeded users_created=${created} users_existing=${count - created} ` +
-        `reports_created=${reportsCreated} reports_total=${store.countReports()}`,
+      `seeded users_created=${usersCreated} users_existing=${count - usersCreated} ` +
+        `reports_created=${reportsCreated} reports_total=${reportsTotal}`,
     );
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-function serve() {
+/** The Redis adapter of REDIS_URL (channel prefix REDIS_PREFIX), with its two connections. */
+async function openRedisAdapter(url, key) {
+  const pubClient = createClient({ url });
+  const subClient = pubClient.duplicate();
+  // Without a listener an 'error' would end the process; the clients reconnect by themselves.
+  pubClient.on('error', (err) => console.error(`redis_error client=pub error=${err.message}`));
+  subClient.on('error', (err) => console.error(`redis_error client=sub error=${err.message}`));
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  return {
+    adapter: createAdapter(pubClient, subClient, { key }),
+    close: () => Promise.allSettled([pubClient.quit(), subClient.quit()]),
+  };
+}
+
+async function serve() {
   const secret = process.env.JWT_SECRET ?? '';
   if (secret.length < 32) {
     console.error('JWT_SECRET must be set, with at least 32 characters');
@@ -569,8 +764,11 @@ function serve() {
     process.exit(2);
   }
   const port = Number(process.env.PORT ?? 3100);
-  const store = openDatabase(process.env.DATABASE_FILE || './bench-baseline.db');
-  const { httpServer, io } = createApp({ store, secret, ttlSeconds });
+  const store = await openStore();
+  const redis = process.env.REDIS_URL
+    ? await openRedisAdapter(process.env.REDIS_URL, process.env.REDIS_PREFIX || 'socket.io')
+    : null;
+  const { httpServer, io } = createApp({ store, secret, ttlSeconds, adapter: redis?.adapter });
 
   httpServer.listen(port, () => {
     console.log(`listening port=${httpServer.address().port}`);
@@ -582,8 +780,9 @@ function serve() {
     stopping = true;
     // io.close() disconnects every socket and closes the HTTP server, which lets requests in
     // progress finish; idle keep-alive connections are closed by Node.
-    io.close(() => {
-      store.close();
+    io.close(async () => {
+      await redis?.close();
+      await store.close();
       process.exit(0);
     });
     setTimeout(() => {
@@ -601,7 +800,10 @@ if (command === 'seed') {
     process.exit(1);
   });
 } else if (command === undefined || command === 'serve') {
-  serve();
+  serve().catch((err) => {
+    console.error(`serve failed: ${err.message}`);
+    process.exit(1);
+  });
 } else {
   console.error(`unknown command ${command}; use serve (default) or seed`);
   process.exit(2);
