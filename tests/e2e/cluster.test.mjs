@@ -243,3 +243,29 @@ describe('behind nginx (deploy/nginx/reportd.conf)', () => {
     await holder.restart();
   });
 });
+
+describe('two nodes on one host sharing a SQLite file and Redis', () => {
+  test('a comment posted on one node reaches a member on the other, and a deactivation reaches both', T, async () => {
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: 'sqlite-pair', JWT_SECRET: randomSecret() };
+    const one = await startReportd({ env, users: [{ username: 'erik', role: 'operator', internal: true }] });
+    const two = await startReportd({ env: { ...env, DATABASE_URL: one.env.DATABASE_URL } });
+    try {
+      const token = await login(two.url, 'erik', one.users.erik.password);
+      const report = await api(one.url, 'POST', '/api/reports', { token, body: { title: 't', description: 'd' } });
+      assert.equal(report.status, 201, report.text);
+      const remote = await member(two, token, report.json.id);
+      const events = collectEvents(remote, 'comment.created');
+      const posted = await postComment(one, report.json.id, 'from node one', token);
+      await events.waitForCount(1, 5000);
+      await sleep(QUIET_MS);
+      assert.deepEqual(events.items, [posted]);
+
+      const gone = new Promise((resolve) => remote.once('disconnect', resolve));
+      assert.equal(one.run(['user', 'deactivate', '--username', 'erik']).status, 0);
+      assert.equal(await withTimeout(gone, DEACTIVATION_MS + SLACK_MS, 'disconnect on node two'), 'io server disconnect');
+    } finally {
+      await two.stop();
+      await one.stop();
+    }
+  });
+});
