@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/assert.hpp>
+#include <utility>
 
 #include "net/log.hpp"
 
@@ -44,6 +45,8 @@ struct Pending {
   Pending(net::Strand strand, engineio::AddressQuota::Verdict done)
       : timer(strand), done(std::move(done)) {}
   boost::asio::steady_timer timer;  // on the quota's strand
+  // Let go once called: what it holds (the session, the HTTP exchange) must not wait for a
+  // reply that Redis may send much later, or never.
   engineio::AddressQuota::Verdict done;
   bool decided = false;  // on the quota's strand
 };
@@ -97,7 +100,7 @@ void RedisAddressQuota::acquire(const std::string& address, std::size_t limit, V
     pending->timer.async_wait([pending](boost::system::error_code ec) {
       if (ec || pending->decided) return;
       pending->decided = true;
-      pending->done(true);  // Redis is slow: admit, uncounted
+      std::exchange(pending->done, nullptr)(true);  // Redis is slow: admit, uncounted
     });
   });
   client_->command(
@@ -126,7 +129,7 @@ void RedisAddressQuota::acquire(const std::string& address, std::size_t limit, V
           pending->decided = true;
           pending->timer.cancel();
           if (granted) self->held_in_redis(address);
-          pending->done(!answered || granted);
+          std::exchange(pending->done, nullptr)(!answered || granted);
         });
       });
 }

@@ -82,18 +82,25 @@ void CommentWriter::write(std::vector<Pending>& batch) {
         comments,
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
   } catch (...) {
-    // Nothing of the batch was committed. One bad comment must not take the others with it:
-    // write them one by one, so that only the failing one is refused.
     std::string reason = "unknown";
+    bool outcome_unknown = true;
     try {
       throw;
+    } catch (const store::StoreError& e) {
+      reason = e.what();
+      outcome_unknown = e.kind() == store::StoreError::Kind::unavailable;
     } catch (const std::exception& e) {
       reason = e.what();
     } catch (...) {
     }
     spdlog::error("event=comment_batch_failed size={} error={}", batch.size(),
                   base::quoted(reason));
-    if (batch.size() > 1) {
+    // The database refused one comment (nothing of the batch was committed): one bad comment
+    // must not take the others with it, so they are written one by one and only it is refused.
+    // When the database went away instead, the batch may have been committed just before (a
+    // lost answer to COMMIT): writing it again could store every comment twice, so all of it
+    // is refused, unacknowledged, and the clients decide whether to try again.
+    if (batch.size() > 1 && !outcome_unknown) {
       for (auto& pending : batch) {
         std::vector<Pending> single;
         single.push_back(std::move(pending));
@@ -101,7 +108,9 @@ void CommentWriter::write(std::vector<Pending>& batch) {
       }
       return;
     }
-    complete(batch.front(), Error(Error::Kind::unavailable, "unavailable", "storage unavailable"));
+    for (auto& pending : batch) {
+      complete(pending, Error(Error::Kind::unavailable, "unavailable", "storage unavailable"));
+    }
     return;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {

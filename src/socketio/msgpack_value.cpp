@@ -63,7 +63,8 @@ class Decoder {
   bool at_end() const { return cursor_ == end_; }
 
   std::optional<json::value> value(std::size_t depth) {
-    if (depth > kMaxDepth || cursor_ == end_) return std::nullopt;
+    if (depth > kMaxDepth || cursor_ == end_ || values_left_ == 0) return std::nullopt;
+    --values_left_;
     switch (mp_typeof(*cursor_)) {
       case MP_NIL:
         if (mp_check_nil(cursor_, end_) > 0) return std::nullopt;
@@ -138,6 +139,8 @@ class Decoder {
 
  private:
   std::size_t left() const { return static_cast<std::size_t>(end_ - cursor_); }
+
+  std::size_t values_left_ = kMaxValues;
 
   // A UTF-8 string value.
   std::optional<std::string_view> string() {

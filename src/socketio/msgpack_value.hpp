@@ -20,6 +20,9 @@
 namespace socketio::msgpack {
 
 inline constexpr std::size_t kMaxDepth = 32;
+// Values one message may hold at most. A value costs a byte on the wire but tens of bytes
+// decoded: without a bound, a message of one-byte values would take many times its size.
+inline constexpr std::size_t kMaxValues = 100'000;
 
 struct Value {
   boost::json::value json;

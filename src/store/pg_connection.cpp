@@ -156,10 +156,20 @@ Connection::Connection(const std::string& url) {
   // Over TCP, a server that vanished without closing the connection (a dead host, a partition)
   // is noticed within about a minute instead of the system's two hours: keepalives on idle
   // connections, and tcp_user_timeout for data the server never acknowledges.
+  // Server-side bounds: a node that dies in the middle of a comment batch leaves its transaction
+  // open, holding the lock that orders comment ids, until the server notices; ended after a
+  // minute of idleness instead, and no statement waits more than 10 s for a lock (it fails as
+  // unavailable, a 503, rather than holding a worker thread).
   const std::pair<const char*, const char*> settings[] = {
-      {"connect_timeout", "5"},      {"application_name", "reportd"}, {"keepalives_idle", "30"},
-      {"keepalives_interval", "10"}, {"keepalives_count", "3"},       {"tcp_user_timeout", "60000"},
-      {"dbname", url.c_str()},       {"client_encoding", "UTF8"},
+      {"connect_timeout", "5"},
+      {"application_name", "reportd"},
+      {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"},
+      {"keepalives_count", "3"},
+      {"tcp_user_timeout", "60000"},
+      {"options", "-c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000"},
+      {"dbname", url.c_str()},
+      {"client_encoding", "UTF8"},
   };
   std::vector<const char*> keywords, values;
   for (const auto& [keyword, value] : settings) {

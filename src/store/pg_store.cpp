@@ -240,17 +240,32 @@ Result PgStore::run(const Statement& stmt, const Params& params) {
   return conn->run(stmt, params);
 }
 
+Result PgStore::read(const Statement& stmt, const Params& params) {
+  {
+    auto conn = pool_.acquire();
+    try {
+      return conn->run(stmt, params);
+    } catch (const StoreError& e) {
+      // Once more only when the connection itself broke: the pool's check of an idle connection
+      // before lending it cannot always see a server end that closed a moment ago (a restart, a
+      // failover, an administrator), and a read changes nothing, so it is safe to send again.
+      if (e.kind() != StoreError::Kind::unavailable || conn->usable()) throw;
+    }
+  }
+  return run(stmt, params);
+}
+
 // --- users ---
 
 std::optional<User> PgStore::find_user(std::int64_t id) {
-  auto r = run(kFindUser, Params().add(id));
+  auto r = read(kFindUser, Params().add(id));
   if (r.rows() == 0) return std::nullopt;
   return user_from_row(r, 0);
 }
 
 std::optional<User> PgStore::find_user_by_name(std::string_view username) {
   if (has_nul(username)) return std::nullopt;
-  auto r = run(kFindUserByName, Params().add(username));
+  auto r = read(kFindUserByName, Params().add(username));
   if (r.rows() == 0) return std::nullopt;
   return user_from_row(r, 0);
 }
@@ -274,7 +289,7 @@ User PgStore::create_user(const NewUser& user, Timestamp now) {
 }
 
 std::int64_t PgStore::count_users() {
-  return run(kCountUsers, Params()).int64(0, 0);
+  return read(kCountUsers, Params()).int64(0, 0);
 }
 
 std::optional<User> PgStore::set_user_active(std::string_view username, bool active) {
@@ -285,12 +300,12 @@ std::optional<User> PgStore::set_user_active(std::string_view username, bool act
 }
 
 std::int64_t PgStore::latest_user_change() {
-  return run(kLatestUserChange, Params()).int64(0, 0);
+  return read(kLatestUserChange, Params()).int64(0, 0);
 }
 
 std::vector<UserChange> PgStore::user_changes_after(std::int64_t after, int limit) {
-  auto r = run(kUserChangesAfter,
-               Params().add(after).add(static_cast<std::int64_t>(std::clamp(limit, 1, 1000))));
+  auto r = read(kUserChangesAfter,
+                Params().add(after).add(static_cast<std::int64_t>(std::clamp(limit, 1, 1000))));
   std::vector<UserChange> changes;
   changes.reserve(static_cast<std::size_t>(r.rows()));
   for (int row = 0; row < r.rows(); ++row) changes.push_back({r.int64(row, 0), r.int64(row, 1)});
@@ -308,22 +323,11 @@ Report PgStore::create_report(const NewReport& report, Timestamp now) {
                                   .add(report.latitude)
                                   .add(report.longitude)
                                   .add(millis(now)));
-  Report created;
-  created.id = r.int64(0, 0);
-  created.owner_id = report.owner_id;
-  created.title = report.title;
-  created.description = report.description;
-  created.category = report.category;
-  created.latitude = report.latitude;
-  created.longitude = report.longitude;
-  created.status = "open";
-  created.created_at = now;
-  created.updated_at = now;
-  return created;
+  return stored_report(r.int64(0, 0), report, now);
 }
 
 std::optional<Report> PgStore::find_report(std::int64_t id) {
-  auto r = run(kFindReport, Params().add(id));
+  auto r = read(kFindReport, Params().add(id));
   if (r.rows() == 0) return std::nullopt;
   return report_from_row(r, 0);
 }
@@ -346,7 +350,7 @@ Page<Report> PgStore::list_reports(const ReportQuery& query) {
     params.add(*query.after);
   }
   params.add(std::int64_t{limit} + 1);
-  return read_page<Report>(run(kListReports[mask], params), limit, report_from_row);
+  return read_page<Report>(read(kListReports[mask], params), limit, report_from_row);
 }
 
 std::optional<Report> PgStore::update_report_status(std::int64_t id, std::string_view status,
@@ -431,8 +435,8 @@ Page<Comment> PgStore::list_comments(std::int64_t report_id, std::optional<std::
                                      int limit) {
   limit = clamp_limit(limit);
   const std::int64_t rows = std::int64_t{limit} + 1;
-  auto r = after ? run(kListCommentsAfter, Params().add(report_id).add(*after).add(rows))
-                 : run(kListComments, Params().add(report_id).add(rows));
+  auto r = after ? read(kListCommentsAfter, Params().add(report_id).add(*after).add(rows))
+                 : read(kListComments, Params().add(report_id).add(rows));
   return read_page<Comment>(r, limit, comment_from_row);
 }
 

@@ -45,6 +45,8 @@ class PgStore final : public Store {
 
  private:
   Result run(const Statement& stmt, const Params& params);
+  // For statements that only read: sent again, once, when the connection broke under them.
+  Result read(const Statement& stmt, const Params& params);
 
   Pool pool_;
 };

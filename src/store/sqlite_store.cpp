@@ -310,18 +310,7 @@ Report SqliteStore::create_report(const NewReport& report, Timestamp now) {
     q->bind(6, report.longitude);
     q->bind(7, std::string_view(created_at));
     q->run();
-    Report created;
-    created.id = db.last_insert_rowid();
-    created.owner_id = report.owner_id;
-    created.title = report.title;
-    created.description = report.description;
-    created.category = report.category;
-    created.latitude = report.latitude;
-    created.longitude = report.longitude;
-    created.status = "open";
-    created.created_at = now;
-    created.updated_at = now;
-    return created;
+    return stored_report(db.last_insert_rowid(), report, now);
   });
 }
 

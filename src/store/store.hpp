@@ -77,6 +77,21 @@ struct NewReport {
   std::optional<double> longitude;
 };
 
+// The report that `report` becomes once stored with this id at `now`: every backend answers a
+// create with exactly this.
+inline Report stored_report(std::int64_t id, const NewReport& report, Timestamp now) {
+  return {.id = id,
+          .owner_id = report.owner_id,
+          .title = report.title,
+          .description = report.description,
+          .category = report.category,
+          .latitude = report.latitude,
+          .longitude = report.longitude,
+          .status = "open",
+          .created_at = now,
+          .updated_at = now};
+}
+
 struct NewComment {
   std::int64_t report_id = 0;
   std::int64_t owner_id = 0;

@@ -11,6 +11,7 @@
 #include "cluster/redis_address_quota.hpp"
 #include "cluster/redis_call.hpp"
 #include "cluster/shared_login_limiter.hpp"
+#include "io_thread.hpp"
 #include "redis/client.hpp"
 #include "redis_server.hpp"
 
@@ -18,31 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = auth::LoginLimiter::Clock;
-
-class IoThread {
- public:
-  IoThread() : thread_([this] { ioc_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  net::Strand strand() { return boost::asio::make_strand(ioc_); }
-
- private:
-  net::IoContext ioc_;
-  boost::asio::executor_work_guard<net::IoContext::executor_type> guard_{ioc_.get_executor()};
-  std::thread thread_;
-};
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 class ClusterTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "io_thread.hpp"
 #include "redis/client.hpp"
 #include "redis_server.hpp"
 
@@ -18,32 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 using redis::Client;
 using redis::Reply;
-
-// An io_context running on a thread of its own for the whole test.
-class IoThread {
- public:
-  IoThread() : thread_([this] { ioc_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  net::Strand strand() { return boost::asio::make_strand(ioc_); }
-
- private:
-  net::IoContext ioc_;
-  boost::asio::executor_work_guard<net::IoContext::executor_type> guard_{ioc_.get_executor()};
-  std::thread thread_;
-};
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 struct Answer {
   boost::system::error_code ec;

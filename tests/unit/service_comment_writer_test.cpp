@@ -182,3 +182,90 @@ TEST_F(CommentWriterTest, AFullQueueRefusesAtOnceWithRetryAfter) {
     EXPECT_TRUE(std::holds_alternative<store::Comment>(outcome.get()));
   }
 }
+
+namespace {
+
+// A store whose comment batches fail as when the database goes away at COMMIT: whether the
+// batch was committed is unknown. Everything else is the real store's.
+class LostCommitStore : public store::Store {
+ public:
+  explicit LostCommitStore(store::Store& real) : real_(real) {}
+
+  std::optional<store::User> find_user(std::int64_t id) override { return real_.find_user(id); }
+  std::optional<store::User> find_user_by_name(std::string_view name) override {
+    return real_.find_user_by_name(name);
+  }
+  store::User create_user(const store::NewUser& user, store::Timestamp t) override {
+    return real_.create_user(user, t);
+  }
+  std::int64_t count_users() override { return real_.count_users(); }
+  std::optional<store::User> set_user_active(std::string_view name, bool active) override {
+    return real_.set_user_active(name, active);
+  }
+  std::int64_t latest_user_change() override { return real_.latest_user_change(); }
+  std::vector<store::UserChange> user_changes_after(std::int64_t after, int limit) override {
+    return real_.user_changes_after(after, limit);
+  }
+  store::Report create_report(const store::NewReport& report, store::Timestamp t) override {
+    return real_.create_report(report, t);
+  }
+  std::optional<store::Report> find_report(std::int64_t id) override {
+    return real_.find_report(id);
+  }
+  store::Page<store::Report> list_reports(const store::ReportQuery& query) override {
+    return real_.list_reports(query);
+  }
+  std::optional<store::Report> update_report_status(std::int64_t id, std::string_view status,
+                                                    store::Timestamp t) override {
+    return real_.update_report_status(id, status, t);
+  }
+  std::vector<std::optional<store::Comment>> create_comments(
+      const std::vector<store::NewComment>& batch, store::Timestamp t) override {
+    batches.push_back(batch.size());
+    real_.create_comments(batch, t);  // committed...
+    throw store::StoreError(store::StoreError::Kind::unavailable, "connection lost at COMMIT");
+  }
+  store::Page<store::Comment> list_comments(std::int64_t report_id,
+                                            std::optional<std::int64_t> after,
+                                            int limit) override {
+    return real_.list_comments(report_id, after, limit);
+  }
+
+  std::vector<std::size_t> batches;  // on the writer thread only
+
+ private:
+  store::Store& real_;
+};
+
+}  // namespace
+
+TEST_F(CommentWriterTest, ABatchWhoseCommitIsInDoubtIsRefusedWholeAndNeverWrittenAgain) {
+  LostCommitStore lossy(*store_);
+  std::promise<void> gate;
+  auto gate_open = gate.get_future().share();
+  std::vector<std::promise<service::CommentWriter::Outcome>> outcomes(3);
+  {
+    service::CommentWriter writer(lossy, emitter_);
+    // The first completion holds the writer thread, so the next three wait in one batch.
+    std::promise<void> first_done;
+    writer.submit({report_.id, user_.id, "first"}, [&first_done, gate_open](auto) {
+      first_done.set_value();
+      gate_open.wait();
+    });
+    first_done.get_future().wait();
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      writer.submit({report_.id, user_.id, "in doubt " + std::to_string(i)},
+                    [&outcomes, i](auto o) { outcomes[i].set_value(std::move(o)); });
+    }
+    gate.set_value();
+  }
+  for (auto& outcome : outcomes) {
+    auto result = outcome.get_future().get();
+    ASSERT_TRUE(std::holds_alternative<service::Error>(result)) << "never acknowledged";
+    EXPECT_EQ(std::get<service::Error>(result).kind(), service::Error::Kind::unavailable);
+  }
+  EXPECT_EQ(lossy.batches, (std::vector<std::size_t>{1, 3})) << "no batch is written twice";
+  EXPECT_EQ(store_->list_comments(report_.id, std::nullopt, 100).items.size(), 4u)
+      << "each comment is stored once: none was written again one by one";
+  EXPECT_TRUE(emitter_.ids.empty()) << "nothing unacknowledged is announced";
+}
