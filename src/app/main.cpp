@@ -153,10 +153,12 @@ int serve(const app::Config& config) {
                redis_adapter ? "on" : "off", threads);
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
-  // still answered (and announced) before the process exits.
+  // still answered (and announced) before the process exits, and its broadcast taken by Redis
+  // for the other nodes.
   auto plan = engineio::shutdown_plan(server, engine);
   plan.drained = [&, sessions_gone = plan.drained] {
-    return sessions_gone() && rest.in_flight() == 0;
+    return sessions_gone() && rest.in_flight() == 0 &&
+           (redis_adapter == nullptr || redis_adapter->settled());
   };
   net::run_until_signalled(ioc, threads, std::move(plan));
   // The order matters: both pools stop, then every socket still held by a pending handler is

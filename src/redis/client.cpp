@@ -1,6 +1,8 @@
 #include "redis/client.hpp"
 
 #include <hiredis.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <algorithm>
 #include <boost/asio/bind_executor.hpp>
@@ -117,6 +119,12 @@ void Client::stop() {
 
 void Client::command(std::vector<std::string> args, ReplyHandler done) {
   BOOST_ASSERT(!subscriber());
+  unsettled_.fetch_add(1, std::memory_order_acq_rel);
+  // `this` outlives the wrapper: only the client holds and calls it.
+  done = [this, done = std::move(done)](error_code ec, Reply reply) {
+    unsettled_.fetch_sub(1, std::memory_order_acq_rel);
+    done(ec, std::move(reply));
+  };
   // Posted, never run inline: `done` must not run inside its caller.
   asio::post(strand_,
              [self = shared_from_this(), args = std::move(args), done = std::move(done)]() mutable {
@@ -127,6 +135,27 @@ void Client::command(std::vector<std::string> args, ReplyHandler done) {
                self->send(args, std::move(done));
              });
 }
+
+namespace {
+
+// A Redis that vanished without closing the connection (a dead host, a partition) would
+// otherwise look connected for the system's two hours, with publishes going nowhere: keepalive
+// probes after 10 s of silence, and TCP_USER_TIMEOUT for data Redis never acknowledges, end
+// such a connection within about half a minute, and the client reconnects.
+void notice_dead_peers(asio::ip::tcp::socket& socket) {
+  using Idle = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>;
+  using Interval = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>;
+  using Probes = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>;
+  using UserTimeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
+  error_code ignored;  // best effort: a socket without them still works
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  socket.set_option(Idle(10), ignored);
+  socket.set_option(Interval(5), ignored);
+  socket.set_option(Probes(3), ignored);
+  socket.set_option(UserTimeout(30'000), ignored);
+}
+
+}  // namespace
 
 void Client::connect() {
   BOOST_ASSERT(strand_.running_in_this_thread());
@@ -158,6 +187,7 @@ void Client::log_in() {
   BOOST_ASSERT(strand_.running_in_this_thread());
   error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  notice_dead_peers(socket_);
   reader_.reset(redisReaderCreate());
   if (!reader_) throw std::bad_alloc();
   unparsed_bytes_ = 0;

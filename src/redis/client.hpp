@@ -78,6 +78,9 @@ class Client : public std::enable_shared_from_this<Client> {
   void stop();
   // Any thread: logged in, and subscribed to everything asked for.
   bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // Any thread: every command given so far has had its reply or failed (a graceful shutdown
+  // waits for this, so that what was published last is not lost).
+  bool settled() const { return unsettled_.load(std::memory_order_acquire) == 0; }
 
   // Any thread. `done` runs once on the strand with the reply, or with an error: not connected
   // now, the connection lost before the reply, an error reply (Error::server_error, the reply
@@ -116,6 +119,7 @@ class Client : public std::enable_shared_from_this<Client> {
   boost::asio::steady_timer timer_;  // the backoff, or the connect timeout
   State state_ = State::idle;
   std::atomic<bool> connected_{false};
+  std::atomic<std::size_t> unsettled_{0};  // commands given whose `done` has not run
   std::chrono::milliseconds backoff_;
   // Each connection has its own number: completions of an earlier one are ignored.
   std::uint64_t generation_ = 0;

@@ -162,6 +162,10 @@ bool RedisAdapter::ready() const {
   return node_->publisher->connected() && node_->subscriber->connected();
 }
 
+bool RedisAdapter::settled() const {
+  return node_->publisher->settled();
+}
+
 std::uint64_t RedisAdapter::publish_failures() const {
   return node_->publish_failures.load();
 }

@@ -67,6 +67,8 @@ class RedisAdapter : public Adapter {
 
   // Any thread. Both Redis connections are up (logged in and subscribed).
   bool ready() const;
+  // Any thread. Every broadcast published so far has been taken by Redis (or has failed).
+  bool settled() const;
   // Any thread. Broadcasts that could not be published since the start.
   std::uint64_t publish_failures() const;
   // This node's id on the channels.

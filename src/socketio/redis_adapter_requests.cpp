@@ -202,12 +202,19 @@ void RedisAdapter::Node::on_request(std::string_view payload) {
       auto packet = packet_json
                         ? cluster::packet_from_json(*packet_json, std::move(message->attachments))
                         : std::nullopt;
-      if (!packet || packet->type != PacketType::event) return;
+      auto client_count = [&](std::size_t count) {
+        publish_response(json::serialize(
+            json::object{{"type", static_cast<int>(RequestType::broadcast_client_count)},
+                         {"requestId", request_id},
+                         {"clientCount", count}}));
+      };
+      if (!packet || packet->type != PacketType::event) {
+        // Nothing this node can deliver: it says so at once, so the sender does not wait for it.
+        client_count(0);
+        return;
+      }
       const auto targets = local.sockets(selection());
-      publish_response(json::serialize(
-          json::object{{"type", static_cast<int>(RequestType::broadcast_client_count)},
-                       {"requestId", request_id},
-                       {"clientCount", targets.size()}}));
+      client_count(targets.size());
       auto args = packet->data.get_array();
       const std::string event(args.front().get_string());
       args.erase(args.begin());

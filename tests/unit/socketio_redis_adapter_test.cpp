@@ -287,6 +287,24 @@ TEST_F(RedisAdapterTest, ABroadcastWithAcksCountsTheClientsAndHandsOnTheirAcks) 
   EXPECT_EQ(decoded->json, json::parse(R"({"type":9,"requestId":"b1","packet":"yes"})"));
 }
 
+TEST_F(RedisAdapterTest, ABroadcastWithAcksOfNoEventIsAnsweredWithNoClientsAtOnce) {
+  join("r");
+  // An ack packet, not an event: nothing to deliver, but the sender must not wait for us.
+  const json::object body{
+      {"uid", "node"},
+      {"requestId", "b2"},
+      {"type", 7},
+      {"packet", {{"type", 3}, {"data", json::array{"x"}}, {"nsp", "/chat"}, {"id", 4}}},
+      {"opts",
+       {{"rooms", json::array{"r"}}, {"except", json::array{}}, {"flags", {{"timeout", 1000}}}}}};
+  std::string bytes;
+  socketio::msgpack::encode(body, {}, bytes);
+  publish("socket.io-request#/chat#", bytes);
+  const auto none = json::parse(R"({"type":8,"requestId":"b2","clientCount":0})");
+  EXPECT_EQ(next_response(), none) << "node A";
+  EXPECT_EQ(next_response(), none) << "node B";
+}
+
 TEST_F(RedisAdapterTest, WhileRedisIsDownLocalDeliveryGoesOnAndPublishesAreCounted) {
   auto member = join("r");
   redis_.stop();
