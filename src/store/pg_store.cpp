@@ -277,15 +277,7 @@ User PgStore::create_user(const NewUser& user, Timestamp now) {
                                 .add(std::string_view(user.role))
                                 .add(user.internal)
                                 .add(millis(now)));
-  User created;
-  created.id = r.int64(0, 0);
-  created.username = user.username;
-  created.password_hash = user.password_hash;
-  created.role = user.role;
-  created.internal = user.internal;
-  created.active = true;
-  created.created_at = now;
-  return created;
+  return stored_user(r.int64(0, 0), user, now);
 }
 
 std::int64_t PgStore::count_users() {

@@ -242,15 +242,7 @@ User SqliteStore::create_user(const NewUser& user, Timestamp now) {
     q->bind(4, std::int64_t{user.internal ? 1 : 0});
     q->bind(5, std::string_view(created_at));
     q->run();
-    User created;
-    created.id = db.last_insert_rowid();
-    created.username = user.username;
-    created.password_hash = user.password_hash;
-    created.role = user.role;
-    created.internal = user.internal;
-    created.active = true;
-    created.created_at = now;
-    return created;
+    return stored_user(db.last_insert_rowid(), user, now);
   });
 }
 

@@ -77,6 +77,18 @@ struct NewReport {
   std::optional<double> longitude;
 };
 
+// The user that `user` becomes once stored with this id at `now`: every backend answers a
+// create with exactly this.
+inline User stored_user(std::int64_t id, const NewUser& user, Timestamp now) {
+  return {.id = id,
+          .username = user.username,
+          .password_hash = user.password_hash,
+          .role = user.role,
+          .internal = user.internal,
+          .active = true,
+          .created_at = now};
+}
+
 // The report that `report` becomes once stored with this id at `now`: every backend answers a
 // create with exactly this.
 inline Report stored_report(std::int64_t id, const NewReport& report, Timestamp now) {
