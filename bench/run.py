@@ -110,6 +110,18 @@ def log_tail(path, lines=5):
         return ""
 
 
+def stop_process(proc, log_file):
+    """SIGTERM, then SIGKILL after 15 s; closes the process's log."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    log_file.close()
+
+
 class Server:
     """A server process, with its resident memory and CPU time read from /proc."""
 
@@ -143,14 +155,7 @@ class Server:
         return cpu_seconds_of(self.proc.pid)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_file.close()
+        stop_process(self.proc, self.log_file)
 
 
 class Postgres:
@@ -244,14 +249,7 @@ class Redis:
         return out.stdout.strip()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log_file.close()
+        stop_process(self.proc, self.log_file)
 
 
 class Clients:

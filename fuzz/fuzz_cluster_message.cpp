@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "check.hpp"
+#include "same_json.hpp"
 #include "socketio/cluster_message.hpp"
 #include "socketio/msgpack_value.hpp"
 
@@ -22,31 +23,11 @@ namespace json = boost::json;
 // Equal as JavaScript would see them: numbers by value (an integral double is written as an
 // integer), the rest exactly.
 bool same(const json::value& a, const json::value& b) {
-  if (a.is_number() && b.is_number()) {
-    if (a.is_double() || b.is_double()) {
-      const double x = a.to_number<double>(), y = b.to_number<double>();
-      return x == y || (std::isnan(x) && std::isnan(y));
-    }
-    return a == b;
-  }
-  if (a.is_array() && b.is_array()) {
-    const auto &x = a.get_array(), &y = b.get_array();
-    if (x.size() != y.size()) return false;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      if (!same(x[i], y[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_object() && b.is_object()) {
-    const auto &x = a.get_object(), &y = b.get_object();
-    if (x.size() != y.size()) return false;
-    for (const auto& [key, value] : x) {
-      const auto* other = y.if_contains(key);
-      if (!other || !same(value, *other)) return false;
-    }
-    return true;
-  }
-  return a == b;
+  return same_json(a, b, [](const json::value& x, const json::value& y) {
+    if (!x.is_double() && !y.is_double()) return x == y;
+    const double u = x.to_number<double>(), v = y.to_number<double>();
+    return u == v || (std::isnan(u) && std::isnan(v));
+  });
 }
 
 }  // namespace

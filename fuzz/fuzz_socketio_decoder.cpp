@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "same_json.hpp"
 #include "socketio/decoder.hpp"
 
 namespace {
@@ -32,28 +33,11 @@ DecodeResult feed(socketio::Decoder& decoder, std::string_view message) {
 // JSON equality, except that a double may come back one rounding step off: Boost.JSON's default
 // parser is not correctly rounded for numbers with very many digits, which clients never send.
 bool same_json(const boost::json::value& a, const boost::json::value& b) {
-  if (a.is_double() && b.is_double()) {
-    return a.get_double() == b.get_double() ||
-           std::fabs(a.get_double() - b.get_double()) <= 1e-15 * std::fabs(a.get_double());
-  }
-  if (a.is_array() && b.is_array()) {
-    const auto &x = a.get_array(), &y = b.get_array();
-    if (x.size() != y.size()) return false;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      if (!same_json(x[i], y[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_object() && b.is_object()) {
-    const auto &x = a.get_object(), &y = b.get_object();
-    if (x.size() != y.size()) return false;
-    for (const auto& [key, value] : x) {
-      const auto* other = y.if_contains(key);
-      if (!other || !same_json(value, *other)) return false;
-    }
-    return true;
-  }
-  return a == b;
+  return ::same_json(a, b, [](const boost::json::value& x, const boost::json::value& y) {
+    if (!x.is_double() || !y.is_double()) return x == y;
+    return x.get_double() == y.get_double() ||
+           std::fabs(x.get_double() - y.get_double()) <= 1e-15 * std::fabs(x.get_double());
+  });
 }
 
 bool same(const Packet& a, const Packet& b) {

@@ -187,4 +187,19 @@ TEST(ClusterMessage, RefusesMessagesOfTheWrongShape) {
   EXPECT_EQ(fine->options.rooms, std::vector<std::string>{"5"});
 }
 
+// An array32 of `count` nils: one byte per value on the wire.
+std::string nils(std::uint32_t count) {
+  std::string bytes("\xdd", 1);
+  for (int shift = 24; shift >= 0; shift -= 8) bytes += static_cast<char>((count >> shift) & 0xff);
+  bytes.append(count, '\xc0');
+  return bytes;
+}
+
+TEST(MsgpackValue, AMessageHoldsAtMostMaxValues) {
+  // The array itself is a value too.
+  EXPECT_TRUE(socketio::msgpack::decode(nils(socketio::msgpack::kMaxValues - 1)));
+  EXPECT_FALSE(socketio::msgpack::decode(nils(socketio::msgpack::kMaxValues)))
+      << "one-byte values would otherwise cost many times their size decoded";
+}
+
 }  // namespace
