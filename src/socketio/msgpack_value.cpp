@@ -122,7 +122,9 @@ class Decoder {
           if (!key) return std::nullopt;
           auto item = value(depth + 1);
           if (!item) return std::nullopt;
-          object[*key] = std::move(*item);
+          // A JavaScript object cannot hold a key twice, so no node sends one; a repeated key
+          // would also orphan an attachment read for the value it replaces.
+          if (!object.emplace(*key, std::move(*item)).second) return std::nullopt;
         }
         json::value map(std::move(object));
         // Binary data travels as bin: a map that looks like a placeholder would be read as one.

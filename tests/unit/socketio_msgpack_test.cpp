@@ -146,6 +146,8 @@ TEST(MsgpackValue, RefusesWhatIsNotOneCleanValue) {
       from_hex("d6ff"),          // a timestamp cut short
       from_hex("c1"),            // the never-used byte
       from_hex("dbffffffff61"),  // a string longer than the input
+      // {"a": <bin>, "a": 1}: a key twice, the binary value's attachment orphaned
+      from_hex("82a161c40101a16101"),
   };
   for (const auto& bytes : bad) EXPECT_FALSE(socketio::msgpack::decode(bytes)) << bytes.size();
 
