@@ -134,6 +134,35 @@ struct ReportQuery {
   int limit = 20;                     // 1..100
 };
 
+// A live-channel session kept so that its client can resume it after a lost connection
+// (Socket.IO connection state recovery). Whoever holds it (`owner`, a random token per
+// attachment) is the only one whose writes apply: a session that another node took over is
+// never overwritten by the node that lost it.
+struct RecoverySession {
+  std::string pid;  // the private id the client sends back; the key
+  std::string sid;  // the socket id it restores
+  std::int64_t user_id = 0;
+  std::vector<std::int64_t> report_ids;  // the rooms report:<id> it follows, ascending
+  // The highest comment id when its rooms last changed: where a client that had received no
+  // comment yet resumes.
+  std::int64_t since = 0;
+  std::string owner;
+  std::optional<std::string> node;  // the node it is attached to; nullopt while it waits
+  Timestamp expires_at{};
+};
+
+// One change to the recovery sessions, applied only if the session's owner is `owner`.
+struct RecoveryWrite {
+  enum class Kind {
+    open,     // insert `session` (since: the highest comment id now; a pid taken already: no-op)
+    rooms,    // set report_ids, and since to the highest comment id now
+    detach,   // the connection was lost: node none, expires_at as given
+    remove,   // the client left deliberately: delete it
+  };
+  Kind kind = Kind::open;
+  RecoverySession session;  // pid and owner always; the other fields as `kind` says
+};
+
 class StoreError : public std::runtime_error {
  public:
   enum class Kind { conflict, not_found, unavailable };
@@ -186,6 +215,27 @@ class Store {
   // Oldest first: `after` continues above that id.
   virtual Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
                                       int limit) = 0;
+  virtual std::optional<Comment> find_comment(std::int64_t id) = 0;
+  // The highest comment id, 0 when there is none.
+  virtual std::int64_t latest_comment_id() = 0;
+  // Comments of any of `report_ids` with ids above `after`, oldest first, at most `limit`.
+  virtual std::vector<Comment> comments_after(const std::vector<std::int64_t>& report_ids,
+                                              std::int64_t after, int limit) = 0;
+
+  // Connection state recovery. Applies the writes in order, in one transaction.
+  virtual void write_recovery_sessions(const std::vector<RecoveryWrite>& writes) = 0;
+  // Takes over the session `pid` if it has not expired at `now`, whoever holds it: it becomes
+  // `owner`'s, attached to `node`, until `expires_at`. Returns it as it now is, or nullopt.
+  virtual std::optional<RecoverySession> claim_recovery_session(std::string_view pid,
+                                                                std::string_view owner,
+                                                                std::string_view node,
+                                                                Timestamp now,
+                                                                Timestamp expires_at) = 0;
+  // Keeps the sessions attached to `node` until `expires_at` (a node's heartbeat: the sessions
+  // of a node that died expire a window after its last one), and deletes every session expired
+  // at `now`. Returns how many were deleted.
+  virtual std::size_t refresh_recovery_sessions(std::string_view node, Timestamp expires_at,
+                                                Timestamp now) = 0;
 };
 
 struct StoreOptions {
