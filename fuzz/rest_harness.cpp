@@ -127,6 +127,22 @@ class NullStore final : public store::Store {
     FUZZ_CHECK(limit >= 1 && limit <= 100);
     return {};
   }
+  std::optional<store::Comment> find_comment(std::int64_t) override { return std::nullopt; }
+  std::int64_t latest_comment_id() override { return 0; }
+  std::vector<store::Comment> comments_after(const std::vector<std::int64_t>&, std::int64_t,
+                                             int) override {
+    return {};
+  }
+  void write_recovery_sessions(const std::vector<store::RecoveryWrite>&) override {}
+  std::optional<store::RecoverySession> claim_recovery_session(std::string_view, std::string_view,
+                                                               std::string_view, store::Timestamp,
+                                                               store::Timestamp) override {
+    return std::nullopt;
+  }
+  std::size_t refresh_recovery_sessions(std::string_view, store::Timestamp,
+                                        store::Timestamp) override {
+    return 0;
+  }
 };
 
 class NoEmitter final : public service::CommentEmitter {

@@ -73,6 +73,24 @@ BEGIN
   VALUES (OLD.id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
 END;
 )sql"},
+    // Live-channel sessions a client may resume after a lost connection (Socket.IO connection
+    // state recovery), on whichever node it reconnects to. report_ids: ascending, comma-separated
+    // ("3,17"; "" for none). node is NULL while the session waits for its client; expires_at
+    // is when it may be purged, moved on by its node's heartbeat while attached.
+    {3, R"sql(
+CREATE TABLE recovery_sessions (
+  pid        TEXT    NOT NULL PRIMARY KEY,
+  sid        TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL,
+  report_ids TEXT    NOT NULL,
+  since      INTEGER NOT NULL,
+  owner      TEXT    NOT NULL,
+  node       TEXT,
+  expires_at TEXT    NOT NULL
+) STRICT;
+CREATE INDEX recovery_sessions_node ON recovery_sessions(node);
+CREATE INDEX recovery_sessions_expires_at ON recovery_sessions(expires_at);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable =

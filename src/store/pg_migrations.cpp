@@ -81,6 +81,24 @@ EXECUTE FUNCTION record_user_change();
 CREATE TRIGGER users_deleted AFTER DELETE ON users
 FOR EACH ROW EXECUTE FUNCTION record_user_change();
 )sql"},
+    // Live-channel sessions a client may resume after a lost connection (Socket.IO connection
+    // state recovery), on whichever node it reconnects to. report_ids: ascending, comma-separated
+    // ("3,17"; "" for none). node is NULL while the session waits for its client; expires_at
+    // is when it may be purged, moved on by its node's heartbeat while attached.
+    {3, R"sql(
+CREATE TABLE recovery_sessions (
+  pid        text        PRIMARY KEY,
+  sid        text        NOT NULL,
+  user_id    bigint      NOT NULL,
+  report_ids text        NOT NULL,
+  since      bigint      NOT NULL,
+  owner      text        NOT NULL,
+  node       text,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX recovery_sessions_node ON recovery_sessions(node);
+CREATE INDEX recovery_sessions_expires_at ON recovery_sessions(expires_at);
+)sql"},
 };
 static_assert(kUserChangeOrderLock == 8243118316935472130, "migration 2 names this key");
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "store/id_list.hpp"
 #include "store/pg_migrations.hpp"
 
 namespace store::pg {
@@ -100,6 +101,42 @@ const Statement kListCommentsAfter{
     "list_comments_after",
     "SELECT " + kCommentColumns +
         " FROM comments WHERE report_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3"};
+const Statement kFindComment{"find_comment",
+                             "SELECT " + kCommentColumns + " FROM comments WHERE id = $1"};
+// The highest comment id now: where a session's client resumes, written in the same statement.
+const std::string kLatestCommentId = "(SELECT coalesce(max(id), 0) FROM comments)";
+const Statement kLatestCommentIdQuery{"latest_comment_id", "SELECT " + kLatestCommentId};
+const Statement kCommentsOfReportsAfter{
+    "comments_of_reports_after",
+    "SELECT " + kCommentColumns +
+        " FROM comments WHERE report_id = ANY($1::int8[]) AND id > $2 ORDER BY id ASC LIMIT $3"};
+
+const std::string kRecoverySessionColumns =
+    "pid, sid, user_id, report_ids, since, owner, node, " + as_millis("expires_at");
+const Statement kOpenRecoverySession{
+    "open_recovery_session",
+    "INSERT INTO recovery_sessions (pid, sid, user_id, report_ids, since, owner, node, "
+    "expires_at) VALUES ($1, $2, $3, $4, " +
+        kLatestCommentId + ", $5, $6, " + from_millis(7) + ") ON CONFLICT (pid) DO NOTHING"};
+const Statement kSetRecoveryRooms{"set_recovery_rooms",
+                                  "UPDATE recovery_sessions SET report_ids = $1, since = " +
+                                      kLatestCommentId + " WHERE pid = $2 AND owner = $3"};
+const Statement kDetachRecoverySession{"detach_recovery_session",
+                                       "UPDATE recovery_sessions SET node = NULL, expires_at = " +
+                                           from_millis(1) + " WHERE pid = $2 AND owner = $3"};
+const Statement kRemoveRecoverySession{
+    "remove_recovery_session", "DELETE FROM recovery_sessions WHERE pid = $1 AND owner = $2"};
+const Statement kClaimRecoverySession{
+    "claim_recovery_session", "UPDATE recovery_sessions SET owner = $1, node = $2, expires_at = " +
+                                  from_millis(3) + " WHERE pid = $4 AND expires_at > " +
+                                  from_millis(5) + " RETURNING " + kRecoverySessionColumns};
+const Statement kRefreshRecoverySessions{
+    "refresh_recovery_sessions",
+    "UPDATE recovery_sessions SET expires_at = " + from_millis(1) + " WHERE node = $2"};
+const Statement kPurgeRecoverySessions{
+    "purge_recovery_sessions",
+    "WITH purged AS (DELETE FROM recovery_sessions WHERE expires_at <= " + from_millis(1) +
+        " RETURNING 1) SELECT count(*) FROM purged"};
 
 // No stored text holds a NUL (Params refuses one), so a key with a NUL matches nothing: a lookup
 // answers "none" as SQLite would, instead of failing.
@@ -152,6 +189,22 @@ Comment comment_from_row(const Result& r, int row) {
   return c;
 }
 
+// nullopt when its report_ids is not a list that reportd wrote: no session to restore.
+std::optional<RecoverySession> recovery_session_from_row(const Result& r, int row) {
+  auto report_ids = parse_id_list(r.text(row, 3));
+  if (!report_ids) return std::nullopt;
+  RecoverySession session;
+  session.pid = r.text(row, 0);
+  session.sid = r.text(row, 1);
+  session.user_id = r.int64(row, 2);
+  session.report_ids = std::move(*report_ids);
+  session.since = r.int64(row, 4);
+  session.owner = r.text(row, 5);
+  session.node = r.optional_text(row, 6);
+  session.expires_at = r.timestamp(row, 7);
+  return session;
+}
+
 // The statements read up to limit + 1 rows: the extra one only tells that another page follows.
 template <class T, class FromRow>
 Page<T> read_page(const Result& r, int limit, FromRow from_row) {
@@ -163,13 +216,9 @@ Page<T> read_page(const Result& r, int limit, FromRow from_row) {
   return page;
 }
 
-// --- the comment batch, as one pipeline ---
+// --- transactions in one round trip, as a pipeline ---
 
-// Group commit in one round trip: BEGIN, the order lock, one prepared INSERT per comment and
-// COMMIT go out together in libpq's pipeline mode, then the answers are read in order. (One
-// multi-row INSERT would need the texts packed into an array literal; the pipeline keeps every
-// value a plain parameter.) libpq reads incoming results while it waits to send, so a large
-// batch cannot deadlock against the server in blocking mode.
+// libpq's pipeline mode on a connection: queries sent together, their answers read in order.
 class Pipeline {
  public:
   explicit Pipeline(Connection& conn) : conn_(conn) {
@@ -224,6 +273,95 @@ class Pipeline {
 
   Connection& conn_;
 };
+
+// One statement of a transaction, with its parameters.
+struct Step {
+  const Statement* stmt;
+  Params params;
+};
+
+bool succeeded(const Result& r) {
+  return r.status() == PGRES_COMMAND_OK || r.status() == PGRES_TUPLES_OK;
+}
+
+// Runs `steps` in one transaction, in one round trip: BEGIN, the steps and COMMIT go out
+// together in libpq's pipeline mode, then the answers are read in order. (One multi-row
+// statement would need the values packed into array literals; the pipeline keeps every value a
+// plain parameter.) libpq reads incoming results while it waits to send, so a long pipeline
+// cannot deadlock against the server in blocking mode. Returns the steps' results; throws the
+// first failure, and unless the server answered the COMMIT with COMMIT.
+std::vector<Result> run_transaction(Connection& conn, const std::vector<Step>& steps) {
+  for (const auto& step : steps) conn.prepare(*step.stmt);  // prepared outside the pipeline
+  std::vector<Result> results;
+  results.reserve(steps.size());
+  Result begin, commit;
+  {
+    Pipeline pipeline(conn);
+    pipeline.send("BEGIN");
+    for (const auto& step : steps) pipeline.send(*step.stmt, step.params);
+    pipeline.send("COMMIT");
+    pipeline.sync();
+    begin = pipeline.next();
+    for (std::size_t i = 0; i < steps.size(); ++i) results.push_back(pipeline.next());
+    commit = pipeline.next();
+    pipeline.end();
+  }
+
+  // The first failure is the cause; the statements after it were skipped (PIPELINE_ABORTED).
+  const Result* failed = succeeded(begin) ? nullptr : &begin;
+  std::string_view failed_name = "BEGIN";
+  for (std::size_t i = 0; !failed && i < steps.size(); ++i) {
+    if (!succeeded(results[i])) {
+      failed = &results[i];
+      failed_name = steps[i].stmt->name;
+    }
+  }
+  if (failed) {
+    // The explicit transaction outlives the sync, aborted: end it before the pool lends the
+    // connection again (the pool drops it if this fails).
+    if (conn.usable() && PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+      Result rollback(PQexec(conn.get(), "ROLLBACK"));
+      if (!rollback || rollback.status() != PGRES_COMMAND_OK) conn.mark_broken();
+    }
+    conn.fail(*failed, failed_name);
+  }
+  // Reported committed only if the server said COMMIT.
+  require_committed(conn, commit);
+  return results;
+}
+
+// The statement of one recovery write, with its parameters (checked here: a NUL is refused
+// before anything is sent).
+Step recovery_step(const RecoveryWrite& write) {
+  const RecoverySession& s = write.session;
+  switch (write.kind) {
+    case RecoveryWrite::Kind::open:
+      return {&kOpenRecoverySession,
+              std::move(Params()
+                            .add(std::string_view(s.pid))
+                            .add(std::string_view(s.sid))
+                            .add(s.user_id)
+                            .add(std::string_view(format_id_list(s.report_ids)))
+                            .add(std::string_view(s.owner))
+                            .add(s.node)
+                            .add(millis(s.expires_at)))};
+    case RecoveryWrite::Kind::rooms:
+      return {&kSetRecoveryRooms, std::move(Params()
+                                                .add(std::string_view(format_id_list(s.report_ids)))
+                                                .add(std::string_view(s.pid))
+                                                .add(std::string_view(s.owner)))};
+    case RecoveryWrite::Kind::detach:
+      return {&kDetachRecoverySession, std::move(Params()
+                                                     .add(millis(s.expires_at))
+                                                     .add(std::string_view(s.pid))
+                                                     .add(std::string_view(s.owner)))};
+    case RecoveryWrite::Kind::remove:
+      return {&kRemoveRecoverySession,
+              std::move(Params().add(std::string_view(s.pid)).add(std::string_view(s.owner)))};
+  }
+  // Only a value cast into the enum gets here.
+  throw StoreError(StoreError::Kind::conflict, "unknown recovery write");
+}
 
 }  // namespace
 
@@ -358,67 +496,34 @@ std::optional<Report> PgStore::update_report_status(std::int64_t id, std::string
 
 // --- comments ---
 
+// Group commit: the order lock and one prepared INSERT per comment, in one transaction sent as
+// one pipeline.
 std::vector<std::optional<Comment>> PgStore::create_comments(const std::vector<NewComment>& batch,
                                                              Timestamp now) {
   if (batch.empty()) return {};
   // Every parameter is checked (a NUL refused) before anything is sent.
-  std::vector<Params> inserts;
-  inserts.reserve(batch.size());
+  std::vector<Step> steps;
+  steps.reserve(batch.size() + 1);
+  steps.push_back({&kLockCommentOrder, std::move(Params().add(kCommentOrderLock))});
   for (const auto& c : batch) {
-    inserts.push_back(std::move(
-        Params().add(c.report_id).add(c.owner_id).add(std::string_view(c.text)).add(millis(now))));
+    steps.push_back({&kInsertComment, std::move(Params()
+                                                    .add(c.report_id)
+                                                    .add(c.owner_id)
+                                                    .add(std::string_view(c.text))
+                                                    .add(millis(now)))});
   }
-
-  auto lease = pool_.acquire();
-  Connection& conn = *lease;
-  conn.prepare(kLockCommentOrder);  // statements are prepared outside the pipeline
-  conn.prepare(kInsertComment);
-
-  std::vector<Result> results;
-  results.reserve(batch.size());
-  Result begin, lock, commit;
-  {
-    Pipeline pipeline(conn);
-    pipeline.send("BEGIN");
-    pipeline.send(kLockCommentOrder, Params().add(kCommentOrderLock));
-    for (const auto& params : inserts) pipeline.send(kInsertComment, params);
-    pipeline.send("COMMIT");
-    pipeline.sync();
-    begin = pipeline.next();
-    lock = pipeline.next();
-    for (std::size_t i = 0; i < batch.size(); ++i) results.push_back(pipeline.next());
-    commit = pipeline.next();
-    pipeline.end();
-  }
-
-  // The first failure is the cause; the statements after it were skipped (PIPELINE_ABORTED).
-  const Result* failed = nullptr;
-  if (begin.status() != PGRES_COMMAND_OK) failed = &begin;
-  if (!failed && lock.status() != PGRES_TUPLES_OK) failed = &lock;
-  for (const auto& r : results) {
-    if (!failed && r.status() != PGRES_TUPLES_OK) failed = &r;
-  }
-  if (failed) {
-    // The explicit transaction outlives the sync, aborted: end it before the pool lends the
-    // connection again (the pool drops it if this fails).
-    if (conn.usable() && PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
-      Result rollback(PQexec(conn.get(), "ROLLBACK"));
-      if (!rollback || rollback.status() != PGRES_COMMAND_OK) conn.mark_broken();
-    }
-    conn.fail(*failed, "insert_comment");
-  }
-  // Reported committed only if the server said COMMIT.
-  require_committed(conn, commit);
+  const auto results = run_transaction(*pool_.acquire(), steps);
 
   std::vector<std::optional<Comment>> created;
   created.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (results[i].rows() == 0) {
+    const Result& inserted = results[i + 1];  // after the lock's
+    if (inserted.rows() == 0) {
       created.emplace_back();
       continue;
     }
     const auto& c = batch[i];
-    created.push_back(Comment{results[i].int64(0, 0), c.report_id, c.owner_id, c.text, now});
+    created.push_back(Comment{inserted.int64(0, 0), c.report_id, c.owner_id, c.text, now});
   }
   return created;
 }
@@ -430,6 +535,62 @@ Page<Comment> PgStore::list_comments(std::int64_t report_id, std::optional<std::
   auto r = after ? read(kListCommentsAfter, Params().add(report_id).add(*after).add(rows))
                  : read(kListComments, Params().add(report_id).add(rows));
   return read_page<Comment>(r, limit, comment_from_row);
+}
+
+std::optional<Comment> PgStore::find_comment(std::int64_t id) {
+  auto r = read(kFindComment, Params().add(id));
+  if (r.rows() == 0) return std::nullopt;
+  return comment_from_row(r, 0);
+}
+
+std::int64_t PgStore::latest_comment_id() {
+  return read(kLatestCommentIdQuery, Params()).int64(0, 0);
+}
+
+std::vector<Comment> PgStore::comments_after(const std::vector<std::int64_t>& report_ids,
+                                             std::int64_t after, int limit) {
+  if (report_ids.empty()) return {};
+  auto r = read(kCommentsOfReportsAfter,
+                Params()
+                    .add(std::string_view("{" + format_id_list(report_ids) + "}"))
+                    .add(after)
+                    .add(static_cast<std::int64_t>(std::clamp(limit, 1, 1000))));
+  std::vector<Comment> comments;
+  comments.reserve(static_cast<std::size_t>(r.rows()));
+  for (int row = 0; row < r.rows(); ++row) comments.push_back(comment_from_row(r, row));
+  return comments;
+}
+
+// --- connection state recovery ---
+
+void PgStore::write_recovery_sessions(const std::vector<RecoveryWrite>& writes) {
+  if (writes.empty()) return;
+  std::vector<Step> steps;
+  steps.reserve(writes.size());
+  for (const auto& w : writes) steps.push_back(recovery_step(w));
+  run_transaction(*pool_.acquire(), steps);
+}
+
+std::optional<RecoverySession> PgStore::claim_recovery_session(std::string_view pid,
+                                                               std::string_view owner,
+                                                               std::string_view node, Timestamp now,
+                                                               Timestamp expires_at) {
+  if (has_nul(pid)) return std::nullopt;  // the client's: no stored pid holds one
+  auto r = run(kClaimRecoverySession,
+               Params().add(owner).add(node).add(millis(expires_at)).add(pid).add(millis(now)));
+  if (r.rows() == 0) return std::nullopt;
+  return recovery_session_from_row(r, 0);
+}
+
+std::size_t PgStore::refresh_recovery_sessions(std::string_view node, Timestamp expires_at,
+                                               Timestamp now) {
+  // Two statements, not one: the statements of one WITH share a snapshot, so a DELETE there
+  // would not see the expiry the UPDATE just moved on.
+  const auto results = run_transaction(
+      *pool_.acquire(),
+      {{&kRefreshRecoverySessions, std::move(Params().add(millis(expires_at)).add(node))},
+       {&kPurgeRecoverySessions, Params().add(millis(now))}});
+  return static_cast<std::size_t>(results[1].int64(0, 0));
 }
 
 }  // namespace store::pg

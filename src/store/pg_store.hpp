@@ -3,10 +3,11 @@
 //
 // Every call borrows a connection from a bounded pool (pg_pool.hpp) and runs prepared
 // statements on it (prepared once per connection). Single-statement writes run in autocommit;
-// create_comments writes its whole batch in one transaction, sent as one pipeline. Timestamps
-// are timestamptz, passed in and read out as UTC epoch milliseconds, so they round-trip exactly
-// as with SQLite. A failure that loses the server is StoreError(unavailable); the pool drops the
-// connection and reconnects on later calls, with backoff.
+// create_comments, write_recovery_sessions and refresh_recovery_sessions write in one
+// transaction, sent as one pipeline. Timestamps are timestamptz, passed in and read out as UTC
+// epoch milliseconds, so they round-trip exactly as with SQLite. A failure that loses the server
+// is StoreError(unavailable); the pool drops the connection and reconnects on later calls, with
+// backoff.
 
 #include <memory>
 #include <string>
@@ -40,6 +41,18 @@ class PgStore final : public Store {
                                                       Timestamp now) override;
   Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
                               int limit) override;
+  std::optional<Comment> find_comment(std::int64_t id) override;
+  std::int64_t latest_comment_id() override;
+  std::vector<Comment> comments_after(const std::vector<std::int64_t>& report_ids,
+                                      std::int64_t after, int limit) override;
+
+  void write_recovery_sessions(const std::vector<RecoveryWrite>& writes) override;
+  std::optional<RecoverySession> claim_recovery_session(std::string_view pid,
+                                                        std::string_view owner,
+                                                        std::string_view node, Timestamp now,
+                                                        Timestamp expires_at) override;
+  std::size_t refresh_recovery_sessions(std::string_view node, Timestamp expires_at,
+                                        Timestamp now) override;
 
   Pool& pool() { return pool_; }
 

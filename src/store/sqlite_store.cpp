@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
+#include "store/id_list.hpp"
 #include "store/migrations.hpp"
 #include "store/timestamps.hpp"
 
@@ -28,6 +30,10 @@ const std::string kReportColumns =
     "id, owner_id, title, description, category, latitude, longitude, status, created_at, "
     "updated_at";
 const std::string kCommentColumns = "id, report_id, owner_id, text, created_at";
+const std::string kRecoverySessionColumns =
+    "pid, sid, user_id, report_ids, since, owner, node, expires_at";
+// The highest comment id now: where a session's client resumes, written in the same statement.
+const std::string kLatestCommentId = "(SELECT coalesce(max(id), 0) FROM comments)";
 
 int clamp_limit(int limit) {
   return std::clamp(limit, 1, kMaxPageSize);
@@ -78,6 +84,74 @@ Comment comment_from_row(const Statement& s) {
   c.text = s.column_text(3);
   c.created_at = column_timestamp(s, 4);
   return c;
+}
+
+// nullopt when its report_ids is not a list that reportd wrote: no session to restore.
+std::optional<RecoverySession> recovery_session_from_row(const Statement& s) {
+  auto report_ids = parse_id_list(s.column_text(3));
+  if (!report_ids) return std::nullopt;
+  RecoverySession session;
+  session.pid = s.column_text(0);
+  session.sid = s.column_text(1);
+  session.user_id = s.column_int64(2);
+  session.report_ids = std::move(*report_ids);
+  session.since = s.column_int64(4);
+  session.owner = s.column_text(5);
+  session.node = s.column_optional_text(6);
+  session.expires_at = column_timestamp(s, 7);
+  return session;
+}
+
+void open_recovery_session(Connection& db, const RecoverySession& session) {
+  auto q = db.query("INSERT INTO recovery_sessions (" + kRecoverySessionColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, " + kLatestCommentId +
+                    ", ?5, ?6, ?7) ON CONFLICT (pid) DO NOTHING");
+  q->bind(1, std::string_view(session.pid));
+  q->bind(2, std::string_view(session.sid));
+  q->bind(3, session.user_id);
+  q->bind(4, std::string_view(format_id_list(session.report_ids)));
+  q->bind(5, std::string_view(session.owner));
+  q->bind(6, session.node);
+  q->bind(7, std::string_view(format_timestamp(session.expires_at)));
+  q->run();
+}
+
+void set_recovery_rooms(Connection& db, const RecoverySession& session) {
+  auto q = db.query("UPDATE recovery_sessions SET report_ids = ?1, since = " + kLatestCommentId +
+                    " WHERE pid = ?2 AND owner = ?3");
+  q->bind(1, std::string_view(format_id_list(session.report_ids)));
+  q->bind(2, std::string_view(session.pid));
+  q->bind(3, std::string_view(session.owner));
+  q->run();
+}
+
+void detach_recovery_session(Connection& db, const RecoverySession& session) {
+  auto q = db.query(
+      "UPDATE recovery_sessions SET node = NULL, expires_at = ?1 WHERE pid = ?2 AND owner = ?3");
+  q->bind(1, std::string_view(format_timestamp(session.expires_at)));
+  q->bind(2, std::string_view(session.pid));
+  q->bind(3, std::string_view(session.owner));
+  q->run();
+}
+
+void remove_recovery_session(Connection& db, const RecoverySession& session) {
+  auto q = db.query("DELETE FROM recovery_sessions WHERE pid = ?1 AND owner = ?2");
+  q->bind(1, std::string_view(session.pid));
+  q->bind(2, std::string_view(session.owner));
+  q->run();
+}
+
+void apply_recovery_write(Connection& db, const RecoveryWrite& write) {
+  switch (write.kind) {
+    case RecoveryWrite::Kind::open:
+      return open_recovery_session(db, write.session);
+    case RecoveryWrite::Kind::rooms:
+      return set_recovery_rooms(db, write.session);
+    case RecoveryWrite::Kind::detach:
+      return detach_recovery_session(db, write.session);
+    case RecoveryWrite::Kind::remove:
+      return remove_recovery_session(db, write.session);
+  }
 }
 
 // Reads up to limit + 1 rows: the extra one only tells that another page follows.
@@ -205,9 +279,14 @@ template <class F>
 auto SqliteStore::write(F&& f) {
   std::lock_guard lock(write_mutex_);
   Transaction tx(*writer_);
-  auto result = f(*writer_);
-  tx.commit();
-  return result;
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, Connection&>>) {
+    f(*writer_);
+    tx.commit();
+  } else {
+    auto result = f(*writer_);
+    tx.commit();
+    return result;
+  }
 }
 
 // --- users ---
@@ -403,6 +482,90 @@ Page<Comment> SqliteStore::list_comments(std::int64_t report_id, std::optional<s
     if (after) q->bind(2, *after);
     q->bind(3, std::int64_t{limit} + 1);
     return read_page<Comment>(*q, limit, comment_from_row);
+  });
+}
+
+std::optional<Comment> SqliteStore::find_comment(std::int64_t id) {
+  return read([&](Connection& db) -> std::optional<Comment> {
+    auto q = db.query("SELECT " + kCommentColumns + " FROM comments WHERE id = ?1");
+    q->bind(1, id);
+    if (!q->step()) return std::nullopt;
+    return comment_from_row(*q);
+  });
+}
+
+std::int64_t SqliteStore::latest_comment_id() {
+  return read([&](Connection& db) -> std::int64_t {
+    auto q = db.query("SELECT " + kLatestCommentId);
+    if (!q->step()) return 0;
+    return q->column_int64(0);
+  });
+}
+
+std::vector<Comment> SqliteStore::comments_after(const std::vector<std::int64_t>& report_ids,
+                                                 std::int64_t after, int limit) {
+  if (report_ids.empty()) return {};
+  // The ids as one JSON array parameter: one cached statement for lists of any length.
+  const std::string ids = "[" + format_id_list(report_ids) + "]";
+  return read([&](Connection& db) {
+    auto q = db.query("SELECT " + kCommentColumns +
+                      " FROM comments WHERE report_id IN (SELECT value FROM json_each(?1))"
+                      " AND id > ?2 ORDER BY id ASC LIMIT ?3");
+    q->bind(1, std::string_view(ids));
+    q->bind(2, after);
+    q->bind(3, static_cast<std::int64_t>(std::clamp(limit, 1, 1000)));
+    std::vector<Comment> comments;
+    while (q->step()) comments.push_back(comment_from_row(*q));
+    return comments;
+  });
+}
+
+// --- connection state recovery ---
+
+void SqliteStore::write_recovery_sessions(const std::vector<RecoveryWrite>& writes) {
+  if (writes.empty()) return;
+  write([&](Connection& db) {
+    for (const auto& w : writes) apply_recovery_write(db, w);
+  });
+}
+
+std::optional<RecoverySession> SqliteStore::claim_recovery_session(std::string_view pid,
+                                                                   std::string_view owner,
+                                                                   std::string_view node,
+                                                                   Timestamp now,
+                                                                   Timestamp expires_at) {
+  const std::string now_text = format_timestamp(now);
+  const std::string expires_text = format_timestamp(expires_at);
+  return write([&](Connection& db) -> std::optional<RecoverySession> {
+    auto q = db.query(
+        "UPDATE recovery_sessions SET owner = ?1, node = ?2, expires_at = ?3"
+        " WHERE pid = ?4 AND expires_at > ?5 RETURNING " +
+        kRecoverySessionColumns);
+    q->bind(1, owner);
+    q->bind(2, node);
+    q->bind(3, std::string_view(expires_text));
+    q->bind(4, pid);
+    q->bind(5, std::string_view(now_text));
+    if (!q->step()) return std::nullopt;
+    return recovery_session_from_row(*q);
+  });
+}
+
+std::size_t SqliteStore::refresh_recovery_sessions(std::string_view node, Timestamp expires_at,
+                                                   Timestamp now) {
+  const std::string expires_text = format_timestamp(expires_at);
+  const std::string now_text = format_timestamp(now);
+  return write([&](Connection& db) {
+    {
+      auto q = db.query("UPDATE recovery_sessions SET expires_at = ?1 WHERE node = ?2");
+      q->bind(1, std::string_view(expires_text));
+      q->bind(2, node);
+      q->run();
+    }
+    auto q = db.query("DELETE FROM recovery_sessions WHERE expires_at <= ?1");
+    q->bind(1, std::string_view(now_text));
+    q->run();
+    return static_cast<std::size_t>(db.changes());
   });
 }
 

@@ -47,6 +47,18 @@ class SqliteStore final : public Store {
                                                       Timestamp now) override;
   Page<Comment> list_comments(std::int64_t report_id, std::optional<std::int64_t> after,
                               int limit) override;
+  std::optional<Comment> find_comment(std::int64_t id) override;
+  std::int64_t latest_comment_id() override;
+  std::vector<Comment> comments_after(const std::vector<std::int64_t>& report_ids,
+                                      std::int64_t after, int limit) override;
+
+  void write_recovery_sessions(const std::vector<RecoveryWrite>& writes) override;
+  std::optional<RecoverySession> claim_recovery_session(std::string_view pid,
+                                                        std::string_view owner,
+                                                        std::string_view node, Timestamp now,
+                                                        Timestamp expires_at) override;
+  std::size_t refresh_recovery_sessions(std::string_view node, Timestamp expires_at,
+                                        Timestamp now) override;
 
  private:
   class ReaderLease;

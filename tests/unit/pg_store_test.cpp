@@ -75,9 +75,9 @@ store::NewReport report_of(std::int64_t owner) {
 // --- schema and migrations ---
 
 TEST_F(PostgresStore, MigratesOnceAndReopensIdempotently) {
-  ASSERT_EQ(store::pg::latest_schema_version(), 2);
+  ASSERT_EQ(store::pg::latest_schema_version(), 3);
   open();
-  const std::vector<std::vector<std::string>> expected = {{"1"}, {"2"}};
+  const std::vector<std::vector<std::string>> expected = {{"1"}, {"2"}, {"3"}};
   EXPECT_EQ(sql("SELECT version FROM schema_migrations ORDER BY version"), expected);
   open();
   open();
@@ -85,6 +85,9 @@ TEST_F(PostgresStore, MigratesOnceAndReopensIdempotently) {
   // timestamptz, UTC, and the advisory lock is not left behind.
   EXPECT_EQ(sql("SELECT data_type FROM information_schema.columns WHERE table_name = 'comments' "
                 "AND column_name = 'created_at'"),
+            (std::vector<std::vector<std::string>>{{"timestamp with time zone"}}));
+  EXPECT_EQ(sql("SELECT data_type FROM information_schema.columns WHERE table_name = "
+                "'recovery_sessions' AND column_name = 'expires_at'"),
             (std::vector<std::vector<std::string>>{{"timestamp with time zone"}}));
   EXPECT_EQ(sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
             (std::vector<std::vector<std::string>>{{"0"}}));
@@ -108,7 +111,7 @@ TEST_F(PostgresStore, NodesStartingAtOnceMigrateOnce) {
     }
     for (auto& node : nodes) EXPECT_NO_THROW(node.get()) << "round " << round;
     EXPECT_EQ(sql("SELECT version FROM schema_migrations ORDER BY version"),
-              (std::vector<std::vector<std::string>>{{"1"}, {"2"}}));
+              (std::vector<std::vector<std::string>>{{"1"}, {"2"}, {"3"}}));
     EXPECT_EQ(sql("SELECT count(*) FROM pg_tables WHERE tablename = 'comments'"),
               (std::vector<std::vector<std::string>>{{"1"}}));
   }

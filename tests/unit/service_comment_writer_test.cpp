@@ -226,9 +226,30 @@ class LostCommitStore : public store::Store {
     throw store::StoreError(store::StoreError::Kind::unavailable, "connection lost at COMMIT");
   }
   store::Page<store::Comment> list_comments(std::int64_t report_id,
-                                            std::optional<std::int64_t> after,
-                                            int limit) override {
+                                            std::optional<std::int64_t> after, int limit) override {
     return real_.list_comments(report_id, after, limit);
+  }
+  std::optional<store::Comment> find_comment(std::int64_t id) override {
+    return real_.find_comment(id);
+  }
+  std::int64_t latest_comment_id() override { return real_.latest_comment_id(); }
+  std::vector<store::Comment> comments_after(const std::vector<std::int64_t>& report_ids,
+                                             std::int64_t after, int limit) override {
+    return real_.comments_after(report_ids, after, limit);
+  }
+  void write_recovery_sessions(const std::vector<store::RecoveryWrite>& writes) override {
+    real_.write_recovery_sessions(writes);
+  }
+  std::optional<store::RecoverySession> claim_recovery_session(std::string_view pid,
+                                                               std::string_view owner,
+                                                               std::string_view node,
+                                                               store::Timestamp now,
+                                                               store::Timestamp expires) override {
+    return real_.claim_recovery_session(pid, owner, node, now, expires);
+  }
+  std::size_t refresh_recovery_sessions(std::string_view node, store::Timestamp expires,
+                                        store::Timestamp now) override {
+    return real_.refresh_recovery_sessions(node, expires, now);
   }
 
   std::vector<std::size_t> batches;  // on the writer thread only

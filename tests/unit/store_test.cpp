@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "store/id_list.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite_handle.hpp"
 #include "store_backends.hpp"
@@ -43,6 +44,26 @@ store::NewReport new_report(std::int64_t owner, std::string title) {
   r.title = std::move(title);
   r.description = "description of " + r.title;
   return r;
+}
+
+using RecoveryKind = store::RecoveryWrite::Kind;
+
+// A session of user 7, attached to node-a, with no rooms yet.
+store::RecoverySession recovery_session(std::string pid, std::string owner, Timestamp expires_at) {
+  store::RecoverySession session;
+  session.sid = "sid-" + pid;
+  session.pid = std::move(pid);
+  session.user_id = 7;
+  session.owner = std::move(owner);
+  session.node = "node-a";
+  session.expires_at = expires_at;
+  return session;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<store::Comment>& comments) {
+  std::vector<std::int64_t> ids;
+  for (const auto& c : comments) ids.push_back(c.id);
+  return ids;
 }
 
 StoreError::Kind kind_of(const std::function<void()>& f) {
@@ -687,4 +708,291 @@ TEST_P(StoreTest, ListsCommentsOldestFirstInPages) {
   EXPECT_EQ(tail.items[0].id, ids[15]);
   EXPECT_FALSE(tail.next_after);
   EXPECT_EQ(db_->list_comments(report.id, std::nullopt, 0).items.size(), 1u);
+}
+
+TEST_P(StoreTest, FindsCommentsByIdAndTheLatestId) {
+  EXPECT_EQ(db_->latest_comment_id(), 0);
+  EXPECT_FALSE(db_->find_comment(1));
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  auto first = db_->create_comment(report.id, owner.id, "first", kT0);
+  auto second = db_->create_comment(report.id, owner.id, "second", kT0 + 1ms);
+  EXPECT_EQ(db_->latest_comment_id(), second.id);
+
+  auto found = db_->find_comment(first.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, first.id);
+  EXPECT_EQ(found->report_id, report.id);
+  EXPECT_EQ(found->owner_id, owner.id);
+  EXPECT_EQ(found->text, "first");
+  EXPECT_EQ(found->created_at, kT0);
+  EXPECT_EQ(db_->find_comment(second.id)->text, "second");
+  EXPECT_FALSE(db_->find_comment(second.id + 1));
+}
+
+TEST_P(StoreTest, ListsCommentsOfSeveralReportsInIdOrder) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto a = db_->create_report(new_report(owner.id, "a"), kT0);
+  auto b = db_->create_report(new_report(owner.id, "b"), kT0);
+  auto c = db_->create_report(new_report(owner.id, "c"), kT0);
+  std::vector<std::int64_t> of_a_and_c;
+  for (int i = 0; i < 6; ++i) {
+    for (const auto& report : {a, b, c}) {
+      auto comment = db_->create_comment(report.id, owner.id, "c" + std::to_string(i), kT0 + 1ms);
+      if (report.id != b.id) of_a_and_c.push_back(comment.id);
+    }
+  }
+
+  auto all = db_->comments_after({c.id, a.id}, 0, 100);
+  EXPECT_EQ(ids_of(all), of_a_and_c);
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all[0].report_id, a.id);
+  EXPECT_EQ(all[0].owner_id, owner.id);
+  EXPECT_EQ(all[0].text, "c0");
+  EXPECT_EQ(all[0].created_at, kT0 + 1ms);
+  EXPECT_EQ(ids_of(db_->comments_after({a.id, c.id, a.id}, 0, 100)), of_a_and_c);
+
+  EXPECT_EQ(ids_of(db_->comments_after({a.id, c.id}, of_a_and_c[4], 3)),
+            (std::vector<std::int64_t>{of_a_and_c[5], of_a_and_c[6], of_a_and_c[7]}));
+  EXPECT_EQ(ids_of(db_->comments_after({a.id, c.id}, 0, 0)),
+            (std::vector<std::int64_t>{of_a_and_c[0]}))
+      << "the limit is at least 1";
+  EXPECT_TRUE(db_->comments_after({a.id, c.id}, of_a_and_c.back(), 100).empty());
+  EXPECT_TRUE(db_->comments_after({}, 0, 100).empty());
+  EXPECT_TRUE(db_->comments_after({c.id + 100}, 0, 100).empty());
+}
+
+TEST_P(StoreTest, ClampsCommentsOfReportsToAThousand) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  db_->create_comments(std::vector<store::NewComment>(1005, {report.id, owner.id, "c"}), kT0);
+  EXPECT_EQ(db_->comments_after({report.id}, 0, 5000).size(), 1000u);
+}
+
+// --- connection state recovery ---
+
+TEST(StoreIdList, FormatsAscendingAndParsesOnlyThat) {
+  EXPECT_EQ(store::format_id_list({}), "");
+  EXPECT_EQ(store::format_id_list({42}), "42");
+  EXPECT_EQ(store::format_id_list({17, 3, 17}), "3,17");
+  EXPECT_EQ(store::parse_id_list(""), std::vector<std::int64_t>{});
+  EXPECT_EQ(store::parse_id_list("42"), std::vector<std::int64_t>{42});
+  EXPECT_EQ(store::parse_id_list("3,17"), (std::vector<std::int64_t>{3, 17}));
+  for (const char* malformed : {"x", ",", "1,", ",1", "1,,2", "2,1", "1,1", " 1", "1 ", "+1", "1;2",
+                                "1.5", "99999999999999999999"}) {
+    EXPECT_FALSE(store::parse_id_list(malformed)) << malformed;
+  }
+}
+
+TEST(StoreRecoverySessions, StoredAsTextWithUtcIsoExpiry) {
+  TempDir dir;
+  const std::string file = (dir.path() / "reportd.db").string();
+  auto db = store::open_store("sqlite:" + file);
+  auto session = recovery_session("p", "o1", kT0);
+  session.report_ids = {3, 17};
+  session.node = std::nullopt;
+  db->write_recovery_sessions({{RecoveryKind::open, session}});
+  store::sqlite::Connection raw(file, store::sqlite::Connection::Mode::read_only);
+  auto q = raw.query("SELECT report_ids, node IS NULL, expires_at FROM recovery_sessions");
+  ASSERT_TRUE(q->step());
+  EXPECT_EQ(q->column_text(0), "3,17");
+  EXPECT_EQ(q->column_int64(1), 1);
+  EXPECT_EQ(q->column_text(2), "2026-03-29T00:59:59.123Z");
+}
+
+TEST_P(StoreTest, OpensARecoverySessionOnceAtTheLatestComment) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  db_->write_recovery_sessions({{RecoveryKind::open, recovery_session("early", "o1", kT0 + 1min)}});
+  auto early = db_->claim_recovery_session("early", "o1", "node-a", kT0, kT0 + 1min);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->since, 0) << "no comment yet";
+  EXPECT_TRUE(early->report_ids.empty());
+
+  db_->create_comment(report.id, owner.id, "one", kT0);
+  const auto latest = db_->create_comment(report.id, owner.id, "two", kT0).id;
+  auto session = recovery_session("p", "o1", kT0 + 1min);
+  session.report_ids = {report.id};
+  session.since = 12345;  // not taken: the store sets it
+  db_->write_recovery_sessions({{RecoveryKind::open, session}});
+  db_->create_comment(report.id, owner.id, "three", kT0);
+
+  // The pid is taken: opening it again changes nothing, whoever asks.
+  auto again = recovery_session("p", "intruder", kT0 + 1h);
+  again.sid = "other";
+  again.user_id = 99;
+  again.node = std::nullopt;
+  db_->write_recovery_sessions({{RecoveryKind::open, again}});
+
+  auto claimed = db_->claim_recovery_session("p", "o2", "node-b", kT0, kT0 + 2min);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->pid, "p");
+  EXPECT_EQ(claimed->sid, "sid-p");
+  EXPECT_EQ(claimed->user_id, 7);
+  EXPECT_EQ(claimed->report_ids, std::vector<std::int64_t>{report.id});
+  EXPECT_EQ(claimed->since, latest);
+  EXPECT_EQ(claimed->owner, "o2");
+  EXPECT_EQ(claimed->node, "node-b");
+  EXPECT_EQ(claimed->expires_at, kT0 + 2min);
+}
+
+TEST_P(StoreTest, RecoveryWritesApplyOnlyForTheSessionsOwner) {
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto r1 = db_->create_report(new_report(owner.id, "r1"), kT0);
+  auto r2 = db_->create_report(new_report(owner.id, "r2"), kT0);
+  const auto session = recovery_session("p", "o1", kT0 + 10min);
+  db_->write_recovery_sessions({{RecoveryKind::open, session}});
+  const auto before_rooms = db_->create_comment(r1.id, owner.id, "c", kT0).id;
+
+  // Writes of an owner that lost the session (or never had it) change nothing.
+  auto stale = session;
+  stale.owner = "o0";
+  stale.report_ids = {r1.id};
+  stale.expires_at = kT0;
+  db_->write_recovery_sessions(
+      {{RecoveryKind::rooms, stale}, {RecoveryKind::detach, stale}, {RecoveryKind::remove, stale}});
+  auto unchanged = db_->claim_recovery_session("p", "o1", "node-a", kT0 + 1min, kT0 + 10min);
+  ASSERT_TRUE(unchanged) << "neither detached until kT0 nor removed";
+  EXPECT_TRUE(unchanged->report_ids.empty());
+  EXPECT_EQ(unchanged->since, 0);
+
+  // Its owner's apply: rooms (stored ascending) and since; detach: no node, a new expiry.
+  auto rooms = session;
+  rooms.report_ids = {r2.id, r1.id};
+  db_->write_recovery_sessions({{RecoveryKind::rooms, rooms}});
+  db_->create_comment(r2.id, owner.id, "later", kT0);
+  auto detach = session;
+  detach.expires_at = kT0 + 3min;
+  db_->write_recovery_sessions({{RecoveryKind::detach, detach}});
+  EXPECT_EQ(db_->refresh_recovery_sessions("node-a", kT0 + 1h, kT0 + 1min), 0u);
+  EXPECT_FALSE(db_->claim_recovery_session("p", "o2", "node-b", kT0 + 3min, kT0 + 1h))
+      << "node-a's heartbeat no longer keeps it";
+  auto taken = db_->claim_recovery_session("p", "o2", "node-b", kT0 + 3min - 1ms, kT0 + 1h);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->report_ids, (std::vector<std::int64_t>{r1.id, r2.id}));
+  EXPECT_EQ(taken->since, before_rooms);
+  EXPECT_EQ(taken->owner, "o2");
+  EXPECT_EQ(taken->node, "node-b");
+
+  // The first owner lost it: its remove changes nothing; the new owner's removes it.
+  db_->write_recovery_sessions({{RecoveryKind::remove, session}});
+  ASSERT_TRUE(db_->claim_recovery_session("p", "o3", "node-c", kT0 + 4min, kT0 + 1h));
+  db_->write_recovery_sessions({{RecoveryKind::remove, recovery_session("p", "o3", kT0)}});
+  EXPECT_FALSE(db_->claim_recovery_session("p", "o4", "node-d", kT0 + 4min, kT0 + 1h));
+}
+
+TEST_P(StoreTest, RecoveryWritesOfOneCallApplyInOrder) {
+  EXPECT_NO_THROW(db_->write_recovery_sessions({}));
+  auto owner = db_->create_user(new_user("owner"), kT0);
+  auto report = db_->create_report(new_report(owner.id, "r"), kT0);
+  const auto latest = db_->create_comment(report.id, owner.id, "c", kT0).id;
+  auto p = recovery_session("p", "o1", kT0 + 1min);
+  auto p_rooms = p;
+  p_rooms.report_ids = {report.id};
+  auto p_detached = p;
+  p_detached.expires_at = kT0 + 2min;
+  const auto q = recovery_session("q", "o1", kT0 + 1min);
+  db_->write_recovery_sessions({{RecoveryKind::open, p},
+                                {RecoveryKind::rooms, p_rooms},
+                                {RecoveryKind::open, q},
+                                {RecoveryKind::detach, p_detached},
+                                {RecoveryKind::remove, q}});
+
+  EXPECT_FALSE(db_->claim_recovery_session("q", "o2", "node-b", kT0, kT0 + 1h));
+  EXPECT_EQ(db_->refresh_recovery_sessions("node-a", kT0 + 1h, kT0), 0u);
+  EXPECT_FALSE(db_->claim_recovery_session("p", "o2", "node-b", kT0 + 2min, kT0 + 1h));
+  auto claimed = db_->claim_recovery_session("p", "o2", "node-b", kT0 + 1min, kT0 + 1h);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->report_ids, std::vector<std::int64_t>{report.id});
+  EXPECT_EQ(claimed->since, latest);
+}
+
+// The writes of one call are one transaction: a write that fails undoes those before it.
+TEST_P(StoreTest, RecoveryWritesOfOneCallAreOneTransaction) {
+  if (GetParam() == Backend::sqlite_memory) return;  // nobody else can reach that database
+  // An operator's rule, which the second write breaks.
+  exec_behind_the_store(GetParam() == Backend::postgres
+                            ? "ALTER TABLE recovery_sessions ADD CHECK (sid <> 'refused')"
+                            : "CREATE TRIGGER refuse BEFORE INSERT ON recovery_sessions"
+                              " WHEN NEW.sid = 'refused' BEGIN SELECT RAISE(ABORT, 'no'); END");
+  const auto p = recovery_session("p", "o1", kT0 + 1min);
+  auto refused = recovery_session("q", "o1", kT0 + 1min);
+  refused.sid = "refused";
+  EXPECT_THROW(
+      db_->write_recovery_sessions({{RecoveryKind::open, p}, {RecoveryKind::open, refused}}),
+      StoreError);
+  EXPECT_FALSE(db_->claim_recovery_session("p", "o2", "node-b", kT0, kT0 + 1h));
+  // The store still works.
+  db_->write_recovery_sessions({{RecoveryKind::open, p}});
+  EXPECT_TRUE(db_->claim_recovery_session("p", "o2", "node-b", kT0, kT0 + 1h));
+}
+
+TEST_P(StoreTest, ClaimsARecoverySessionOnlyBeforeItExpires) {
+  auto session = recovery_session("p", "o1", kT0 + 1min);
+  session.report_ids = {5, 9};
+  db_->write_recovery_sessions({{RecoveryKind::open, session}});
+
+  EXPECT_FALSE(db_->claim_recovery_session("unknown", "o2", "node-b", kT0, kT0 + 1h));
+  EXPECT_FALSE(db_->claim_recovery_session("P", "o2", "node-b", kT0, kT0 + 1h));
+  EXPECT_FALSE(db_->claim_recovery_session(std::string("p\0", 2), "o2", "node-b", kT0, kT0 + 1h));
+  EXPECT_FALSE(db_->claim_recovery_session("p", "o2", "node-b", kT0 + 1min, kT0 + 1h))
+      << "expired at its expiry";
+
+  auto taken = db_->claim_recovery_session("p", "o2", "node-b", kT0 + 1min - 1ms, kT0 + 5min);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->pid, "p");
+  EXPECT_EQ(taken->sid, "sid-p");
+  EXPECT_EQ(taken->user_id, 7);
+  EXPECT_EQ(taken->report_ids, (std::vector<std::int64_t>{5, 9}));
+  EXPECT_EQ(taken->owner, "o2");
+  EXPECT_EQ(taken->node, "node-b");
+  EXPECT_EQ(taken->expires_at, kT0 + 5min);
+
+  // Whoever holds it, until it expires.
+  auto again = db_->claim_recovery_session("p", "o3", "node-c", kT0 + 4min, kT0 + 6min);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->owner, "o3");
+  EXPECT_EQ(again->node, "node-c");
+  EXPECT_EQ(again->report_ids, (std::vector<std::int64_t>{5, 9}));
+  EXPECT_FALSE(db_->claim_recovery_session("p", "o4", "node-d", kT0 + 7min, kT0 + 1h));
+}
+
+TEST_P(StoreTest, RefreshKeepsANodesSessionsAndPurgesExpiredOnes) {
+  const auto on = [](std::string pid, std::optional<std::string> node, Timestamp expires_at) {
+    auto session = recovery_session(std::move(pid), "o1", expires_at);
+    session.node = std::move(node);
+    return store::RecoveryWrite{RecoveryKind::open, session};
+  };
+  db_->write_recovery_sessions({on("a1", "node-a", kT0 + 1min), on("a2", "node-a", kT0 + 1min),
+                                on("b1", "node-b", kT0 + 1min), on("b2", "node-b", kT0 + 10min),
+                                on("w", std::nullopt, kT0 + 30s)});
+
+  // a1 and a2 had expired too, but their node is alive: kept.
+  EXPECT_EQ(db_->refresh_recovery_sessions("node-a", kT0 + 5min, kT0 + 2min), 2u) << "b1, w";
+  EXPECT_FALSE(db_->claim_recovery_session("b1", "o2", "node-c", kT0, kT0 + 1h));
+  EXPECT_FALSE(db_->claim_recovery_session("w", "o2", "node-c", kT0, kT0 + 1h));
+  EXPECT_FALSE(db_->claim_recovery_session("a2", "o2", "node-c", kT0 + 5min, kT0 + 1h))
+      << "kept until kT0 + 5min exactly";
+  EXPECT_TRUE(db_->claim_recovery_session("a1", "o2", "node-c", kT0 + 5min - 1ms, kT0 + 1h));
+  EXPECT_TRUE(db_->claim_recovery_session("b2", "o2", "node-c", kT0 + 10min - 1ms, kT0 + 1h))
+      << "another node's session keeps its expiry";
+
+  // A session expires at its expiry exactly. Left: a2 (expired), a1 and b2 (node-c, kT0 + 1h).
+  EXPECT_EQ(db_->refresh_recovery_sessions("node-z", kT0 + 2h, kT0 + 1h), 3u);
+  EXPECT_EQ(db_->refresh_recovery_sessions("node-z", kT0 + 2h, kT0 + 1h), 0u);
+}
+
+// A value in report_ids that reportd did not write is no session to restore, not a failure.
+TEST_P(StoreTest, ARecoverySessionWithMalformedRoomsIsNoSession) {
+  if (GetParam() == Backend::sqlite_memory) return;  // nobody else can reach that database
+  db_->write_recovery_sessions({{RecoveryKind::open, recovery_session("p", "o1", kT0 + 1min)}});
+  for (const char* malformed : {"x", "2,1", "1,"}) {
+    exec_behind_the_store("UPDATE recovery_sessions SET report_ids = '" + std::string(malformed) +
+                          "'");
+    EXPECT_FALSE(db_->claim_recovery_session("p", "o2", "node-b", kT0, kT0 + 1min)) << malformed;
+  }
+  exec_behind_the_store("UPDATE recovery_sessions SET report_ids = '4,10'");
+  auto claimed = db_->claim_recovery_session("p", "o2", "node-b", kT0, kT0 + 1min);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->report_ids, (std::vector<std::int64_t>{4, 10}));
 }
