@@ -74,6 +74,10 @@ void Config::bind(CLI::App& cli) {
   cli.add_option("--jwt-ttl-seconds", jwt_ttl_seconds, "lifetime of issued tokens")
       ->envname("JWT_TTL_SECONDS")
       ->check(CLI::Range(1L, 365L * 24 * 3600));
+  cli.add_option("--recovery-seconds", recovery_seconds,
+                 "how long a lost live connection can resume its session (0: never)")
+      ->envname("RECOVERY_SECONDS")
+      ->check(CLI::Range(0L, 7L * 24 * 3600));
   cli.add_option("--cors-origins", cors_origins, "comma-separated origins")
       ->envname("CORS_ORIGINS");
   cli.add_option("--redis-url", redis_url, "redis://[:password@]host[:port][/db] (empty: no Redis)")

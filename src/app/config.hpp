@@ -23,6 +23,8 @@ struct Config {
   std::string jwt_issuer = "reportd";
   std::string jwt_audience;
   long jwt_ttl_seconds = 3600;
+  // Connection state recovery on /ws/internal: how long a lost session can be resumed; 0: off.
+  long recovery_seconds = 600;
   std::string cors_origins;
   // REDIS_URL: redis://[[user]:password@]host[:port][/db]; empty: a single node, no Redis.
   std::string redis_url;

@@ -18,6 +18,7 @@
 #include "live/access_watch.hpp"
 #include "live/comment_broadcaster.hpp"
 #include "live/internal_channel.hpp"
+#include "live/stored_sessions.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
@@ -120,6 +121,14 @@ int serve(const app::Config& config) {
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
   live::InternalChannel channel(internal, core.auth, core.reports, workers, access);
   access.start();
+  std::shared_ptr<live::StoredSessions> sessions;
+  if (config.recovery_seconds > 0) {
+    sessions = std::make_shared<live::StoredSessions>(
+        *core.store, workers,
+        live::StoredSessions::Options{.window = std::chrono::seconds(config.recovery_seconds)});
+    internal.enable_recovery(sessions);
+    sessions->start();
+  }
   if (config.demo) create_demo_data(core, config.port);
 
   api::RestApi rest(core.auth, core.reports, workers);
@@ -165,6 +174,7 @@ int serve(const app::Config& config) {
   // dropped while the worker pool its strands belong to (and everything else) still exists;
   // only then are the objects destroyed, in reverse order of construction.
   access.stop();
+  if (sessions) sessions->stop();
   if (redis_adapter) redis_adapter->stop();
   cluster.stop();
   workers.join();

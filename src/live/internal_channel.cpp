@@ -9,30 +9,17 @@
 
 #include "base/log_value.hpp"
 #include "live/comment_broadcaster.hpp"
+#include "live/member.hpp"
 
 namespace live {
 namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using WorkerStrand = asio::strand<asio::thread_pool::executor_type>;
 
 // join_report requests one socket may have waiting for the database; more are refused at once,
 // so that a flood from one client cannot fill the worker pool that everyone shares.
 constexpr int kMaxPendingRequests = 16;
-
-// What the channel keeps per connected user (in Socket::data).
-struct Member {
-  Member(store::User u, std::chrono::sys_seconds expiry_time, WorkerStrand strand)
-      : user(std::move(u)), expires_at(expiry_time), requests(strand) {}
-
-  store::User user;
-  std::chrono::sys_seconds expires_at;
-  // join/leave requests of one socket run in order on the worker pool.
-  WorkerStrand requests;
-  std::atomic<int> pending{0};
-  std::unique_ptr<asio::steady_timer> expiry;
-};
 
 std::string token_of(const socketio::Socket& socket) {
   if (const auto* auth = socket.auth().if_object()) {
@@ -110,7 +97,7 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
 }
 
 void InternalChannel::on_connection(socketio::Socket& socket) {
-  auto member = *socket.extensions.get<std::shared_ptr<Member>>();
+  auto member = member_of(socket);
   spdlog::info("event=live_connected user_id={} socket={} remote={}", member->user.id, socket.id(),
                socket.request().remote_address);
 
@@ -148,7 +135,7 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     return;
   }
   const auto room = report_room(*id);
-  auto member = *socket.extensions.get<std::shared_ptr<Member>>();
+  auto member = member_of(socket);
   if (!join && member->pending == 0) {
     // Leaving needs no database, and no join is waiting that it could overtake.
     socket.leave(room);

@@ -40,7 +40,9 @@ class Adapter {
   // All members may be called from any thread.
 
   // A socket of this node, now connected: it joins the namespace and the room named by its id.
-  virtual void add_socket(const SocketPtr& socket) = 0;
+  // False, and nothing changes, when this node has a socket with that id already (a resumed
+  // session whose old connection is not gone yet).
+  virtual bool add_socket(const SocketPtr& socket) = 0;
   // A socket that is gone: it leaves every room.
   virtual void remove_socket(const SocketId& id) = 0;
   // Membership of this node's sockets; an unknown id is ignored.

@@ -3,17 +3,21 @@
 // The packet is encoded once and the same bytes go to every recipient.
 
 #include <boost/json/array.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "socketio/adapter.hpp"
+#include "socketio/recovery.hpp"
 
 namespace socketio {
 
 class Broadcast {
  public:
-  Broadcast(Adapter& adapter, std::string nsp) : adapter_(adapter), nsp_(std::move(nsp)) {}
+  // `recovery`: the namespace's session store when connection state recovery is on, else null.
+  Broadcast(Adapter& adapter, std::string nsp, SessionStore* recovery = nullptr)
+      : adapter_(adapter), nsp_(std::move(nsp)), recovery_(recovery) {}
 
   Broadcast& to(std::string room) &;
   Broadcast&& to(std::string room) && { return std::move(to(std::move(room))); }
@@ -30,6 +34,13 @@ class Broadcast {
     return *this;
   }
   Broadcast&& local() && { return std::move(local()); }
+  // With recovery on: the offset this event carries, for an application that can replay it
+  // itself (its SessionStore::missed); without one, the session store records the event.
+  Broadcast& offset(std::string offset) & {
+    offset_ = std::move(offset);
+    return *this;
+  }
+  Broadcast&& offset(std::string offset) && { return std::move(this->offset(std::move(offset))); }
 
   void emit(std::string_view event, boost::json::array args = {},
             std::vector<std::string> attachments = {}) const;
@@ -37,7 +48,9 @@ class Broadcast {
  private:
   Adapter& adapter_;
   std::string nsp_;
+  SessionStore* recovery_;
   BroadcastOptions options_;
+  std::optional<std::string> offset_;
 };
 
 }  // namespace socketio

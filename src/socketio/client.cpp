@@ -1,5 +1,8 @@
 #include "socketio/client.hpp"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/assert.hpp>
+
 #include "net/log.hpp"
 #include "socketio/server.hpp"
 
@@ -83,23 +86,122 @@ void Client::connect(Packet&& packet) {
   }
   if (find(packet.nsp)) return;  // already connected or connecting there
   auto auth = packet.has_data ? std::move(packet.data) : boost::json::object{};
+  auto resume = nsp->recovery() ? ResumeRequest::from(auth) : std::nullopt;
   auto socket = std::make_shared<Socket>(*nsp, session_, weak_from_this(), std::move(auth));
   sockets_.push_back(socket);
-  nsp->authorize(socket, [self = shared_from_this(), socket](std::optional<ConnectError> error) {
+  nsp->authorize(socket, [self = shared_from_this(), socket,
+                          resume = std::move(resume)](std::optional<ConnectError> error) mutable {
     // The auth payload is the middleware's alone, and it can be large: never keep it longer.
     socket->release_auth();
-    if (std::find(self->sockets_.begin(), self->sockets_.end(), socket) == self->sockets_.end()) {
-      return;  // the connection closed while the middleware was deciding
-    }
+    if (!self->holds(socket)) return;  // the connection closed while the middleware was deciding
     if (error) {
       self->forget(*socket);
       self->refuse(socket->nsp().name(), std::move(*error));
       return;
     }
     self->connect_timer_.reset();
-    socket->mark_connected();
-    socket->nsp().connected(socket);
+    if (resume) {
+      self->resume(socket, std::move(*resume));
+    } else {
+      self->admit_afresh(socket);
+    }
   });
+}
+
+std::optional<Client::ResumeRequest> Client::ResumeRequest::from(const boost::json::value& auth) {
+  const auto* object = auth.if_object();
+  const auto* pid = object ? object->if_contains("pid") : nullptr;
+  if (!pid || !pid->is_string()) return std::nullopt;
+  ResumeRequest request{std::string(pid->get_string()), std::nullopt};
+  // A client that received no broadcast yet sends no offset; the store decides.
+  if (const auto* offset = object->if_contains("offset"); offset && offset->is_string()) {
+    request.offset = std::string(offset->get_string());
+  }
+  return request;
+}
+
+void Client::resume(const SocketPtr& socket, ResumeRequest request) {
+  auto& store = *socket->nsp().recovery();
+  // Copies: the handler below takes the request itself.
+  const auto pid = request.pid;
+  const auto offset = request.offset;
+  store.restore(*socket, pid, offset,
+                [self = shared_from_this(), socket,
+                 request = std::move(request)](std::optional<SavedSession> session) mutable {
+                  boost::asio::dispatch(
+                      self->session_->executor(),
+                      [self, socket, request = std::move(request), session = std::move(session)] {
+                        self->rejoin(socket, request, session);
+                      });
+                });
+}
+
+void Client::rejoin(const SocketPtr& socket, const ResumeRequest& request,
+                    const std::optional<SavedSession>& session) {
+  BOOST_ASSERT(session_->executor().running_in_this_thread());
+  if (!holds(socket)) return;
+  if (!session) {
+    admit_afresh(socket);
+    return;
+  }
+  socket->resume(session->sid, request.pid);
+  socket->hold_broadcasts();
+  auto& nsp = socket->nsp();
+  if (!nsp.admit(socket)) {  // its old connection is still here
+    admit_afresh(socket);
+    return;
+  }
+  socket->mark_connected();
+  for (const auto& room : session->rooms) nsp.adapter().join(socket->id(), room);
+  nsp.recovery()->missed(
+      *socket, *session, request.offset,
+      [self = shared_from_this(), socket](std::optional<std::vector<Packet>> missed) mutable {
+        boost::asio::dispatch(self->session_->executor(),
+                              [self, socket, missed = std::move(missed)]() mutable {
+                                self->replay(socket, std::move(missed));
+                              });
+      });
+}
+
+void Client::replay(const SocketPtr& socket, std::optional<std::vector<Packet>> missed) {
+  BOOST_ASSERT(session_->executor().running_in_this_thread());
+  if (!holds(socket) || !socket->connected()) return;
+  auto& nsp = socket->nsp();
+  std::vector<std::vector<engineio::SharedPacket>> encoded;
+  std::vector<std::string> offsets;
+  std::size_t bytes = 0;
+  for (const auto& packet : missed ? *missed : std::vector<Packet>{}) {
+    encoded.push_back(encode(packet));
+    offsets.emplace_back(offset_of(packet));
+    for (const auto& part : encoded.back()) bytes += part->bytes.size();
+  }
+  if (!missed || bytes > server_.options().max_recovery_bytes) {
+    nsp.disconnected(*socket);
+    socket->connected_ = false;
+    admit_afresh(socket);
+    return;
+  }
+  socket->send_connect_reply();
+  for (auto& packets : encoded) session_->send(std::move(packets));
+  socket->release_broadcasts(offsets);
+  net::log_event(
+      net::LogLevel::debug, "socketio_session_recovered",
+      {{"nsp", nsp.name()}, {"socket", socket->id()}, {"missed", std::to_string(offsets.size())}});
+  nsp.welcome(*socket);
+}
+
+void Client::admit_afresh(const SocketPtr& socket) {
+  auto& nsp = socket->nsp();
+  if (nsp.recovery()) socket->start_afresh();
+  // A fresh id is new everywhere: admit cannot refuse it.
+  nsp.admit(socket);
+  socket->mark_connected();
+  socket->send_connect_reply();
+  nsp.welcome(*socket);
+}
+
+bool Client::holds(const SocketPtr& socket) const {
+  return std::find(sockets_.begin(), sockets_.end(), socket) != sockets_.end();
 }
 
 void Client::refuse(const std::string& nsp, ConnectError error) {

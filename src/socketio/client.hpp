@@ -4,6 +4,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +29,21 @@ class Client : public std::enable_shared_from_this<Client> {
  private:
   void on_message(std::string&& data, bool binary);
   void on_packet(Packet&& packet);
+  // What a CONNECT asks to resume (connection state recovery): its pid and offset.
+  struct ResumeRequest {
+    std::string pid;
+    std::optional<std::string> offset;
+    static std::optional<ResumeRequest> from(const boost::json::value& auth);
+  };
+
   void connect(Packet&& packet);
+  // After the middleware: the session the client resumes, or a new one.
+  void resume(const SocketPtr& socket, ResumeRequest request);
+  void rejoin(const SocketPtr& socket, const ResumeRequest& request,
+              const std::optional<SavedSession>& session);
+  void replay(const SocketPtr& socket, std::optional<std::vector<Packet>> missed);
+  void admit_afresh(const SocketPtr& socket);
+  bool holds(const SocketPtr& socket) const;
   void refuse(const std::string& nsp, ConnectError error);
   void on_session_closed(engineio::CloseReason reason);
   void protocol_error(Error error);

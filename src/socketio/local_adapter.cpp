@@ -4,6 +4,7 @@
 #include <functional>
 #include <unordered_set>
 
+#include "socketio/recovery.hpp"
 #include "socketio/socket.hpp"
 
 namespace socketio {
@@ -42,13 +43,13 @@ LocalAdapter::MembershipShard& LocalAdapter::membership_shard(const SocketId& id
   return membership_shards_[std::hash<std::string_view>{}(id) % kShards];
 }
 
-void LocalAdapter::add_socket(const SocketPtr& socket) {
+bool LocalAdapter::add_socket(const SocketPtr& socket) {
   {
     auto& shard = membership_shard(socket->id());
     std::lock_guard lock(shard.mutex);
     // A socket added twice is added once.
     if (!shard.by_id.insert(Membership{socket.get(), {}}).second) {
-      return;
+      return false;
     }
   }
   {
@@ -56,6 +57,7 @@ void LocalAdapter::add_socket(const SocketPtr& socket) {
     everyone_.add(socket);
   }
   join(socket->id(), socket->id());
+  return true;
 }
 
 void LocalAdapter::remove_socket(const SocketId& id) {
@@ -167,8 +169,9 @@ void LocalAdapter::for_each_selected(const BroadcastOptions& options, Visit visi
 
 void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& options) {
   const auto encoded = encode(packet);
+  const auto offset = offset_of(packet);
   for_each_selected(options, [&](const SocketPtr& socket) {
-    socket->deliver(encoded, options.flags.is_volatile);
+    socket->deliver(encoded, options.flags.is_volatile, offset);
   });
 }
 

@@ -15,7 +15,7 @@ namespace socketio {
 
 class LocalAdapter : public Adapter {
  public:
-  void add_socket(const SocketPtr& socket) override;
+  bool add_socket(const SocketPtr& socket) override;
   void remove_socket(const SocketId& id) override;
   void join(const SocketId& id, const std::string& room) override;
   void leave(const SocketId& id, const std::string& room) override;

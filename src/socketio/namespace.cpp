@@ -64,10 +64,15 @@ void Namespace::authorize(const SocketPtr& socket,
   std::make_shared<MiddlewareRun>(middleware_, socket, std::move(done))->step();
 }
 
-void Namespace::connected(const SocketPtr& socket) {
+bool Namespace::admit(const SocketPtr& socket) {
+  if (!adapter_->add_socket(socket)) return false;
   ++socket_count_;
-  adapter_->add_socket(socket);
-  if (on_connection_) on_connection_(*socket);
+  return true;
+}
+
+void Namespace::welcome(Socket& socket) {
+  if (recovery_) recovery_->opened(socket);
+  if (on_connection_) on_connection_(socket);
 }
 
 void Namespace::disconnected(const Socket& socket) {

@@ -10,6 +10,7 @@
 
 #include "socketio/adapter.hpp"
 #include "socketio/broadcast.hpp"
+#include "socketio/recovery.hpp"
 #include "socketio/socket.hpp"
 
 namespace socketio {
@@ -34,29 +35,40 @@ class Namespace {
   void use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
   void on_connection(ConnectionHandler handler) { on_connection_ = std::move(handler); }
   void set_adapter(std::unique_ptr<Adapter> adapter) { adapter_ = std::move(adapter); }
+  // Turns connection state recovery on (see recovery.hpp): CONNECT replies carry a private id,
+  // broadcast events an offset, and a client that comes back resumes its session. Off by
+  // default, as in the Node server. Set before serving.
+  void enable_recovery(std::shared_ptr<SessionStore> store) { recovery_ = std::move(store); }
+  SessionStore* recovery() const { return recovery_.get(); }
 
   Adapter& adapter() { return *adapter_; }
   std::size_t socket_count() const { return socket_count_.load(); }
 
   // Broadcasting.
-  Broadcast to(std::string room) { return Broadcast(*adapter_, name_).to(std::move(room)); }
-  Broadcast except(std::string room) { return Broadcast(*adapter_, name_).except(std::move(room)); }
+  Broadcast to(std::string room) { return broadcast().to(std::move(room)); }
+  Broadcast except(std::string room) { return broadcast().except(std::move(room)); }
   void emit(std::string_view event, boost::json::array args = {}) {
-    Broadcast(*adapter_, name_).emit(event, std::move(args));
+    broadcast().emit(event, std::move(args));
   }
+  Broadcast broadcast() { return Broadcast(*adapter_, name_, recovery_.get()); }
 
  private:
   friend class Client;
   friend class Socket;
   // Runs the middleware chain on the socket's strand, then `done` with the verdict.
   void authorize(const SocketPtr& socket, std::function<void(std::optional<ConnectError>)> done);
-  void connected(const SocketPtr& socket);
+  // A socket that passed the middleware joins the namespace; false when a socket with its id is
+  // here already (see Adapter::add_socket).
+  bool admit(const SocketPtr& socket);
+  // Then, once it is ready, the application meets it.
+  void welcome(Socket& socket);
   void disconnected(const Socket& socket);
 
   std::string name_;
   std::vector<Middleware> middleware_;
   ConnectionHandler on_connection_;
   std::unique_ptr<Adapter> adapter_;
+  std::shared_ptr<SessionStore> recovery_;
   std::atomic<std::size_t> socket_count_{0};
 };
 

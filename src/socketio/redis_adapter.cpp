@@ -129,8 +129,8 @@ void RedisAdapter::stop() {
   node_->stop();
 }
 
-void RedisAdapter::add_socket(const SocketPtr& socket) {
-  node_->local.add_socket(socket);
+bool RedisAdapter::add_socket(const SocketPtr& socket) {
+  return node_->local.add_socket(socket);
 }
 void RedisAdapter::remove_socket(const SocketId& id) {
   node_->local.remove_socket(id);

@@ -57,7 +57,7 @@ class RedisAdapter : public Adapter {
   RedisAdapter(const RedisAdapter&) = delete;
   RedisAdapter& operator=(const RedisAdapter&) = delete;
 
-  void add_socket(const SocketPtr& socket) override;
+  bool add_socket(const SocketPtr& socket) override;
   void remove_socket(const SocketId& id) override;
   void join(const SocketId& id, const std::string& room) override;
   void leave(const SocketId& id, const std::string& room) override;

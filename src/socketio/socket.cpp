@@ -77,13 +77,17 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
 // can then never leave a departed socket behind in a room.
 void Socket::join(const std::string& room) {
   asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
-    if (self->connected_) self->nsp_.adapter().join(self->id_, room);
+    if (!self->connected_) return;
+    self->nsp_.adapter().join(self->id_, room);
+    self->rooms_changed();
   });
 }
 
 void Socket::leave(const std::string& room) {
   asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
-    if (self->connected_) self->nsp_.adapter().leave(self->id_, room);
+    if (!self->connected_) return;
+    self->nsp_.adapter().leave(self->id_, room);
+    self->rooms_changed();
   });
 }
 
@@ -105,7 +109,15 @@ void Socket::disconnect(bool close_connection) {
 }
 
 net::SendStatus Socket::deliver(const std::vector<engineio::SharedPacket>& packets,
-                                bool is_volatile) {
+                                bool is_volatile, std::string_view offset) {
+  if (replaying_) {
+    if (is_volatile) return net::SendStatus::dropped_not_ready;
+    asio::dispatch(session_->executor(),
+                   [self = shared_from_this(), packets, offset = std::string(offset)]() mutable {
+                     self->hold(std::move(packets), std::move(offset));
+                   });
+    return net::SendStatus::queued;
+  }
   if (!connected_) return net::SendStatus::dropped_closed;
   if (packets.size() == 1) {
     return is_volatile ? session_->send_volatile(packets.front()) : session_->send(packets.front());
@@ -121,14 +133,57 @@ net::SendStatus Socket::send_packet(Packet&& packet) {
   return session_->send(std::move(packets));
 }
 
-void Socket::mark_connected() {
-  connected_ = true;
+void Socket::resume(const std::string& sid, std::string pid) {
+  BOOST_ASSERT(!connected_);
+  id_ = sid;
+  pid_ = std::move(pid);
+  recovered_ = true;
+}
+
+void Socket::hold(std::vector<engineio::SharedPacket> packets, std::string offset) {
+  BOOST_ASSERT(executor().running_in_this_thread());
+  if (replaying_) {
+    held_.push_back({std::move(packets), std::move(offset)});
+  } else if (connected_) {
+    deliver(packets, false);  // the replay ended while this was on its way
+  }
+}
+
+void Socket::release_broadcasts(const std::vector<std::string>& replayed_offsets) {
+  BOOST_ASSERT(executor().running_in_this_thread());
+  replaying_ = false;
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& broadcast : held) {
+    const bool replayed =
+        !broadcast.offset.empty() && std::find(replayed_offsets.begin(), replayed_offsets.end(),
+                                               broadcast.offset) != replayed_offsets.end();
+    if (!replayed) deliver(broadcast.packets, false);
+  }
+}
+
+void Socket::start_afresh() {
+  BOOST_ASSERT(!connected_);
+  id_ = engineio::generate_sid();
+  pid_ = engineio::generate_sid();
+  recovered_ = false;
+  replaying_ = false;
+  held_.clear();
+}
+
+void Socket::send_connect_reply() {
   Packet reply;
   reply.type = PacketType::connect;
   reply.nsp = nsp_.name();
-  reply.data = {{"sid", id_}};
+  boost::json::object data{{"sid", id_}};
+  if (!pid_.empty()) data["pid"] = pid_;
+  reply.data = std::move(data);
   reply.has_data = true;
   send_packet(std::move(reply));
+}
+
+void Socket::rooms_changed() {
+  if (auto* store = nsp_.recovery()) store->rooms_changed(*this);
 }
 
 void Socket::dispatch_event(Packet&& packet) {
@@ -158,7 +213,13 @@ void Socket::close(DisconnectReason reason) {
   BOOST_ASSERT(executor().running_in_this_thread());
   const bool was_connected = connected_.exchange(false);
   pending_acks_.clear();
+  held_.clear();
   if (!was_connected) return;
+  if (auto* store = nsp_.recovery()) {
+    auto rooms = nsp_.adapter().rooms_of(id_);
+    std::erase(rooms, id_);  // its own room comes back with its id
+    store->closed(*this, std::move(rooms), reason);
+  }
   nsp_.disconnected(*this);
   net::log_event(net::LogLevel::debug, "socketio_disconnect",
                  {{"nsp", nsp_.name()}, {"socket", id_}, {"reason", to_string(reason)}});

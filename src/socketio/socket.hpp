@@ -30,6 +30,11 @@ class Socket : public std::enable_shared_from_this<Socket> {
          boost::json::value auth);
 
   const std::string& id() const { return id_; }
+  // With connection state recovery on: the private id the client resumes this session with
+  // (empty when off), and whether this socket resumed a lost one (same id, rooms and the
+  // broadcasts it missed).
+  const std::string& pid() const { return pid_; }
+  bool recovered() const { return recovered_; }
   Namespace& nsp() const { return nsp_; }
   // The HTTP request that opened the connection (only the headers the Engine.IO server keeps),
   // and the CONNECT packet's auth payload: for middleware only, it is null once they have run.
@@ -60,8 +65,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // `close_connection` (socket.disconnect(true) in socket.io), which ends it too.
   void disconnect(bool close_connection = false);
 
-  // Used by the adapter: sends already-encoded packets.
-  net::SendStatus deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile);
+  // Used by the adapter: sends already-encoded packets; `offset` is the broadcast's (see
+  // recovery.hpp), so that a socket replaying what it missed sends each broadcast once.
+  net::SendStatus deliver(const std::vector<engineio::SharedPacket>& packets, bool is_volatile,
+                          std::string_view offset = {});
 
  private:
   friend class Client;
@@ -72,7 +79,19 @@ class Socket : public std::enable_shared_from_this<Socket> {
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
 
-  void mark_connected();
+  // Before the socket connects: the session it is (a resumed one, or a new private id).
+  void resume(const std::string& sid, std::string pid);
+  void assign_pid(std::string pid) { pid_ = std::move(pid); }
+  // Broadcasts to this socket are held back while it replays what it missed, then sent but for
+  // those the replay carried.
+  void hold_broadcasts() { replaying_ = true; }
+  void release_broadcasts(const std::vector<std::string>& replayed_offsets);
+  // Connected: in the namespace (Namespace::admit), not yet told (send_connect_reply).
+  void mark_connected() { connected_ = true; }
+  void send_connect_reply();
+  // A resumed session that cannot be resumed after all: a new one, with a new id.
+  void start_afresh();
+  void rooms_changed();
   void release_auth() { auth_ = nullptr; }
   void dispatch_event(Packet&& packet);
   void dispatch_ack(Packet&& packet);
@@ -80,7 +99,17 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // Strand only: the end of this socket, whoever caused it.
   void close(DisconnectReason reason);
 
-  const std::string id_;
+  struct HeldBroadcast {
+    std::vector<engineio::SharedPacket> packets;
+    std::string offset;
+  };
+  void hold(std::vector<engineio::SharedPacket> packets, std::string offset);
+
+  std::string id_;  // set once, before the socket connects
+  std::string pid_;
+  bool recovered_ = false;
+  std::atomic<bool> replaying_{false};
+  std::vector<HeldBroadcast> held_;  // strand only
   Namespace& nsp_;
   std::shared_ptr<engineio::Session> session_;
   std::weak_ptr<Client> client_;

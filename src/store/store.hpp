@@ -154,10 +154,10 @@ struct RecoverySession {
 // One change to the recovery sessions, applied only if the session's owner is `owner`.
 struct RecoveryWrite {
   enum class Kind {
-    open,     // insert `session` (since: the highest comment id now; a pid taken already: no-op)
-    rooms,    // set report_ids, and since to the highest comment id now
-    detach,   // the connection was lost: node none, expires_at as given
-    remove,   // the client left deliberately: delete it
+    open,    // insert `session` (since: the highest comment id now; a pid taken already: no-op)
+    rooms,   // set report_ids, and since to the highest comment id now
+    detach,  // the connection was lost: node none, expires_at as given
+    remove,  // the client left deliberately: delete it
   };
   Kind kind = Kind::open;
   RecoverySession session;  // pid and owner always; the other fields as `kind` says
