@@ -119,7 +119,8 @@ int serve(const app::Config& config) {
   Core core(config, broadcaster, cluster.make_login_limiter());
   live::AccessWatch access(core.auth, workers,
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
-  live::InternalChannel channel(internal, core.auth, core.reports, workers, access);
+  live::Presence presence(internal, workers, {});
+  live::InternalChannel channel(internal, core.auth, core.reports, workers, access, presence);
   access.start();
   std::shared_ptr<live::StoredSessions> sessions;
   if (config.recovery_seconds > 0) {
@@ -174,6 +175,7 @@ int serve(const app::Config& config) {
   // dropped while the worker pool its strands belong to (and everything else) still exists;
   // only then are the objects destroyed, in reverse order of construction.
   access.stop();
+  presence.stop();
   if (sessions) sessions->stop();
   if (redis_adapter) redis_adapter->stop();
   cluster.stop();

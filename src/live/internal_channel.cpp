@@ -10,6 +10,7 @@
 #include "base/log_value.hpp"
 #include "live/comment_broadcaster.hpp"
 #include "live/member.hpp"
+#include "service/representation.hpp"
 
 namespace live {
 namespace {
@@ -53,12 +54,32 @@ std::optional<std::int64_t> report_id_of(const json::value& argument) {
   return std::nullopt;
 }
 
+// join_report's optional afterCommentId: absent, or a comment id from 0 (from the start) to
+// 2^63-1. An unusable value is an error, not a silent "absent".
+struct AfterCommentId {
+  bool valid = true;
+  std::optional<std::int64_t> value;
+};
+AfterCommentId after_comment_id_of(const json::value& argument) {
+  const auto* object = argument.if_object();
+  const auto* after = object ? object->if_contains("afterCommentId") : nullptr;
+  if (!after) return {};
+  if (after->is_int64() && after->get_int64() >= 0) return {true, after->get_int64()};
+  if (after->is_uint64() && after->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return {true, static_cast<std::int64_t>(after->get_uint64())};
+  }
+  return {false, std::nullopt};
+}
+
+// How many comments a join_report ack carries at most; the client pages through REST for more.
+constexpr int kCatchUpComments = 100;
+
 }  // namespace
 
 InternalChannel::InternalChannel(socketio::Namespace& nsp, service::AuthService& auth,
                                  service::ReportService& reports, asio::thread_pool& workers,
-                                 AccessWatch& access)
-    : auth_(auth), reports_(reports), workers_(workers), access_(access) {
+                                 AccessWatch& access, Presence& presence)
+    : auth_(auth), reports_(reports), workers_(workers), access_(access), presence_(presence) {
   nsp.use([this](socketio::Socket& socket, socketio::Namespace::Next next) {
     authenticate(socket, std::move(next));
   });
@@ -78,6 +99,7 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
       }
       principal.user.password_hash.clear();  // no secrets kept for the connection's lifetime
       principal.user.password_hash.shrink_to_fit();
+      socket->set_data(Presence::socket_data(principal.user));
       socket->extensions.insert(std::make_shared<Member>(
           std::move(principal.user), principal.expires_at, asio::make_strand(workers_)));
       next(std::nullopt);
@@ -116,6 +138,13 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
     }
   });
 
+  // A resumed session is back in its rooms without a join_report.
+  for (const auto& room : socket.rooms()) {
+    if (auto id = report_of_room(room)) {
+      member->followed(*id, true);
+      presence_.changed(*id);
+    }
+  }
   socket.on("join_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
   socket.on("leave_report",
             [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
@@ -123,9 +152,39 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
   socket.on_disconnect([this, member](socketio::Socket& s, socketio::DisconnectReason reason) {
     member->expiry.reset();
     access_.forget(member->user.id, s);
+    for (auto id : member->following()) presence_.changed(id);
     spdlog::info("event=live_disconnected user_id={} socket={} reason={}", member->user.id, s.id(),
                  base::quoted(socketio::to_string(reason)));
   });
+}
+
+void InternalChannel::ack_with_viewers(std::shared_ptr<socketio::Event> pending,
+                                       json::object answer, const store::User& user,
+                                       std::int64_t report_id) {
+  presence_.viewers(report_id, [pending, answer = std::move(answer), self = user.id,
+                                data = Presence::socket_data(user)](json::array viewers) mutable {
+    // The join may still be on its way to the room: the joiner is a viewer all the same.
+    const auto at = std::find_if(viewers.begin(), viewers.end(), [&](const json::value& viewer) {
+      return viewer.at("id").to_number<std::int64_t>() >= self;
+    });
+    if (at == viewers.end() || at->at("id").to_number<std::int64_t>() != self) {
+      viewers.insert(at, data.at("user"));
+    }
+    answer["viewers"] = std::move(viewers);
+    pending->ack({std::move(answer)});
+  });
+}
+
+void InternalChannel::catch_up(json::object& answer, const store::User& user,
+                               std::int64_t report_id, std::int64_t after) {
+  auto page = reports_.list_comments(user, report_id, after, kCatchUpComments);
+  json::array comments;
+  comments.reserve(page.items.size());
+  for (const auto& comment : page.items) {
+    comments.push_back(service::comment_json(comment, service::TimeStyle::utc));
+  }
+  answer["comments"] = std::move(comments);
+  answer["more"] = page.next_after.has_value();
 }
 
 void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, bool join) {
@@ -134,11 +193,19 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     event.ack({failure("invalid_report_id", "reportId must be a positive integer")});
     return;
   }
+  const auto after = after_comment_id_of(event.arg(0));
+  if (join && !after.valid) {
+    event.ack({failure("invalid_after_comment_id",
+                       "afterCommentId must be a comment id (an integer from 0)")});
+    return;
+  }
   const auto room = report_room(*id);
   auto member = member_of(socket);
   if (!join && member->pending == 0) {
     // Leaving needs no database, and no join is waiting that it could overtake.
     socket.leave(room);
+    member->followed(*id, false);
+    presence_.changed(*id);
     event.ack({json::object{{"ok", true}, {"room", room}}});
     return;
   }
@@ -148,33 +215,42 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     return;
   }
   auto pending = std::make_shared<socketio::Event>(std::move(event));
-  asio::post(member->requests,
-             [this, socket = socket.shared_from_this(), member, pending, id = *id, room, join] {
-               try {
-                 if (join) {
-                   // The user may have lost their access since they connected.
-                   auth_.check_still_internal(member->user.id);
-                   reports_.check_report_exists(id);
-                   socket->join(room);
-                 } else {
-                   socket->leave(room);
-                 }
-                 pending->ack({json::object{{"ok", true}, {"room", room}}});
-               } catch (const service::Error& e) {
-                 pending->ack({failure(e.code(), e.what())});
-                 if (e.kind() == service::Error::Kind::unauthorized ||
-                     e.kind() == service::Error::Kind::forbidden) {
-                   spdlog::info("event=live_access_revoked user_id={} socket={} reason={}",
-                                member->user.id, socket->id(), base::quoted(e.code()));
-                   socket->disconnect();
-                 }
-               } catch (const std::exception& e) {
-                 spdlog::error("event=live_follow_failed socket={} report_id={} error={}",
-                               socket->id(), id, base::quoted(e.what()));
-                 pending->ack({failure("unavailable", "try again later")});
-               }
-               member->pending.fetch_sub(1);
-             });
+  asio::post(member->requests, [this, socket = socket.shared_from_this(), member, pending, id = *id,
+                                room, join, after = after.value] {
+    try {
+      json::object answer{{"ok", true}, {"room", room}};
+      if (join) {
+        // The user may have lost their access since they connected.
+        auth_.check_still_internal(member->user.id);
+        reports_.check_report_exists(id);
+        socket->join(room);
+        member->followed(id, true);
+        presence_.changed(id);
+        // Read after joining: a comment committed meanwhile may come both here and
+        // as comment.created (the README says to keep one per id), but none is lost.
+        if (after) catch_up(answer, member->user, id, *after);
+        ack_with_viewers(pending, std::move(answer), member->user, id);
+      } else {
+        socket->leave(room);
+        member->followed(id, false);
+        presence_.changed(id);
+        pending->ack({std::move(answer)});
+      }
+    } catch (const service::Error& e) {
+      pending->ack({failure(e.code(), e.what())});
+      if (e.kind() == service::Error::Kind::unauthorized ||
+          e.kind() == service::Error::Kind::forbidden) {
+        spdlog::info("event=live_access_revoked user_id={} socket={} reason={}", member->user.id,
+                     socket->id(), base::quoted(e.code()));
+        socket->disconnect();
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("event=live_follow_failed socket={} report_id={} error={}", socket->id(), id,
+                    base::quoted(e.what()));
+      pending->ack({failure("unavailable", "try again later")});
+    }
+    member->pending.fetch_sub(1);
+  });
 }
 
 }  // namespace live

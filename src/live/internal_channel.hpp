@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "live/access_watch.hpp"
+#include "live/presence.hpp"
 #include "service/auth_service.hpp"
 #include "service/report_service.hpp"
 #include "socketio/namespace.hpp"
@@ -16,17 +17,25 @@ class InternalChannel {
  public:
   InternalChannel(socketio::Namespace& nsp, service::AuthService& auth,
                   service::ReportService& reports, boost::asio::thread_pool& workers,
-                  AccessWatch& access);
+                  AccessWatch& access, Presence& presence);
 
  private:
   void authenticate(socketio::Socket& socket, socketio::Namespace::Next next);
   void on_connection(socketio::Socket& socket);
   void follow(socketio::Socket& socket, socketio::Event& event, bool join);
+  // join_report with afterCommentId: the comments after it (as comment.created carries them),
+  // and whether more follow.
+  // Acknowledges a join with who follows the report now.
+  void ack_with_viewers(std::shared_ptr<socketio::Event> pending, boost::json::object answer,
+                        const store::User& user, std::int64_t report_id);
+  void catch_up(boost::json::object& answer, const store::User& user, std::int64_t report_id,
+                std::int64_t after);
 
   service::AuthService& auth_;
   service::ReportService& reports_;
   boost::asio::thread_pool& workers_;
   AccessWatch& access_;
+  Presence& presence_;
 };
 
 }  // namespace live

@@ -8,6 +8,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "socketio/socket.hpp"
@@ -31,6 +33,25 @@ struct Member {
   // store::RecoverySession::owner), and where a client with no offset resumes.
   std::string recovery_owner;
   std::int64_t recovery_since = 0;
+
+  // The reports this socket follows, for the presence announcements when it goes away (by then
+  // the adapter has forgotten its rooms). Any thread.
+  void followed(std::int64_t report_id, bool following) {
+    std::lock_guard lock(follow_mutex);
+    if (following) {
+      following_.insert(report_id);
+    } else {
+      following_.erase(report_id);
+    }
+  }
+  std::set<std::int64_t> following() const {
+    std::lock_guard lock(follow_mutex);
+    return following_;
+  }
+
+ private:
+  mutable std::mutex follow_mutex;
+  std::set<std::int64_t> following_;
 };
 
 // The member that the channel's middleware left on `socket`; null before it ran.

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <charconv>
 
 #include "base/log_value.hpp"
 #include "base/random.hpp"
@@ -21,21 +20,10 @@ namespace {
 namespace asio = boost::asio;
 using Kind = store::RecoveryWrite::Kind;
 
-// A positive decimal integer and nothing else: a comment id as an offset or in a room name.
-std::optional<std::int64_t> parse_id(std::string_view text) {
-  std::int64_t id = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, id);
-  if (ec != std::errc() || ptr != end || id <= 0 || text.front() == '+') return std::nullopt;
-  return id;
-}
-
 std::vector<std::int64_t> report_ids_of(const std::vector<std::string>& rooms) {
-  constexpr std::string_view kPrefix = "report:";
   std::vector<std::int64_t> ids;
   for (const auto& room : rooms) {
-    if (!room.starts_with(kPrefix)) continue;
-    if (auto id = parse_id(std::string_view(room).substr(kPrefix.size()))) ids.push_back(*id);
+    if (auto id = report_of_room(room)) ids.push_back(*id);
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -147,7 +135,7 @@ void StoredSessions::restore(const socketio::Socket& socket, const std::string& 
       if (offset) {
         // An offset that is no comment of the session's rooms (e.g. the last argument of an
         // event that a Node.js node emitted) says nothing of what the client has.
-        const auto id = parse_id(*offset);
+        const auto id = parse_positive_id(*offset);
         const auto comment = id ? store_.find_comment(*id) : std::nullopt;
         if (!comment || !std::binary_search(session->report_ids.begin(), session->report_ids.end(),
                                             comment->report_id)) {
@@ -168,7 +156,7 @@ void StoredSessions::missed(const socketio::Socket& socket, const socketio::Save
                             const std::optional<std::string>& offset, MissedHandler done) {
   auto member = member_of(socket);
   const auto after = !member  ? std::nullopt
-                     : offset ? parse_id(*offset)
+                     : offset ? parse_positive_id(*offset)
                               : std::optional(member->recovery_since);
   if (!after) {
     done(std::nullopt);

@@ -32,9 +32,17 @@ struct BroadcastOptions {
   BroadcastFlags flags;
 };
 
+// What fetch_sockets tells of a socket, on whichever node it is connected.
+struct SocketInfo {
+  SocketId id;
+  std::vector<std::string> rooms;
+  boost::json::value data;  // Socket::data()
+};
+
 class Adapter {
  public:
   using SocketIdsHandler = std::function<void(std::vector<SocketId>)>;
+  using SocketsHandler = std::function<void(std::vector<SocketInfo>)>;
 
   virtual ~Adapter() = default;
   // All members may be called from any thread.
@@ -56,6 +64,8 @@ class Adapter {
   // The ids of the sockets that `options` selects (its flags say whether on this node only).
   // `done` runs once, possibly later and on another thread.
   virtual void fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) = 0;
+  // The same with each socket's rooms and data (Node's fetchSockets()).
+  virtual void fetch_sockets(const BroadcastOptions& options, SocketsHandler done) = 0;
 };
 
 }  // namespace socketio

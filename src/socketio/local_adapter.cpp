@@ -196,4 +196,12 @@ void LocalAdapter::fetch_socket_ids(const BroadcastOptions& options, SocketIdsHa
   done(std::move(ids));
 }
 
+void LocalAdapter::fetch_sockets(const BroadcastOptions& options, SocketsHandler done) {
+  std::vector<SocketInfo> found;
+  for_each_selected(options, [&](const SocketPtr& socket) {
+    found.push_back({socket->id(), rooms_of(socket->id()), socket->data()});
+  });
+  done(std::move(found));
+}
+
 }  // namespace socketio

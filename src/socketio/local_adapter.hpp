@@ -23,6 +23,7 @@ class LocalAdapter : public Adapter {
   void broadcast(const Packet& packet, const BroadcastOptions& options) override;
   // Answered at once: this adapter knows only this node.
   void fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) override;
+  void fetch_sockets(const BroadcastOptions& options, SocketsHandler done) override;
 
   // The sockets that `options` selects (its flags aside), for a cluster adapter that acts on
   // them for another node; and the names of the rooms that have members here.

@@ -155,7 +155,16 @@ void RedisAdapter::broadcast(const Packet& packet, const BroadcastOptions& optio
 }
 
 void RedisAdapter::fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) {
-  node_->fetch(options, std::move(done));
+  node_->fetch(options, false, [done = std::move(done)](std::vector<SocketInfo> sockets) {
+    std::vector<SocketId> ids;
+    ids.reserve(sockets.size());
+    for (auto& socket : sockets) ids.push_back(std::move(socket.id));
+    done(std::move(ids));
+  });
+}
+
+void RedisAdapter::fetch_sockets(const BroadcastOptions& options, SocketsHandler done) {
+  node_->fetch(options, true, std::move(done));
 }
 
 bool RedisAdapter::ready() const {

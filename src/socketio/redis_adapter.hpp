@@ -64,6 +64,7 @@ class RedisAdapter : public Adapter {
   std::vector<std::string> rooms_of(const SocketId& id) const override;
   void broadcast(const Packet& packet, const BroadcastOptions& options) override;
   void fetch_socket_ids(const BroadcastOptions& options, SocketIdsHandler done) override;
+  void fetch_sockets(const BroadcastOptions& options, SocketsHandler done) override;
 
   // Any thread. Both Redis connections are up (logged in and subscribed).
   bool ready() const;

@@ -1,5 +1,6 @@
-// fetch_socket_ids across nodes: a SOCKETS request (REMOTE_FETCH when `except` is set, which
-// SOCKETS ignores), answered by every node subscribed to the request channel.
+// fetch_socket_ids and fetch_sockets across nodes: a SOCKETS request for ids (REMOTE_FETCH when
+// `except` is set, which SOCKETS ignores), a REMOTE_FETCH for rooms and data, answered by every
+// node subscribed to the request channel.
 
 #include <boost/assert.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,19 +14,39 @@ namespace socketio {
 
 namespace json = boost::json;
 
-void RedisAdapter::Node::fetch(const BroadcastOptions& options, SocketIdsHandler done) {
-  std::vector<SocketId> ids;
-  local.fetch_socket_ids(options, [&](std::vector<SocketId> found) { ids = std::move(found); });
+namespace {
+
+// One socket of an answer: an id (SOCKETS), or {id, rooms, data, handshake} (REMOTE_FETCH).
+std::optional<SocketInfo> socket_info_of(const json::value& socket) {
+  if (socket.is_string()) return SocketInfo{std::string(socket.get_string()), {}, nullptr};
+  const auto* object = socket.if_object();
+  const auto* id = object ? object->if_contains("id") : nullptr;
+  if (!id || !id->is_string()) return std::nullopt;
+  SocketInfo info{std::string(id->get_string()), {}, nullptr};
+  if (const auto* rooms = object->if_contains("rooms"); rooms && rooms->is_array()) {
+    for (const auto& room : rooms->get_array()) {
+      if (room.is_string()) info.rooms.emplace_back(room.get_string());
+    }
+  }
+  if (const auto* data = object->if_contains("data")) info.data = *data;
+  return info;
+}
+
+}  // namespace
+
+void RedisAdapter::Node::fetch(const BroadcastOptions& options, bool details, SocketsHandler done) {
+  std::vector<SocketInfo> sockets;
+  local.fetch_sockets(options, [&](std::vector<SocketInfo> found) { sockets = std::move(found); });
   if (options.flags.local) {
-    done(std::move(ids));
+    done(std::move(sockets));
     return;
   }
   PendingFetch fetch;
-  fetch.ids = std::move(ids);
+  fetch.sockets = std::move(sockets);
   fetch.done = std::move(done);
   // Node counts the nodes the same way: the subscribers of the request channel.
   publisher->command({"PUBSUB", "NUMSUB", request_channel},
-                     [self = shared_from_this(), options,
+                     [self = shared_from_this(), options, details,
                       fetch = std::make_shared<PendingFetch>(std::move(fetch))](
                          boost::system::error_code ec, redis::Reply reply) {
                        std::int64_t nodes = 1;
@@ -36,19 +57,19 @@ void RedisAdapter::Node::fetch(const BroadcastOptions& options, SocketIdsHandler
                        if (nodes <= 1) {
                          // Alone, or Redis cannot say: this node's sockets are all that can be
                          // known.
-                         fetch->done(std::move(fetch->ids));
+                         fetch->done(std::move(fetch->sockets));
                          return;
                        }
-                       self->ask_others(options, nodes, std::move(*fetch));
+                       self->ask_others(options, details, nodes, std::move(*fetch));
                      });
 }
 
-void RedisAdapter::Node::ask_others(const BroadcastOptions& wanted, std::int64_t nodes,
-                                    PendingFetch&& fetch) {
+void RedisAdapter::Node::ask_others(const BroadcastOptions& wanted, bool details,
+                                    std::int64_t nodes, PendingFetch&& fetch) {
   const auto request_id = base::random_token(9);
   json::object request{{"uid", uid}, {"requestId", request_id}};
   const auto selection = cluster::options_to_json(wanted);
-  if (wanted.except.empty()) {
+  if (wanted.except.empty() && !details) {
     request["type"] = static_cast<int>(RequestType::sockets);
     request["rooms"] = selection.at("rooms");
   } else {
@@ -77,7 +98,7 @@ void RedisAdapter::Node::finish_fetch(const std::string& request_id, bool timed_
                     {"answered", std::to_string(fetch.answered)},
                     {"expected", std::to_string(fetch.expected)}});
   }
-  fetch.done(std::move(fetch.ids));
+  fetch.done(std::move(fetch.sockets));
 }
 
 void RedisAdapter::Node::on_response(std::string_view payload) {
@@ -92,9 +113,7 @@ void RedisAdapter::Node::on_response(std::string_view payload) {
   ++fetch.answered;
   if (const auto* sockets = object.if_contains("sockets"); sockets && sockets->is_array()) {
     for (const auto& socket : sockets->get_array()) {
-      // SOCKETS answers ids, REMOTE_FETCH socket details with an id.
-      const auto* id = socket.is_object() ? socket.get_object().if_contains("id") : &socket;
-      if (id && id->is_string()) fetch.ids.emplace_back(id->get_string());
+      if (auto info = socket_info_of(socket)) fetch.sockets.push_back(std::move(*info));
     }
   }
   if (fetch.answered >= fetch.expected) finish_fetch(std::string(it->first), false);

@@ -166,7 +166,7 @@ void RedisAdapter::Node::on_request(std::string_view payload) {
         sockets.push_back(json::object{{"id", socket->id()},
                                        {"handshake", handshake_of(*socket)},
                                        {"rooms", strings(local.rooms_of(socket->id()))},
-                                       {"data", json::object{}}});
+                                       {"data", socket->data()}});
       }
       publish_response(json::serialize(
           json::object{{"requestId", request_id}, {"sockets", std::move(sockets)}}));

@@ -45,13 +45,15 @@ struct RedisAdapter::Node : std::enable_shared_from_this<Node> {
   // Our own SOCKETS / REMOTE_FETCH requests (redis_adapter_fetch.cpp).
   struct PendingFetch {
     std::int64_t expected = 0;  // nodes counted by PUBSUB NUMSUB, this one included
-    std::int64_t answered = 1;  // this node's own answer is in `ids` from the start
-    std::vector<SocketId> ids;
-    SocketIdsHandler done;
+    std::int64_t answered = 1;  // this node's own answer is in `sockets` from the start
+    std::vector<SocketInfo> sockets;
+    SocketsHandler done;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
-  void fetch(const BroadcastOptions& options, SocketIdsHandler done);
-  void ask_others(const BroadcastOptions& wanted, std::int64_t nodes, PendingFetch&& fetch);
+  // `details`: rooms and data too (REMOTE_FETCH), not only ids (SOCKETS).
+  void fetch(const BroadcastOptions& options, bool details, SocketsHandler done);
+  void ask_others(const BroadcastOptions& wanted, bool details, std::int64_t nodes,
+                  PendingFetch&& fetch);
   void finish_fetch(const std::string& request_id, bool timed_out);
 
   net::Strand strand;

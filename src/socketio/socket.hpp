@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/assert.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -46,6 +47,14 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // Left here by middleware (e.g. the authenticated user) before it lets the socket in, for the
   // handlers, which run after it.
   Extensions extensions;
+  // What other nodes may know of this socket (Node's socket.data): it travels in fetch_sockets
+  // answers. Set by middleware only; read-only once the socket is connected, so that any thread
+  // may read it.
+  const boost::json::value& data() const { return data_; }
+  void set_data(boost::json::value data) {
+    BOOST_ASSERT(!connected_);
+    data_ = std::move(data);
+  }
 
   // Strand only (typically in the namespace's connection handler).
   void on(std::string event, EventHandler handler);
@@ -107,6 +116,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
 
   std::string id_;  // set once, before the socket connects
   std::string pid_;
+  boost::json::value data_;
   bool recovered_ = false;
   std::atomic<bool> replaying_{false};
   std::vector<HeldBroadcast> held_;  // strand only

@@ -11,7 +11,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { repoRoot } from './lib/server.mjs';
-import { startReportd, api, login } from './lib/reportd.mjs';
+import { startReportd, api, checkJoinAck, login } from './lib/reportd.mjs';
 import { serveFiles, withChromiumPage } from './lib/browser.mjs';
 
 const T = { timeout: 40000 };
@@ -88,7 +88,7 @@ async function assertPageWorks(envFor) {
     await b.page.goto(s.pageUrl(), { timeout: PAGE_WAIT_MS });
     let live = await waitInPage(b, 'join_report acked or connect_error', () => window.live.joinAck || window.live.connectErrors.length);
     assert.deepEqual(live.connectErrors, [], `no connect_error\n${consoleOf(b)}`);
-    assert.deepEqual(live.joinAck, { ok: true, room: `report:${s.reportId}` });
+    checkJoinAck(live.joinAck, s.reportId);
 
     live = await waitInPage(b, 'upgrade to WebSocket', () => window.live.transportAfterUpgrade);
     assert.equal(live.transportAfterUpgrade, 'websocket');

@@ -18,6 +18,7 @@ import { canConnect, freePort, printLogIfFailed, repoRoot, sleep, withTimeout } 
 import { attemptWs, parseOpenPacket, wsBase } from './lib/eio.mjs';
 import { SIO_PATH, connectPacket, sioPollingClient } from './lib/sio.mjs';
 import {
+  checkJoinAck,
   startReportd,
   api,
   login,
@@ -118,8 +119,7 @@ async function createReport(srv, token) {
 }
 
 async function assertJoin(socket, reportId) {
-  const ack = await emitAck(socket, 'join_report', { reportId });
-  assert.deepEqual(ack, { ok: true, room: `report:${reportId}` }, `join_report ${reportId}`);
+  checkJoinAck(await emitAck(socket, 'join_report', { reportId }), reportId);
 }
 
 describe('revocation with reportd user deactivate/activate', () => {

@@ -4,6 +4,7 @@
 // connect the official socket.io-client to its /ws/internal namespace, and
 // build JWTs by hand. Every wait is bounded.
 
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -340,6 +341,22 @@ export async function emitAck(socket, event, payload, timeoutMs = 3000) {
   } catch (err) {
     throw new Error(`no ack for ${event} ${JSON.stringify(payload)} within ${timeoutMs} ms (${err.message})`);
   }
+}
+
+/**
+ * Checks a successful join_report ack: {ok: true, room, viewers} where viewers (presence, an
+ * extension of the spec) is [{id, username}] by id, with `self` (a user id) among them when given.
+ * Resolves the viewers.
+ */
+export function checkJoinAck(ack, reportId, self) {
+  const { viewers, ...rest } = ack ?? {};
+  assert.deepEqual(rest, { ok: true, room: `report:${reportId}` }, `join_report ${reportId}: ${JSON.stringify(ack)}`);
+  assert.ok(Array.isArray(viewers), `viewers in ${JSON.stringify(ack)}`);
+  for (const v of viewers) assert.deepEqual(Object.keys(v).sort(), ['id', 'username'], JSON.stringify(v));
+  const ids = viewers.map((v) => v.id);
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'viewers by id');
+  if (self !== undefined) assert.ok(ids.includes(self), `the joiner ${self} among ${JSON.stringify(viewers)}`);
+  return viewers;
 }
 
 /**

@@ -1,0 +1,79 @@
+#include "live/presence.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "live/comment_broadcaster.hpp"
+
+namespace live {
+
+namespace json = boost::json;
+
+namespace {
+
+// The distinct users of `sockets`, by id: a user with two tabs open is one viewer.
+json::array viewers_of(const std::vector<socketio::SocketInfo>& sockets) {
+  std::map<std::int64_t, json::object> users;
+  for (const auto& socket : sockets) {
+    const auto* data = socket.data.if_object();
+    const auto* user = data ? data->if_contains("user") : nullptr;
+    const auto* fields = user ? user->if_object() : nullptr;
+    const auto* id = fields ? fields->if_contains("id") : nullptr;
+    // Sockets of other servers (a Node.js node in a mixed cluster) may carry anything.
+    if (!id || !id->is_int64()) continue;
+    users.emplace(id->get_int64(), *fields);
+  }
+  json::array viewers;
+  viewers.reserve(users.size());
+  for (auto& [id, user] : users) viewers.emplace_back(std::move(user));
+  return viewers;
+}
+
+}  // namespace
+
+Presence::Presence(socketio::Namespace& nsp, boost::asio::thread_pool& workers, Options options)
+    : nsp_(nsp), workers_(workers), options_(options) {}
+
+json::value Presence::socket_data(const store::User& user) {
+  return json::object{{"user", {{"id", user.id}, {"username", user.username}}}};
+}
+
+void Presence::viewers(std::int64_t report_id, ViewersHandler done) {
+  socketio::BroadcastOptions in_room;
+  in_room.rooms.push_back(report_room(report_id));
+  nsp_.adapter().fetch_sockets(in_room,
+                               [done = std::move(done)](std::vector<socketio::SocketInfo> sockets) {
+                                 done(viewers_of(sockets));
+                               });
+}
+
+void Presence::changed(std::int64_t report_id) {
+  std::lock_guard lock(mutex_);
+  if (stopped_ || waiting_.contains(report_id)) return;  // its announcement is on its way
+  auto timer = std::make_unique<boost::asio::steady_timer>(workers_, options_.debounce);
+  timer->async_wait([this, report_id](boost::system::error_code ec) {
+    if (!ec) announce(report_id);
+  });
+  waiting_.emplace(report_id, std::move(timer));
+}
+
+void Presence::announce(std::int64_t report_id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    waiting_.erase(report_id);  // a change from now on gets an announcement of its own
+  }
+  viewers(report_id, [this, report_id](json::array viewers) {
+    nsp_.to(report_room(report_id))
+        .emit("report.viewers",
+              {json::object{{"reportId", report_id}, {"viewers", std::move(viewers)}}});
+  });
+}
+
+void Presence::stop() {
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  for (auto& [id, timer] : waiting_) timer->cancel();
+}
+
+}  // namespace live
