@@ -9,7 +9,9 @@ Scenarios (see README of bench/): (a) idle memory per signed-in, joined WebSocke
 and connections per second; (b) fan-out to one room, comments one at a time and 4 in flight;
 (c) many small rooms at rising comment rates; (d) long-polling clients; (e) slow consumers;
 (f) (c) with both servers on PostgreSQL; (g) two nodes through Redis, clients on one node and
-comments posted to the other. PostgreSQL and Redis are started here, in temporary folders on
+comments posted to the other; (h) connection state recovery: socket.io-client clients (in
+`recovery.mjs`) cut at once, comments posted while they are away, all reconnecting at once.
+PostgreSQL and Redis are started here, in temporary folders on
 free loopback ports, and stopped at the end. Every server, client process and step is bounded
 in time; only 127.0.0.0/8 is used.
 """
@@ -41,9 +43,10 @@ REPORTD = Path(os.environ.get("REPORTD_BIN", BUILD / "src/app/reportd"))
 LOADGEN = Path(os.environ.get("LOADGEN_BIN", BUILD / "bench/loadgen/loadgen"))
 CEILING = BUILD / "bench/ceiling/ceiling"
 BASELINE = ROOT / "bench/baseline-node/server.mjs"
+RECOVERY = ROOT / "bench/recovery.mjs"
 PASSWORD = "bench-password-1"
 USERS = [f"bench{i}" for i in range(4)]
-SCENARIOS = ["idle", "fanout", "rooms", "polling", "slow", "pg", "cluster"]
+SCENARIOS = ["idle", "fanout", "rooms", "polling", "slow", "pg", "cluster", "recovery"]
 
 
 def default_pg_bin():
@@ -61,11 +64,14 @@ FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_
             rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
             step_seconds=4,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
-            cluster_clients=2000, cluster_comments=40, client_procs=4, deadline=120)
+            cluster_clients=2000, cluster_comments=40,
+            recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
+            recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
 SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
              rates=[20, 40], step_seconds=1, polling_clients=20, polling_comments=5,
              slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
-             client_procs=2, deadline=30)
+             recovery_clients=50, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
+             recovery_procs=1, recovery_timeout=10, client_procs=2, deadline=30)
 
 
 def log(*parts):
@@ -399,9 +405,11 @@ def merged(parts):
 
 # ---- servers ----
 
-def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name="reportd", seed=True):
+def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name="reportd", seed=True,
+                  recovery=None):
     """reportd on SQLite in `workdir`, or on the PostgreSQL URL `database`; with `redis` (a URL),
-    through the Redis adapter. `seed`: add the users and reports (once per database)."""
+    through the Redis adapter. `seed`: add the users and reports (once per database).
+    `recovery`: RECOVERY_SECONDS (otherwise reportd's default, on)."""
     port = free_port()
     # Every client process comes from one address: lift the per-address session cap above it.
     env = {"DATABASE_URL": database or f"sqlite:{workdir}/reportd.db", "JWT_SECRET": secret,
@@ -409,6 +417,8 @@ def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name
            "MAX_SESSIONS_PER_ADDRESS": "100000"}
     if redis:
         env.update(REDIS_URL=redis, REDIS_PREFIX="bench-reportd")
+    if recovery is not None:
+        env["RECOVERY_SECONDS"] = str(recovery)
     for user in USERS if seed else []:
         done = subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
                                "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,
@@ -425,11 +435,14 @@ def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name
     return server, token
 
 
-def start_node(workdir, secret, reports=1000, database=None, redis=None, name="node", seed=True):
+def start_node(workdir, secret, reports=1000, database=None, redis=None, name="node", seed=True,
+               recovery=None):
     """The Node baseline on better-sqlite3 in `workdir`, or on PostgreSQL (pg) at `database`;
-    with `redis`, through @socket.io/redis-adapter."""
+    with `redis`, through @socket.io/redis-adapter; with `recovery` (seconds), Socket.IO's
+    connection state recovery, in memory (off otherwise: only (h) turns it on)."""
     port = free_port()
-    env = {"JWT_SECRET": secret, "PORT": str(port), "JWT_TTL_SECONDS": "86400"}
+    env = {"JWT_SECRET": secret, "PORT": str(port), "JWT_TTL_SECONDS": "86400",
+           "RECOVERY_SECONDS": str(recovery or 0)}
     env.update({"DATABASE_URL": database} if database else {"DATABASE_FILE": f"{workdir}/baseline.db"})
     if redis:
         env.update(REDIS_URL=redis, REDIS_PREFIX="bench-node")
@@ -634,6 +647,77 @@ def scenario_cluster(a, b, token, cfg, redis):
         time.sleep(1.0)
 
 
+def scenario_recovery(server, token, cfg):
+    """(h) Connection state recovery: `recovery.mjs` (socket.io-client) opens the clients, 10 per
+    report, gives each one comment, cuts them all at once, posts `recovery_missed` comments per
+    report while they are away and prints "cut"; on "go" they all reconnect at once. The
+    server's CPU time is read around that, up to its "recovered" line (every client has what
+    it missed, or the time is up); its "result" has the counts, the time and the latency of a
+    healthy room posted to at `recovery_rate` per second meanwhile."""
+    timeout = cfg["recovery_timeout"]
+    deadline = cfg["deadline"] + timeout + 60
+    cmd = ["node", str(RECOVERY), "--port", str(server.port), "--token", token,
+           "--clients", str(cfg["recovery_clients"]), "--room-size", "10",
+           "--missed", str(cfg["recovery_missed"]), "--healthy-clients", str(cfg["recovery_healthy"]),
+           "--healthy-rate", str(cfg["recovery_rate"]), "--procs", str(cfg["recovery_procs"]),
+           "--recovery-timeout-ms", str(timeout * 1000), "--deadline-ms", str(deadline * 1000)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    lines = queue.Queue()
+
+    def read():
+        for line in proc.stdout:
+            try:
+                lines.put(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+        lines.put({"event": "error", "error": f"recovery.mjs ended (exit code {proc.wait()})"})
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def expect(event, seconds):
+        try:
+            message = lines.get(timeout=seconds)
+        except queue.Empty:
+            raise RuntimeError(f"recovery.mjs: no {event} within {seconds} s")
+        if message.get("event") != event:
+            raise RuntimeError(f"recovery.mjs: {message.get('error') or message} (waiting for {event})")
+        return message
+
+    try:
+        cut = expect("cut", deadline)
+        cpu = server.cpu_seconds()
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        recovered = expect("recovered", timeout + 15)
+        used = server.cpu_seconds() - cpu
+        result = expect("result", 60)
+    finally:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        time.sleep(1.0)
+    result.pop("event")
+    result.update(server_cpu_seconds=used, recovered_event=recovered["all"],
+                  cut_posted=cut["posted"], cut_post_seconds=cut["post_seconds"])
+    healthy = result["healthy"]
+    log(f"  recovery {server.name}: {result['exact']}/{result['clients']} exact, "
+        f"{result['recovery_seconds']:.3f} s, server CPU {used:.2f} s, "
+        f"healthy p99 {healthy['p99_ms']:.1f} ms ({healthy['deliveries']} deliveries); "
+        f"not recovered {result['not_recovered']}, incomplete {result['incomplete']}, "
+        f"duplicates {result['duplicates']}, out of order {result['out_of_order']}, "
+        f"rooms lost {result['rooms_lost']}")
+    return result
+
+
+def recovery_failures(result):
+    """Clients of (h) that did not end up exactly right, by cause."""
+    return {k: result[k] for k in ("failed_to_join", "not_reconnected", "not_recovered", "sid_changed",
+                                   "incomplete", "missing", "duplicates", "out_of_order", "foreign",
+                                   "unexpected", "rooms_lost", "warm_missing", "posts_failed")}
+
+
 def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None):
     results = {}
     for size in (cfg["idle"] if "idle" in scenarios else []):
@@ -687,6 +771,17 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
                 b.stop()
         finally:
             a.stop()
+    if name != "ceiling" and "recovery" in scenarios:
+        log(f"{name}: (h) connection state recovery")
+        # A fresh server, with recovery on (the Node baseline has it only here): one report per
+        # 10 clients and the healthy room's.
+        Path(f"{workdir}/recovery").mkdir(parents=True)
+        server, token = starter(f"{workdir}/recovery", reports=-(-cfg["recovery_clients"] // 10) + 1,
+                                name=f"{name}-recovery", recovery=600)
+        try:
+            results["recovery"] = scenario_recovery(server, token, cfg)
+        finally:
+            server.stop()
     return results
 
 

@@ -7,10 +7,14 @@
 // Serve:  JWT_SECRET=... [PORT=3100] [JWT_TTL_SECONDS=3600]
 //         [DATABASE_FILE=./bench-baseline.db | DATABASE_URL=postgres://user:pass@host:port/db]
 //         [PG_POOL_MAX=10] [REDIS_URL=redis://127.0.0.1:6379 [REDIS_PREFIX=socket.io]]
+//         [RECOVERY_SECONDS=0]
 //         node bench/baseline-node/server.mjs
 //         DATABASE_URL selects PostgreSQL (a pg.Pool of PG_POOL_MAX connections; the schema is
 //         created when missing); otherwise SQLite in DATABASE_FILE. REDIS_URL adds the Redis
 //         adapter, so that comments posted to one node reach the rooms' members on every node.
+//         RECOVERY_SECONDS > 0 turns on Socket.IO's connection state recovery (kept in this
+//         process's memory, Node's own) for disconnections up to that long; off by default, as
+//         bench/run.py wants it only in its scenario (h).
 // Seed:   node bench/baseline-node/server.mjs seed --users N [--internal | --citizen]
 //         [--role R] [--prefix bench] --password P [--reports R]
 //         creates users <prefix>0..<prefix>N-1 (skipping existing ones) and as many reports,
@@ -433,7 +437,7 @@ const reportJson = (r) => ({
 // ---------------------------------------------------------------------------------------------
 // The service
 
-function createApp({ store, secret, ttlSeconds, adapter }) {
+function createApp({ store, secret, ttlSeconds, adapter, recoverySeconds = 0 }) {
   const verifyOptions = { algorithms: ['HS256'], issuer: ISSUER, clockTolerance: 30 };
   // A missing user still costs a password verification, so timing does not reveal which exist.
   const decoyHash = hashPassword(randomBytes(16).toString('hex'));
@@ -498,7 +502,8 @@ function createApp({ store, secret, ttlSeconds, adapter }) {
       creation_date: createdAt,
       report_id: reportId,
     };
-    // Committed: now everyone following the report hears of it.
+    // Committed: now everyone following the report hears of it. A broadcast of the namespace
+    // (io.of(...).to(room)), so that with RECOVERY_SECONDS it carries its offset.
     live.to(`report:${reportId}`).emit('comment.created', comment);
     return comment;
   }
@@ -613,7 +618,15 @@ function createApp({ store, secret, ttlSeconds, adapter }) {
   // --- Socket.IO: the live channel ---
 
   // With REDIS_URL, the @socket.io/redis-adapter: an emit reaches the room on every node.
-  const io = new Server(httpServer, { serveClient: false, ...(adapter && { adapter }) });
+  // With recoverySeconds > 0, connection state recovery: broadcasts through io.of(...).to(room)
+  // carry an offset, and a client that comes back in time gets its id, rooms and what it missed.
+  const io = new Server(httpServer, {
+    serveClient: false,
+    ...(adapter && { adapter }),
+    ...(recoverySeconds > 0 && {
+      connectionStateRecovery: { maxDisconnectionDuration: recoverySeconds * 1000 },
+    }),
+  });
   const live = io.of(LIVE_NAMESPACE);
 
   const refusal = (message, code) => Object.assign(new Error(message), { data: { code } });
@@ -764,11 +777,22 @@ async function serve() {
     process.exit(2);
   }
   const port = Number(process.env.PORT ?? 3100);
+  const recoverySeconds = Number(process.env.RECOVERY_SECONDS || 0);
+  if (!Number.isInteger(recoverySeconds) || recoverySeconds < 0) {
+    console.error('RECOVERY_SECONDS must be an integer >= 0');
+    process.exit(2);
+  }
   const store = await openStore();
   const redis = process.env.REDIS_URL
     ? await openRedisAdapter(process.env.REDIS_URL, process.env.REDIS_PREFIX || 'socket.io')
     : null;
-  const { httpServer, io } = createApp({ store, secret, ttlSeconds, adapter: redis?.adapter });
+  const { httpServer, io } = createApp({
+    store,
+    secret,
+    ttlSeconds,
+    adapter: redis?.adapter,
+    recoverySeconds,
+  });
 
   httpServer.listen(port, () => {
     console.log(`listening port=${httpServer.address().port}`);

@@ -116,7 +116,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
 
   std::string id_;  // set once, before the socket connects
   std::string pid_;
-  boost::json::value data_;
+  boost::json::value data_ = boost::json::object();  // {} as in Node
   bool recovered_ = false;
   std::atomic<bool> replaying_{false};
   std::vector<HeldBroadcast> held_;  // strand only
