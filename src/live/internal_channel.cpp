@@ -91,6 +91,14 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
                         next = std::move(next)] {
     try {
       auto principal = auth_.authenticate(token);
+      // The verifier's leeway is for clocks that differ, not for a connection: one opened with a
+      // token past its exp would end at once, after a resumed session was sent what it missed.
+      if (principal.expires_at <= std::chrono::system_clock::now()) {
+        spdlog::info("event=live_refused reason=token_expired user_id={} remote={}",
+                     principal.user.id, socket->request().remote_address);
+        next(refusal("unauthorized", 401));
+        return;
+      }
       if (!principal.user.internal) {
         spdlog::info("event=live_refused reason=forbidden user_id={} remote={}", principal.user.id,
                      socket->request().remote_address);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/assert.hpp>
 
 #include "base/log_value.hpp"
 #include "base/random.hpp"
@@ -56,7 +57,9 @@ StoredSessions::StoredSessions(store::Store& store, asio::thread_pool& workers, 
       workers_(workers),
       options_(options),
       node_(base::random_token(15)),
-      heartbeat_(workers.get_executor()) {}
+      heartbeat_(workers.get_executor()) {
+  BOOST_ASSERT(options_.max_missed < store::kMaxCommentsAfter);
+}
 
 void StoredSessions::start() {
   heartbeat_.expires_after(heartbeat_interval(options_.window));

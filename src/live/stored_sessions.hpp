@@ -28,7 +28,7 @@ class StoredSessions : public socketio::SessionStore {
     std::chrono::seconds window{600};  // RECOVERY_SECONDS
     // The most comments one resumed session is sent; a client that missed more gets a new
     // session and pages through REST.
-    int max_missed = 1000;
+    int max_missed = 1000;  // below store::kMaxCommentsAfter, so that one more can be read
   };
   StoredSessions(store::Store& store, boost::asio::thread_pool& workers, Options options);
 

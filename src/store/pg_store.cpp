@@ -554,7 +554,7 @@ std::vector<Comment> PgStore::comments_after(const std::vector<std::int64_t>& re
                 Params()
                     .add(std::string_view("{" + format_id_list(report_ids) + "}"))
                     .add(after)
-                    .add(static_cast<std::int64_t>(std::clamp(limit, 1, 1000))));
+                    .add(static_cast<std::int64_t>(std::clamp(limit, 1, kMaxCommentsAfter))));
   std::vector<Comment> comments;
   comments.reserve(static_cast<std::size_t>(r.rows()));
   for (int row = 0; row < r.rows(); ++row) comments.push_back(comment_from_row(r, row));

@@ -513,7 +513,7 @@ std::vector<Comment> SqliteStore::comments_after(const std::vector<std::int64_t>
                       " AND id > ?2 ORDER BY id ASC LIMIT ?3");
     q->bind(1, std::string_view(ids));
     q->bind(2, after);
-    q->bind(3, static_cast<std::int64_t>(std::clamp(limit, 1, 1000)));
+    q->bind(3, static_cast<std::int64_t>(std::clamp(limit, 1, kMaxCommentsAfter)));
     std::vector<Comment> comments;
     while (q->step()) comments.push_back(comment_from_row(*q));
     return comments;

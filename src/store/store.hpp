@@ -163,6 +163,10 @@ struct RecoveryWrite {
   RecoverySession session;  // pid and owner always; the other fields as `kind` says
 };
 
+// The most comments one comments_after call returns: a replay for connection state recovery
+// reads at most this many.
+inline constexpr int kMaxCommentsAfter = 2000;
+
 class StoreError : public std::runtime_error {
  public:
   enum class Kind { conflict, not_found, unavailable };
@@ -218,7 +222,8 @@ class Store {
   virtual std::optional<Comment> find_comment(std::int64_t id) = 0;
   // The highest comment id, 0 when there is none.
   virtual std::int64_t latest_comment_id() = 0;
-  // Comments of any of `report_ids` with ids above `after`, oldest first, at most `limit`.
+  // Comments of any of `report_ids` with ids above `after`, oldest first, at most `limit`
+  // (clamped to 1..kMaxCommentsAfter).
   virtual std::vector<Comment> comments_after(const std::vector<std::int64_t>& report_ids,
                                               std::int64_t after, int limit) = 0;
 

@@ -13,6 +13,7 @@ import { startPostgres } from './lib/postgres.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { printLogIfFailed, sleep, waitFor, withTimeout } from './lib/server.mjs';
 import {
+  checkJoinAck,
   LIVE_NSP,
   api,
   closeLive,
@@ -96,8 +97,7 @@ async function postComments(reportId, n, prefix, opts) {
 }
 
 async function join(socket, reportId) {
-  const ack = await emitAck(socket, 'join_report', { reportId });
-  assert.deepEqual(ack, { ok: true, room: `report:${reportId}` }, `join_report ${reportId}`);
+  checkJoinAck(await emitAck(socket, 'join_report', { reportId }), reportId);
 }
 
 /**
