@@ -70,7 +70,8 @@ tsan: deps
 	cmake --build $(TSAN_DIR)
 	ctest --test-dir $(TSAN_DIR) --output-on-failure
 	E2E_SANITIZER=thread $(call e2e_servers,$(TSAN_DIR)) $(E2E) tests/e2e/reportd-live.test.mjs \
-	  tests/e2e/reportd-access.test.mjs tests/e2e/socketio-client.test.mjs
+	  tests/e2e/reportd-access.test.mjs tests/e2e/socketio-client.test.mjs \
+	  tests/e2e/reportd-recovery.test.mjs
 
 # reportd side by side with the Node.js socket.io baseline and the WebSocket ceiling; writes
 # bench/results/<date>.md (under 12 minutes; the report states the total).

@@ -163,30 +163,45 @@ void Client::rejoin(const SocketPtr& socket, const ResumeRequest& request,
       });
 }
 
+namespace {
+
+// The packets a resumed socket missed, encoded once, with their offsets and their size.
+struct EncodedReplay {
+  std::vector<std::vector<engineio::SharedPacket>> packets;
+  std::vector<std::string> offsets;
+  std::size_t bytes = 0;
+
+  static EncodedReplay of(const std::vector<Packet>& missed) {
+    EncodedReplay replay;
+    for (const auto& packet : missed) {
+      replay.packets.push_back(encode(packet));
+      replay.offsets.emplace_back(offset_of(packet));
+      for (const auto& part : replay.packets.back()) replay.bytes += part->bytes.size();
+    }
+    return replay;
+  }
+};
+
+}  // namespace
+
 void Client::replay(const SocketPtr& socket, std::optional<std::vector<Packet>> missed) {
   BOOST_ASSERT(session_->executor().running_in_this_thread());
   if (!holds(socket) || !socket->connected()) return;
   auto& nsp = socket->nsp();
-  std::vector<std::vector<engineio::SharedPacket>> encoded;
-  std::vector<std::string> offsets;
-  std::size_t bytes = 0;
-  for (const auto& packet : missed ? *missed : std::vector<Packet>{}) {
-    encoded.push_back(encode(packet));
-    offsets.emplace_back(offset_of(packet));
-    for (const auto& part : encoded.back()) bytes += part->bytes.size();
-  }
-  if (!missed || bytes > server_.options().max_recovery_bytes) {
+  auto replay = missed ? EncodedReplay::of(*missed) : EncodedReplay{};
+  if (!missed || replay.bytes > server_.options().max_recovery_bytes) {
     nsp.disconnected(*socket);
     socket->connected_ = false;
     admit_afresh(socket);
     return;
   }
   socket->send_connect_reply();
-  for (auto& packets : encoded) session_->send(std::move(packets));
-  socket->release_broadcasts(offsets);
-  net::log_event(
-      net::LogLevel::debug, "socketio_session_recovered",
-      {{"nsp", nsp.name()}, {"socket", socket->id()}, {"missed", std::to_string(offsets.size())}});
+  for (auto& packets : replay.packets) session_->send(std::move(packets));
+  socket->release_broadcasts(replay.offsets);
+  net::log_event(net::LogLevel::debug, "socketio_session_recovered",
+                 {{"nsp", nsp.name()},
+                  {"socket", socket->id()},
+                  {"missed", std::to_string(replay.offsets.size())}});
   nsp.welcome(*socket);
 }
 
