@@ -39,6 +39,49 @@ json::value Presence::socket_data(const store::User& user) {
 }
 
 void Presence::viewers(std::int64_t report_id, ViewersHandler done) {
+  {
+    std::unique_lock lock(mutex_);
+    const auto now = Clock::now();
+    forget_stale(now);
+    auto& known = known_[report_id];
+    if (known.reading) {
+      known.waiting.push_back(std::move(done));
+      return;
+    }
+    if (now - known.read_at < options_.debounce) {
+      auto viewers = known.viewers;
+      lock.unlock();
+      done(std::move(viewers));
+      return;
+    }
+    known.reading = true;
+    known.waiting.push_back(std::move(done));
+  }
+  read(report_id, [this, report_id](json::array viewers) { learned(report_id, viewers); });
+}
+
+void Presence::learned(std::int64_t report_id, const json::array& viewers) {
+  std::vector<ViewersHandler> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    auto& known = known_[report_id];
+    known.viewers = viewers;
+    known.read_at = Clock::now();
+    known.reading = false;
+    waiting.swap(known.waiting);
+  }
+  for (auto& done : waiting) done(viewers);
+}
+
+void Presence::forget_stale(Clock::time_point now) {
+  constexpr std::size_t kKeep = 10'000;
+  if (known_.size() < kKeep) return;
+  std::erase_if(known_, [&](const auto& entry) {
+    return !entry.second.reading && now - entry.second.read_at >= options_.debounce;
+  });
+}
+
+void Presence::read(std::int64_t report_id, ViewersHandler done) {
   socketio::BroadcastOptions in_room;
   in_room.rooms.push_back(report_room(report_id));
   nsp_.adapter().fetch_sockets(in_room,
@@ -63,7 +106,13 @@ void Presence::announce(std::int64_t report_id) {
     if (stopped_) return;
     waiting_.erase(report_id);  // a change from now on gets an announcement of its own
   }
-  viewers(report_id, [this, report_id](json::array viewers) {
+  read(report_id, [this, report_id](json::array viewers) {
+    {
+      std::lock_guard lock(mutex_);
+      auto& known = known_[report_id];
+      known.viewers = viewers;
+      known.read_at = Clock::now();
+    }
     nsp_.to(report_room(report_id))
         .emit("report.viewers",
               {json::object{{"reportId", report_id}, {"viewers", std::move(viewers)}}});

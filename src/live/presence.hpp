@@ -5,7 +5,9 @@
 // reconnections costs the room one event per interval, not one per client.
 //
 // The list is read through the adapter (fetch_sockets), so with Redis it covers every node; each
-// socket carries its user in Socket::data, set at connect.
+// socket carries its user in Socket::data, set at connect. A read asks every node, so join acks
+// share them: the joins of one report within one debounce interval cost one read (their lists may
+// be that old; the report.viewers that their joins cause is read afresh).
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -31,7 +33,8 @@ class Presence {
 
   // What a socket of `user` carries for the others to see (its Socket::data).
   static boost::json::value socket_data(const store::User& user);
-  // The users following `report_id` now, [{id, username}] by id; `done` runs once, on any thread.
+  // The users following `report_id`, [{id, username}] by id, as read at most one debounce
+  // interval ago; `done` runs once, on any thread.
   void viewers(std::int64_t report_id, ViewersHandler done);
   // Someone joined, left or went away: the room hears the list once the debounce interval ends.
   void changed(std::int64_t report_id);
@@ -39,7 +42,22 @@ class Presence {
   void stop();
 
  private:
+  using Clock = std::chrono::steady_clock;
+  // The last list read for a report, and the joins waiting for a read in flight.
+  struct Known {
+    boost::json::array viewers;
+    Clock::time_point read_at{};
+    bool reading = false;
+    std::vector<ViewersHandler> waiting;
+  };
+
   void announce(std::int64_t report_id);
+  // Reads the list from every node; `done` runs once with it, on any thread.
+  void read(std::int64_t report_id, ViewersHandler done);
+  // A read ended: it is known, and the joins waiting for it get it.
+  void learned(std::int64_t report_id, const boost::json::array& viewers);
+  // Mutex held: forgets the lists nobody asked for lately, so that the map stays small.
+  void forget_stale(Clock::time_point now);
 
   socketio::Namespace& nsp_;
   boost::asio::thread_pool& workers_;
@@ -48,6 +66,7 @@ class Presence {
   bool stopped_ = false;
   // The reports whose announcement is waiting for its interval to end.
   std::unordered_map<std::int64_t, std::unique_ptr<boost::asio::steady_timer>> waiting_;
+  std::unordered_map<std::int64_t, Known> known_;
 };
 
 }  // namespace live
