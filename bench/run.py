@@ -66,12 +66,12 @@ FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             cluster_clients=2000, cluster_comments=40,
             recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
-            recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
+            recovery_quiet_ms=2000, recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
 SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
              rates=[20, 40], step_seconds=1, polling_clients=20, polling_comments=5,
              slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
              recovery_clients=50, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
-             recovery_procs=1, recovery_timeout=10, client_procs=2, deadline=30)
+             recovery_quiet_ms=500, recovery_procs=1, recovery_timeout=10, client_procs=2, deadline=30)
 
 
 def log(*parts):
@@ -659,7 +659,8 @@ def scenario_recovery(server, token, cfg):
     cmd = ["node", str(RECOVERY), "--port", str(server.port), "--token", token,
            "--clients", str(cfg["recovery_clients"]), "--room-size", "10",
            "--missed", str(cfg["recovery_missed"]), "--healthy-clients", str(cfg["recovery_healthy"]),
-           "--healthy-rate", str(cfg["recovery_rate"]), "--procs", str(cfg["recovery_procs"]),
+           "--healthy-rate", str(cfg["recovery_rate"]), "--healthy-quiet-ms", str(cfg["recovery_quiet_ms"]),
+           "--procs", str(cfg["recovery_procs"]),
            "--recovery-timeout-ms", str(timeout * 1000), "--deadline-ms", str(deadline * 1000)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     lines = queue.Queue()
@@ -692,19 +693,24 @@ def scenario_recovery(server, token, cfg):
         used = server.cpu_seconds() - cpu
         result = expect("result", 60)
     finally:
+        # (The server is stopped next: no pause for the clients' connections to close.)
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        time.sleep(1.0)
     result.pop("event")
     result.update(server_cpu_seconds=used, recovered_event=recovered["all"],
                   cut_posted=cut["posted"], cut_post_seconds=cut["post_seconds"])
-    healthy = result["healthy"]
+    healthy, quiet = result["healthy"], result["healthy_quiet"]
     log(f"  recovery {server.name}: {result['exact']}/{result['clients']} exact, "
         f"{result['recovery_seconds']:.3f} s, server CPU {used:.2f} s, "
-        f"healthy p99 {healthy['p99_ms']:.1f} ms ({healthy['deliveries']} deliveries); "
+        f"healthy p99 {healthy['p99_ms']:.1f} ms ({healthy['deliveries']} deliveries; "
+        f"{quiet['p99_ms']:.1f} ms before the cut); "
         f"not recovered {result['not_recovered']}, incomplete {result['incomplete']}, "
         f"duplicates {result['duplicates']}, out of order {result['out_of_order']}, "
         f"rooms lost {result['rooms_lost']}")
@@ -879,6 +885,20 @@ def write_report(results, cfg, out, smoke, elapsed, infra):
             rg[f"added_{q}_ms"], ng[f"added_{q}_ms"], better="lower", fmt="{:.2f}")
     row("(g) first delivery of a comment (median) added by the Redis hop, ms",
         rg["added_first_delivery_ms"], ng["added_first_delivery_ms"], better="lower", fmt="{:.2f}")
+    rh, nh = r["recovery"], n["recovery"]
+    count = rh["clients"]
+    row(f"(h) recovery: clients back with every missed comment once, in order (of {count:,})",
+        rh["exact"], nh["exact"], target=f"all {count:,}", met=rh["exact"] == count, fmt="{:.0f}")
+    # A time that ran into the timeout is no time to compare: shown as –.
+    row(f"(h) recovery: time until every client has its {rh['missed_per_report']} missed comments, s",
+        rh["recovery_seconds"] if rh["all_done"] else None,
+        nh["recovery_seconds"] if nh["all_done"] else None, better="lower", fmt="{:.2f}")
+    row("(h) recovery: server CPU-s, trigger to the last client done", rh["server_cpu_seconds"],
+        nh["server_cpu_seconds"], better="lower", fmt="{:.2f}")
+    row(f"(h) healthy room during the recovery ({rh['healthy']['rate']} comments/s): p99, ms",
+        rh["healthy"]["p99_ms"], nh["healthy"]["p99_ms"], better="lower", fmt="{:.1f}")
+    row("(h) healthy room before the cut (all connected, idle): p99, ms",
+        rh["healthy_quiet"]["p99_ms"], nh["healthy_quiet"]["p99_ms"], better="lower", fmt="{:.1f}")
 
     stem = out.with_suffix("")
     charts = draw_charts(results, cfg, stem)
@@ -909,6 +929,7 @@ def write_report(results, cfg, out, smoke, elapsed, infra):
              "cost in CPU and throughput relative to one node. It cannot show scale-out throughput: a",
              "second node adds no cores here, and every delivery still leaves node A; that needs the",
              "nodes on separate machines.", "",
+             *recovery_notes(results, cfg),
              f"Total run time: {elapsed / 60:.1f} minutes.", ""]
     for chart in charts:
         lines.append(f"![{chart.stem}]({chart.name})")
@@ -917,6 +938,37 @@ def write_report(results, cfg, out, smoke, elapsed, infra):
     lines += ["", "## Raw results", "", "```json", json.dumps(results, indent=1), "```", ""]
     out.write_text("\n".join(lines))
     log(f"wrote {out}")
+
+
+def recovery_notes(results, cfg):
+    """The paragraph of the report on (h), with every failure count of both servers."""
+    rh, nh = results["reportd"]["recovery"], results["node"]["recovery"]
+    failures = ", ".join(f"{k.replace('_', ' ')} {rh[k]} / {nh[k]}"
+                         for k in recovery_failures(rh))
+    return [
+        f"(h) {rh['clients']:,} clients of the official `socket.io-client` (Node.js, in "
+        f"`bench/recovery.mjs`: {rh['procs']} child process at nice 10, WebSocket only,",
+        "`reconnectionDelay` 100 ms, `reconnectionDelayMax` 200 ms, `randomizationFactor` 0) follow "
+        f"{rh['reports']} reports, 10 each, and have each received one",
+        "comment. All are cut at once (`socket.io.engine.close()`, with reconnection held off), "
+        f"{rh['missed_per_report']} comments per report are posted over REST",
+        "meanwhile, then all reconnect at once (reconnection back on and `socket.connect()`: the "
+        "client sends its `pid` and offset by itself).",
+        "Time and server CPU run from that trigger until every client holds what it missed. A "
+        "client counts as back when `socket.recovered` is true",
+        "and it has its socket id and exactly its missed comments, each once, in commit order; one "
+        "comment per report afterwards checks its rooms.",
+        "reportd has recovery on by default (`RECOVERY_SECONDS=600`: sessions and replay from its "
+        "database); the Node baseline gets `connectionStateRecovery`",
+        "(`maxDisconnectionDuration` 600 s, in its memory) in this scenario only. The healthy room: "
+        f"{rh['healthy']['clients']} clients of another report in the helper's parent",
+        f"process, a comment every {1000 / rh['healthy']['rate']:.0f} ms from the trigger until "
+        "the recovery is over; latency = receive − post time in that process, so it includes",
+        "the REST post; the same for a moment before the cut is its reference. The clients need "
+        "more CPU than either server (`client_cpu_seconds` in the raw",
+        "results), so on this machine the time is partly the clients' own; the server CPU is the "
+        "server's alone.",
+        f"Failures (reportd / Node): {failures}.", ""]
 
 
 def draw_charts(results, cfg, stem):
@@ -975,10 +1027,17 @@ def main():
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         help=f"a subset of {','.join(SCENARIOS)} (the report needs all)")
     parser.add_argument("--fanout-clients", type=int, help="clients in the one room of (b)")
+    parser.add_argument("--recovery-clients", type=int, help="recovering clients in (h)")
+    parser.add_argument("--recovery-procs", type=int, choices=range(1, 5),
+                        help="client processes of (h) (besides the one of the healthy room)")
     args = parser.parse_args()
     cfg = dict(SMOKE if args.smoke else FULL)
     if args.fanout_clients:
         cfg["fanout_clients"] = args.fanout_clients
+    if args.recovery_clients:
+        cfg["recovery_clients"] = args.recovery_clients
+    if args.recovery_procs:
+        cfg["recovery_procs"] = args.recovery_procs
     servers = args.servers.split(",")
     scenarios = args.scenarios.split(",")
     unknown = set(scenarios) - set(SCENARIOS)
@@ -1027,6 +1086,8 @@ def main():
             problems.append(f"{name}: no deliveries in pg")
         if "cluster" in result and result["cluster"]["cross_node"]["deliveries"] == 0:
             problems.append(f"{name}: no deliveries in cluster")
+        if "recovery" in result and result["recovery"]["exact"] == 0:
+            problems.append(f"{name}: no client recovered in recovery")
     log(f"done in {elapsed:.0f} s")
     if problems:
         sys.exit("; ".join(problems))
