@@ -207,9 +207,9 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
                        "afterCommentId must be a comment id (an integer from 0)")});
     return;
   }
-  const auto room = report_room(*id);
   auto member = member_of(socket);
   if (!join && member->pending == 0) {
+    const auto room = report_room(*id);
     // Leaving needs no database, and no join is waiting that it could overtake.
     socket.leave(room);
     member->followed(*id, false);
@@ -224,41 +224,63 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
   }
   auto pending = std::make_shared<socketio::Event>(std::move(event));
   asio::post(member->requests, [this, socket = socket.shared_from_this(), member, pending, id = *id,
-                                room, join, after = after.value] {
-    try {
-      json::object answer{{"ok", true}, {"room", room}};
+                                join, after = after.value] {
+    guarded(*socket, *member, *pending, id, [&] {
       if (join) {
-        // The user may have lost their access since they connected.
-        auth_.check_still_internal(member->user.id);
-        reports_.check_report_exists(id);
-        socket->join(room);
-        member->followed(id, true);
-        presence_.changed(id);
-        // Read after joining: a comment committed meanwhile may come both here and
-        // as comment.created (the README says to keep one per id), but none is lost.
-        if (after) catch_up(answer, member->user, id, *after);
-        ack_with_viewers(pending, std::move(answer), member->user, id);
+        start_join(socket, member, pending, id, after);
       } else {
-        socket->leave(room);
+        socket->leave(report_room(id));
         member->followed(id, false);
         presence_.changed(id);
-        pending->ack({std::move(answer)});
+        pending->ack({json::object{{"ok", true}, {"room", report_room(id)}}});
+        member->pending.fetch_sub(1);
       }
-    } catch (const service::Error& e) {
-      pending->ack({failure(e.code(), e.what())});
-      if (e.kind() == service::Error::Kind::unauthorized ||
-          e.kind() == service::Error::Kind::forbidden) {
-        spdlog::info("event=live_access_revoked user_id={} socket={} reason={}", member->user.id,
-                     socket->id(), base::quoted(e.code()));
-        socket->disconnect();
-      }
-    } catch (const std::exception& e) {
-      spdlog::error("event=live_follow_failed socket={} report_id={} error={}", socket->id(), id,
-                    base::quoted(e.what()));
-      pending->ack({failure("unavailable", "try again later")});
-    }
-    member->pending.fetch_sub(1);
+    });
   });
+}
+
+void InternalChannel::start_join(const socketio::SocketPtr& socket,
+                                 const std::shared_ptr<Member>& member,
+                                 const std::shared_ptr<socketio::Event>& pending,
+                                 std::int64_t report_id, std::optional<std::int64_t> after) {
+  // The user may have lost their access since they connected.
+  auth_.check_still_internal(member->user.id);
+  reports_.check_report_exists(report_id);
+  socket->join(report_room(report_id), [this, socket, member, pending, report_id, after] {
+    member->followed(report_id, true);
+    presence_.changed(report_id);
+    // In the room now, so the comments read from here on are all either in the answer or still
+    // to come as comment.created (one may be both: the README says to keep one per id).
+    asio::post(workers_, [this, socket, member, pending, report_id, after] {
+      guarded(*socket, *member, *pending, report_id, [&] {
+        json::object answer{{"ok", true}, {"room", report_room(report_id)}};
+        if (after) catch_up(answer, member->user, report_id, *after);
+        ack_with_viewers(pending, std::move(answer), member->user, report_id);
+        member->pending.fetch_sub(1);
+      });
+    });
+  });
+}
+
+void InternalChannel::guarded(socketio::Socket& socket, Member& member, socketio::Event& pending,
+                              std::int64_t report_id, const std::function<void()>& step) {
+  try {
+    step();
+    return;
+  } catch (const service::Error& e) {
+    pending.ack({failure(e.code(), e.what())});
+    if (e.kind() == service::Error::Kind::unauthorized ||
+        e.kind() == service::Error::Kind::forbidden) {
+      spdlog::info("event=live_access_revoked user_id={} socket={} reason={}", member.user.id,
+                   socket.id(), base::quoted(e.code()));
+      socket.disconnect();
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("event=live_follow_failed socket={} report_id={} error={}", socket.id(),
+                  report_id, base::quoted(e.what()));
+    pending.ack({failure("unavailable", "try again later")});
+  }
+  member.pending.fetch_sub(1);
 }
 
 }  // namespace live

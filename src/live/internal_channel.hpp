@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "live/access_watch.hpp"
+#include "live/member.hpp"
 #include "live/presence.hpp"
 #include "service/auth_service.hpp"
 #include "service/report_service.hpp"
@@ -25,6 +26,14 @@ class InternalChannel {
   void follow(socketio::Socket& socket, socketio::Event& event, bool join);
   // join_report with afterCommentId: the comments after it (as comment.created carries them),
   // and whether more follow.
+  // join_report once the request is checked: joins, then answers (on the worker pool).
+  void start_join(const socketio::SocketPtr& socket, const std::shared_ptr<Member>& member,
+                  const std::shared_ptr<socketio::Event>& pending, std::int64_t report_id,
+                  std::optional<std::int64_t> after);
+  // Runs one step of a join/leave request; a failure answers the request (and a user who lost
+  // their access is disconnected), and the request no longer counts as pending.
+  void guarded(socketio::Socket& socket, Member& member, socketio::Event& pending,
+               std::int64_t report_id, const std::function<void()>& step);
   // Acknowledges a join with who follows the report now.
   void ack_with_viewers(std::shared_ptr<socketio::Event> pending, boost::json::object answer,
                         const store::User& user, std::int64_t report_id);

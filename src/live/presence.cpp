@@ -92,6 +92,8 @@ void Presence::read(std::int64_t report_id, ViewersHandler done) {
 
 void Presence::changed(std::int64_t report_id) {
   std::lock_guard lock(mutex_);
+  // The list known here is stale now: the next join reads it again.
+  if (auto known = known_.find(report_id); known != known_.end()) known->second.read_at = {};
   if (stopped_ || waiting_.contains(report_id)) return;  // its announcement is on its way
   auto timer = std::make_unique<boost::asio::steady_timer>(workers_, options_.debounce);
   timer->async_wait([this, report_id](boost::system::error_code ec) {

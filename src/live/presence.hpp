@@ -6,8 +6,9 @@
 //
 // The list is read through the adapter (fetch_sockets), so with Redis it covers every node; each
 // socket carries its user in Socket::data, set at connect. A read asks every node, so join acks
-// share them: the joins of one report within one debounce interval cost one read (their lists may
-// be that old; the report.viewers that their joins cause is read afresh).
+// share them: the joins of one report while a read is on its way, or within one debounce interval
+// of it with no change seen on this node, cost no read of their own (a change on another node may
+// then be missing from an ack; the report.viewers that it causes follows).
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/assert.hpp>
 
@@ -57,11 +58,18 @@ StoredSessions::StoredSessions(store::Store& store, asio::thread_pool& workers, 
       workers_(workers),
       options_(options),
       node_(base::random_token(15)),
-      heartbeat_(workers.get_executor()) {
+      heartbeat_strand_(asio::make_strand(workers)),
+      heartbeat_(heartbeat_strand_) {
   BOOST_ASSERT(options_.max_missed < store::kMaxCommentsAfter);
 }
 
 void StoredSessions::start() {
+  asio::dispatch(heartbeat_strand_, [this] { arm_heartbeat(); });
+}
+
+void StoredSessions::arm_heartbeat() {
+  BOOST_ASSERT(heartbeat_strand_.running_in_this_thread());
+  if (stopped_) return;
   heartbeat_.expires_after(heartbeat_interval(options_.window));
   heartbeat_.async_wait([this](boost::system::error_code ec) {
     if (!ec) heartbeat();
@@ -69,7 +77,11 @@ void StoredSessions::start() {
 }
 
 void StoredSessions::stop() {
-  heartbeat_.cancel();
+  // On the heartbeat's strand, so that a heartbeat running now does not arm the next one.
+  asio::dispatch(heartbeat_strand_, [this] {
+    stopped_ = true;
+    heartbeat_.cancel();
+  });
 }
 
 void StoredSessions::heartbeat() {
@@ -80,7 +92,7 @@ void StoredSessions::heartbeat() {
   } catch (const std::exception& e) {
     spdlog::warn("event=live_sessions_refresh_failed error={}", base::quoted(e.what()));
   }
-  start();
+  arm_heartbeat();
 }
 
 store::Timestamp StoredSessions::expiry_from_now() const {
@@ -133,17 +145,11 @@ void StoredSessions::restore(const socketio::Socket& socket, const std::string& 
       const auto now = service::service_now();
       auto session = store_.claim_recovery_session(pid, member->recovery_owner, node_, now,
                                                    now + options_.window);
-      // The session of another user is not this client's, whatever the pid says.
-      if (!session || session->user_id != member->user.id) return done(std::nullopt);
-      if (offset) {
-        // An offset that is no comment of the session's rooms (e.g. the last argument of an
-        // event that a Node.js node emitted) says nothing of what the client has.
-        const auto id = parse_positive_id(*offset);
-        const auto comment = id ? store_.find_comment(*id) : std::nullopt;
-        if (!comment || !std::binary_search(session->report_ids.begin(), session->report_ids.end(),
-                                            comment->report_id)) {
-          return done(std::nullopt);
-        }
+      if (!session) return done(std::nullopt);
+      if (!resumable(*session, *member, offset)) {
+        // Claimed, so gone for whoever held it: gone for good, not left attached here.
+        write(Kind::remove, held(pid, member->recovery_owner));
+        return done(std::nullopt);
       }
       member->recovery_since = session->since;
       done(socketio::SavedSession{session->sid, rooms_of(session->report_ids)});
@@ -153,6 +159,19 @@ void StoredSessions::restore(const socketio::Socket& socket, const std::string& 
       done(std::nullopt);
     }
   });
+}
+
+bool StoredSessions::resumable(const store::RecoverySession& session, const Member& member,
+                               const std::optional<std::string>& offset) {
+  // The session of another user is not this client's, whatever the pid says.
+  if (session.user_id != member.user.id) return false;
+  if (!offset) return true;
+  // An offset that is no comment of the session's rooms (e.g. the last argument of an event that
+  // a Node.js node emitted) says nothing of what the client has.
+  const auto id = parse_positive_id(*offset);
+  const auto comment = id ? store_.find_comment(*id) : std::nullopt;
+  return comment && std::binary_search(session.report_ids.begin(), session.report_ids.end(),
+                                       comment->report_id);
 }
 
 void StoredSessions::missed(const socketio::Socket& socket, const socketio::SavedSession& session,

@@ -22,6 +22,8 @@
 
 namespace live {
 
+struct Member;
+
 class StoredSessions : public socketio::SessionStore {
  public:
   struct Options {
@@ -51,6 +53,10 @@ class StoredSessions : public socketio::SessionStore {
 
  private:
   store::Timestamp expiry_from_now() const;
+  void arm_heartbeat();
+  // Whether a claimed session may be resumed by this member from `offset`.
+  bool resumable(const store::RecoverySession& session, const Member& member,
+                 const std::optional<std::string>& offset);
   void write(store::RecoveryWrite::Kind kind, store::RecoverySession session);
   void flush();
   void heartbeat();
@@ -62,7 +68,9 @@ class StoredSessions : public socketio::SessionStore {
   std::mutex mutex_;
   std::vector<store::RecoveryWrite> queued_;
   bool flushing_ = false;
-  boost::asio::steady_timer heartbeat_;
+  boost::asio::strand<boost::asio::thread_pool::executor_type> heartbeat_strand_;
+  boost::asio::steady_timer heartbeat_;  // heartbeat_strand_ only
+  bool stopped_ = false;                 // heartbeat_strand_ only
 };
 
 }  // namespace live

@@ -139,15 +139,20 @@ void Client::resume(const SocketPtr& socket, ResumeRequest request) {
 void Client::rejoin(const SocketPtr& socket, const ResumeRequest& request,
                     const std::optional<SavedSession>& session) {
   BOOST_ASSERT(session_->executor().running_in_this_thread());
-  if (!holds(socket)) return;
   if (!session) {
-    admit_afresh(socket);
+    if (holds(socket)) admit_afresh(socket);
     return;
   }
-  socket->resume(session->sid, request.pid);
-  socket->hold_broadcasts();
   auto& nsp = socket->nsp();
-  if (!nsp.admit(socket)) {  // its old connection is still here
+  socket->resume(session->sid, request.pid);
+  if (!holds(socket)) {
+    // Lost again while the store looked: the session waits for the client as before.
+    nsp.recovery()->closed(*socket, session->rooms, DisconnectReason::transport_close);
+    return;
+  }
+  socket->hold_broadcasts();
+  if (!nsp.admit(socket)) {  // its old connection is still here: that one keeps the session
+    give_up_resume(*socket);
     admit_afresh(socket);
     return;
   }
@@ -192,7 +197,8 @@ void Client::replay(const SocketPtr& socket, std::optional<std::vector<Packet>> 
   if (!missed || replay.bytes > server_.options().max_recovery_bytes) {
     nsp.disconnected(*socket);
     socket->connected_ = false;
-    admit_afresh(socket);
+    give_up_resume(*socket);
+    admit_afresh(renewed(socket));
     return;
   }
   socket->send_connect_reply();
@@ -203,6 +209,21 @@ void Client::replay(const SocketPtr& socket, std::optional<std::vector<Packet>> 
                   {"socket", socket->id()},
                   {"missed", std::to_string(replay.offsets.size())}});
   nsp.welcome(*socket);
+}
+
+void Client::give_up_resume(const Socket& socket) {
+  // As a deliberate end: the store forgets the session it handed over.
+  socket.nsp().recovery()->closed(socket, {}, DisconnectReason::server_namespace_disconnect);
+}
+
+SocketPtr Client::renewed(const SocketPtr& socket) {
+  // A socket that was in the namespace keeps its id for good (other threads may read it): the
+  // new session is a new socket, with what the middleware left on the old one.
+  auto fresh = std::make_shared<Socket>(socket->nsp(), session_, weak_from_this(), nullptr);
+  fresh->extensions = std::move(socket->extensions);
+  fresh->set_data(socket->data());
+  std::replace(sockets_.begin(), sockets_.end(), socket, fresh);
+  return fresh;
 }
 
 void Client::admit_afresh(const SocketPtr& socket) {

@@ -42,6 +42,8 @@ class Client : public std::enable_shared_from_this<Client> {
   void rejoin(const SocketPtr& socket, const ResumeRequest& request,
               const std::optional<SavedSession>& session);
   void replay(const SocketPtr& socket, std::optional<std::vector<Packet>> missed);
+  void give_up_resume(const Socket& socket);
+  SocketPtr renewed(const SocketPtr& socket);
   void admit_afresh(const SocketPtr& socket);
   bool holds(const SocketPtr& socket) const;
   void refuse(const std::string& nsp, ConnectError error);

@@ -75,12 +75,15 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
 
 // Membership changes run on the strand, in order with close(): a join that races a disconnect
 // can then never leave a departed socket behind in a room.
-void Socket::join(const std::string& room) {
-  asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
-    if (!self->connected_) return;
-    self->nsp_.adapter().join(self->id_, room);
-    self->rooms_changed();
-  });
+void Socket::join(const std::string& room, std::function<void()> joined) {
+  asio::dispatch(session_->executor(),
+                 [self = shared_from_this(), room, joined = std::move(joined)] {
+                   if (self->connected_) {
+                     self->nsp_.adapter().join(self->id_, room);
+                     self->rooms_changed();
+                   }
+                   if (joined) joined();
+                 });
 }
 
 void Socket::leave(const std::string& room) {
@@ -110,6 +113,7 @@ void Socket::disconnect(bool close_connection) {
 
 net::SendStatus Socket::deliver(const std::vector<engineio::SharedPacket>& packets,
                                 bool is_volatile, std::string_view offset) {
+  if (!offset.empty() && was_replayed(offset)) return net::SendStatus::queued;  // sent already
   if (replaying_) {
     if (is_volatile) return net::SendStatus::dropped_not_ready;
     asio::dispatch(session_->executor(),
@@ -145,21 +149,39 @@ void Socket::hold(std::vector<engineio::SharedPacket> packets, std::string offse
   if (replaying_) {
     held_.push_back({std::move(packets), std::move(offset)});
   } else if (connected_) {
-    deliver(packets, false);  // the replay ended while this was on its way
+    deliver(packets, false, offset);  // the replay ended while this was on its way
   }
 }
 
 void Socket::release_broadcasts(const std::vector<std::string>& replayed_offsets) {
   BOOST_ASSERT(executor().running_in_this_thread());
+  remember_replayed(Offsets(replayed_offsets.begin(), replayed_offsets.end()));
   replaying_ = false;
   auto held = std::move(held_);
   held_.clear();
-  for (auto& broadcast : held) {
-    const bool replayed =
-        !broadcast.offset.empty() && std::find(replayed_offsets.begin(), replayed_offsets.end(),
-                                               broadcast.offset) != replayed_offsets.end();
-    if (!replayed) deliver(broadcast.packets, false);
-  }
+  for (auto& broadcast : held) deliver(broadcast.packets, false, broadcast.offset);
+}
+
+bool Socket::was_replayed(std::string_view offset) const {
+  if (!remembers_replay_.load(std::memory_order_acquire)) return false;
+  const auto offsets = replayed_.load();
+  return offsets && offsets->contains(std::string(offset));
+}
+
+void Socket::remember_replayed(Offsets offsets) {
+  // Long enough for any live copy of a replayed broadcast to have come: it was committed before
+  // the replay was read, and is announced right after its commit.
+  constexpr auto kReplayMemory = std::chrono::seconds(30);
+  if (offsets.empty()) return;
+  replayed_.store(std::make_shared<const Offsets>(std::move(offsets)));
+  remembers_replay_.store(true, std::memory_order_release);
+  replay_memory_ = std::make_unique<asio::steady_timer>(session_->executor(), kReplayMemory);
+  replay_memory_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (!self || ec) return;
+    self->remembers_replay_ = false;
+    self->replayed_.store(nullptr);
+  });
 }
 
 void Socket::start_afresh() {
@@ -214,6 +236,7 @@ void Socket::close(DisconnectReason reason) {
   const bool was_connected = connected_.exchange(false);
   pending_acks_.clear();
   held_.clear();
+  replay_memory_.reset();
   if (!was_connected) return;
   if (auto* store = nsp_.recovery()) {
     auto rooms = nsp_.adapter().rooms_of(id_);

@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engineio/session.hpp"
@@ -67,7 +69,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void emit_with_ack(std::string_view event, boost::json::array args,
                      std::chrono::milliseconds timeout, AckCallback callback,
                      std::vector<std::string> attachments = {});
-  void join(const std::string& room);
+  // `joined`, if given, runs on the strand once the socket is in the room (or, disconnected,
+  // never will be).
+  void join(const std::string& room, std::function<void()> joined = {});
   void leave(const std::string& room);
   std::vector<std::string> rooms() const;
   // Disconnects from this namespace; the Engine.IO connection stays for the others unless
@@ -112,14 +116,23 @@ class Socket : public std::enable_shared_from_this<Socket> {
     std::vector<engineio::SharedPacket> packets;
     std::string offset;
   };
+  using Offsets = std::unordered_set<std::string>;
   void hold(std::vector<engineio::SharedPacket> packets, std::string offset);
+  // Whether the replay carried this broadcast: its live copy may come after the replay ended
+  // (from another node, or from a commit that the replay's read saw before it was announced).
+  bool was_replayed(std::string_view offset) const;
+  void remember_replayed(Offsets offsets);
 
   std::string id_;  // set once, before the socket connects
   std::string pid_;
   boost::json::value data_ = boost::json::object();  // {} as in Node
   bool recovered_ = false;
   std::atomic<bool> replaying_{false};
-  std::vector<HeldBroadcast> held_;  // strand only
+  std::atomic<bool> remembers_replay_{false};  // spares every delivery a load of replayed_
+  std::vector<HeldBroadcast> held_;            // strand only
+  // The offsets of the last replay, for kReplayMemory after it; read from any thread.
+  std::atomic<std::shared_ptr<const Offsets>> replayed_;
+  std::unique_ptr<boost::asio::steady_timer> replay_memory_;  // strand only
   Namespace& nsp_;
   std::shared_ptr<engineio::Session> session_;
   std::weak_ptr<Client> client_;

@@ -79,7 +79,7 @@ test('three nodes starting at once on an empty database all come up; the schema 
     for (const node of nodes) assert.equal((await api(node.url, 'GET', '/readyz')).status, 200);
     assert.deepEqual(
       pg.queryJson('cluster', 'SELECT version FROM schema_migrations ORDER BY version'),
-      [{ version: 1 }, { version: 2 }],
+      [{ version: 1 }, { version: 2 }, { version: 3 }],
     );
     // One database behind all of them: a user added through one node logs in on another.
     const user = nodes[0].addUser({ username: 'shared', role: 'operator', internal: true });

@@ -133,6 +133,23 @@ TEST_F(SocketIoRecoveryTest, ALostSessionComesBackWithItsIdRoomsAndWhatItMissedI
   EXPECT_TRUE(live[0].starts_with(R"(42["news","live",)"));
 }
 
+TEST_F(SocketIoRecoveryTest, ALiveCopyOfAReplayedBroadcastThatComesLaterIsNotSentAgain) {
+  const auto client = joined_client("r");
+  post(client.engine_sid, "1");
+  run_for(10ms);
+  nsp().to("r").emit("news", {"missed"});
+  auto [sid, answer] = connect_with(resume_auth(client));
+  ASSERT_EQ(answer.size(), 2u) << ::testing::PrintToString(answer);
+  const auto replayed_offset = offset_in(answer[1]);
+
+  // The same broadcast reaching this node again after the replay (e.g. from another node).
+  nsp().to("r").offset(replayed_offset).emit("news", {"missed"});
+  nsp().to("r").emit("news", {"new"});
+  const auto live = receive(sid);
+  ASSERT_EQ(live.size(), 1u) << ::testing::PrintToString(live);
+  EXPECT_TRUE(live[0].starts_with(R"(42["news","new",)")) << live[0];
+}
+
 TEST_F(SocketIoRecoveryTest, ASessionIsResumedOnceOnly) {
   const auto client = joined_client("r");
   post(client.engine_sid, "1");
