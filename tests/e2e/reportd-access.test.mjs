@@ -18,6 +18,7 @@ import { canConnect, freePort, printLogIfFailed, repoRoot, sleep, withTimeout } 
 import { attemptWs, parseOpenPacket, wsBase } from './lib/eio.mjs';
 import { SIO_PATH, connectPacket, sioPollingClient } from './lib/sio.mjs';
 import {
+  stopCleanly,
   checkJoinAck,
   startReportd,
   api,
@@ -63,9 +64,7 @@ function reportdForSuite(options) {
   });
   after(async () => {
     if (!srv) return;
-    const { code, signal } = await srv.stop();
-    assert.equal(signal, null, 'reportd must exit by itself after SIGTERM');
-    assert.equal(code, 0, 'reportd must exit with code 0 after SIGTERM');
+    await stopCleanly(srv);
   });
   afterEach((t) => printLogIfFailed(t, srv));
   return () => srv;

@@ -10,6 +10,7 @@ import { io } from 'socket.io-client';
 import { printLogIfFailed, sleep, waitFor, withTimeout } from './lib/server.mjs';
 import { openSioWs, sendSio, sioConnect, nextSioText } from './lib/sio.mjs';
 import {
+  stopCleanly,
   checkJoinAck,
   startReportd,
   api,
@@ -57,9 +58,7 @@ before(async () => {
 
 after(async () => {
   if (!srv) return;
-  const { code, signal } = await srv.stop();
-  assert.equal(signal, null, 'reportd must exit by itself after SIGTERM');
-  assert.equal(code, 0, 'reportd must exit with code 0 after SIGTERM');
+  await stopCleanly(srv);
 });
 
 afterEach(async (t) => {

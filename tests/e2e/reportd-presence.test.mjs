@@ -13,6 +13,7 @@ import { startPostgres } from './lib/postgres.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { printLogIfFailed, sleep } from './lib/server.mjs';
 import {
+  stopCleanly,
   UTC_MS_RE,
   api,
   checkJoinAck,
@@ -62,9 +63,7 @@ before(async () => {
 after(async () => {
   for (const s of opened) closeLive(s);
   if (!srv) return;
-  const { code, signal } = await srv.stop();
-  assert.equal(signal, null, 'reportd must exit by itself after SIGTERM');
-  assert.equal(code, 0, 'reportd must exit with code 0 after SIGTERM');
+  await stopCleanly(srv);
 });
 
 afterEach((t) => {

@@ -344,6 +344,16 @@ export async function emitAck(socket, event, payload, timeoutMs = 3000) {
 }
 
 /**
+ * Stops reportd with SIGTERM and checks that it exits by itself with code 0 (a graceful
+ * shutdown). `when` says what it went through, for the message.
+ */
+export async function stopCleanly(srv, when = '') {
+  const { code, signal } = await srv.stop();
+  assert.equal(signal, null, `reportd must exit by itself after SIGTERM${when}`);
+  assert.equal(code, 0, `reportd must exit with code 0 after SIGTERM${when}`);
+}
+
+/**
  * Checks a successful join_report ack: {ok: true, room, viewers} where viewers (presence, an
  * extension of the spec) is [{id, username}] by id, with `self` (a user id) among them when given.
  * Resolves the viewers.
