@@ -197,6 +197,15 @@ TEST_F(SocketIoRecoveryTest, AnExpiredSessionIsNotResumed) {
   EXPECT_NE(reply_of(connect_with(resume_auth(client)).second.at(0)).sid, client.reply.sid);
 }
 
+TEST_F(SocketIoRecoveryTest, TheStoreKeepsAtMostMaxPacketsSoAnOlderOffsetIsUnknown) {
+  serve_with({.max_packets = 3});
+  const auto client = joined_client("r");
+  post(client.engine_sid, "1");
+  run_for(10ms);
+  for (int i = 0; i < 3; ++i) nsp().to("r").emit("news", {"pushes the first out"});
+  EXPECT_NE(reply_of(connect_with(resume_auth(client)).second.at(0)).sid, client.reply.sid);
+}
+
 TEST_F(SocketIoRecoveryTest, MoreMissedThanAReplayMayHoldGivesANewSession) {
   serve_with({}, {.max_recovery_bytes = 200});
   const auto client = joined_client("r");
