@@ -101,6 +101,11 @@ int serve(const app::Config& config) {
 
   engineio::ServerOptions engine_options;
   engine_options.max_sessions_per_address = config.max_sessions_per_address;
+  const std::chrono::milliseconds shutdown_grace = net::ShutdownPlan{}.grace;
+  // A peer that never answers our close frame is dropped while the shutdown still waits, so
+  // that the shutdown ends drained instead of running out its grace period.
+  engine_options.websocket_handshake_timeout =
+      std::min(engine_options.websocket_handshake_timeout, shutdown_grace / 2);
   engineio::Server engine(ioc, engine_options);
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
@@ -166,6 +171,7 @@ int serve(const app::Config& config) {
   // still answered (and announced) before the process exits, and its broadcast taken by Redis
   // for the other nodes.
   auto plan = engineio::shutdown_plan(server, engine);
+  plan.grace = shutdown_grace;
   plan.drained = [&, sessions_gone = plan.drained] {
     return sessions_gone() && rest.in_flight() == 0 &&
            (redis_adapter == nullptr || redis_adapter->settled());
