@@ -47,6 +47,8 @@ before(async () => {
     longitude: 12.4964,
   });
   reportB = await create(tokens.anna, { title: 'Pothole', description: 'Deep one, Via Nazionale.' });
+  // Twenty more, so that the staff list (20 a page, newest first) has a second page: A and B.
+  for (let i = 1; i <= 20; ++i) await create(tokens.anna, { title: `Bulk ${i}`, description: 'For the pages.' });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
@@ -159,8 +161,13 @@ test('the console in Chromium: live comments between staff, the citizen view, ke
     const anna = await openPage(browser);
     await anna.page.screenshot({ path: path.join(SCREENSHOTS, 'sign-in.png') });
     await signIn(anna, 'anna', 'keyboard');
-    await inPage(anna, 'report list', () => anna.page.getByRole('link', { name: /Pothole/ }).waitFor({ timeout: PAGE_WAIT_MS }));
-    assert.equal(await anna.page.locator('.report-row').count(), 2);
+    await inPage(anna, 'report list', () => anna.page.getByRole('link', { name: /Bulk 20$/ }).waitFor({ timeout: PAGE_WAIT_MS }));
+    assert.equal(await anna.page.locator('.report-row').count(), 20);
+    assert.equal(await anna.page.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+    await anna.page.getByRole('button', { name: 'Next page' }).click();
+    await inPage(anna, 'second page', () => anna.page.getByRole('link', { name: /Pothole/ }).waitFor({ timeout: PAGE_WAIT_MS }));
+    assert.deepEqual(await anna.page.locator('.report-row a').allTextContents(), [`#${reportB.id} Pothole`, `#${reportA.id} Broken <b>street</b> light`]);
+    assert.equal(await anna.page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
     // Data is shown as text, never as markup.
     assert.equal(await anna.page.getByRole('link', { name: /Broken/ }).textContent(), `#${reportA.id} Broken <b>street</b> light`);
     await inPage(anna, 'connected', () => anna.page.locator('#live-state[data-state="connected"]').waitFor({ timeout: PAGE_WAIT_MS }));
@@ -170,7 +177,7 @@ test('the console in Chromium: live comments between staff, the citizen view, ke
     await inPage(anna, 'empty filtered list', () => anna.page.getByText('No reports.').waitFor({ timeout: PAGE_WAIT_MS }));
     await anna.page.getByLabel('Status', { exact: true }).selectOption('');
     await anna.page.getByRole('button', { name: 'Filter' }).click();
-    await inPage(anna, 'whole list', () => anna.page.locator('.report-row').nth(1).waitFor({ timeout: PAGE_WAIT_MS }));
+    await inPage(anna, 'whole list', () => anna.page.locator('.report-row').nth(19).waitFor({ timeout: PAGE_WAIT_MS }));
     await anna.page.screenshot({ path: path.join(SCREENSHOTS, 'report-list.png') });
 
     // Bruno and Anna on report A, Dario on report B.
