@@ -78,6 +78,8 @@ void create_demo_data(Core& core, unsigned short port) {
             << "  internal user  operator / " << operator_password << "\n"
             << "  citizen        citizen / " << citizen_password << "\n"
             << "  report         #" << report.id << " \"" << report.title << "\"\n\n"
+            << "Staff console: http://localhost:" << port
+            << "/ (sign in as operator, or as citizen)\n\n"
             << "Watch live comments on report " << report.id << " (terminal 1):\n"
             << "  TOKEN=$(curl -s -X POST http://localhost:" << port
             << "/api/auth/login -H 'Content-Type: application/json' -d "
@@ -93,6 +95,8 @@ void create_demo_data(Core& core, unsigned short port) {
 }
 
 int serve(const app::Config& config) {
+  // First: a console folder that cannot be served stops the start before anything runs.
+  const auto console = config.console_dir.empty() ? nullptr : app::load_console(config.console_dir);
   net::raise_open_file_limit();
   net::IoContext ioc;
   const unsigned cores = net::default_io_threads();
@@ -156,6 +160,8 @@ int serve(const app::Config& config) {
   router.add("/healthz", operations);
   router.add("/readyz", operations);
   router.add("/metrics", operations);
+  // Last: the console answers every path that no route above took (404 for unknown ones).
+  if (console) router.add("/", *console);
 
   net::HttpServerOptions http;
   http.cors = net::CorsPolicy::from_list(config.cors_origins);
@@ -163,9 +169,10 @@ int serve(const app::Config& config) {
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
-  spdlog::info("event=listening url=http://localhost:{} database={} redis={} io_threads={}", port,
-               base::quoted(store::redact_database_url(config.database_url)),
-               redis_adapter ? "on" : "off", threads);
+  spdlog::info(
+      "event=listening url=http://localhost:{} database={} redis={} io_threads={} console={}", port,
+      base::quoted(store::redact_database_url(config.database_url)), redis_adapter ? "on" : "off",
+      threads, base::quoted(console ? config.console_dir : std::string("off")));
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits, and its broadcast taken by Redis
