@@ -41,6 +41,7 @@ struct Core {
         issuer(jwt),
         limiter(std::move(login_limiter)),
         auth(*store, verifier, issuer, *limiter),
+        users(*store),
         reports(*store, emitter) {}
 
   std::unique_ptr<store::Store> store;
@@ -49,6 +50,7 @@ struct Core {
   auth::JwtIssuer issuer;
   std::unique_ptr<auth::LoginLimiter> limiter;
   service::AuthService auth;
+  service::UserAdmin users;
   service::ReportService reports;
 };
 
@@ -64,10 +66,12 @@ void create_demo_data(Core& core, unsigned short port) {
               << std::flush;
     return;
   }
+  const auto admin_password = base::random_token(9);
   const auto operator_password = base::random_token(9);
   const auto citizen_password = base::random_token(9);
-  auto staff = core.auth.add_user("operator", operator_password, "operator", true);
-  auto citizen = core.auth.add_user("citizen", citizen_password, "citizen", false);
+  core.users.add_user({"admin", admin_password, "admin", true});
+  core.users.add_user({"operator", operator_password, "operator", true});
+  auto citizen = core.users.add_user({"citizen", citizen_password, "citizen", false});
   auto report = core.reports.create_report(
       citizen, {.title = "Broken street light",
                 .description = "The light at Via Roma 12 has been off for a week.",
@@ -75,6 +79,7 @@ void create_demo_data(Core& core, unsigned short port) {
                 .latitude = 41.9028,
                 .longitude = 12.4964});
   std::cout << "\nDemo data created:\n"
+            << "  admin          admin / " << admin_password << "\n"
             << "  internal user  operator / " << operator_password << "\n"
             << "  citizen        citizen / " << citizen_password << "\n"
             << "  report         #" << report.id << " \"" << report.title << "\"\n\n"
@@ -141,7 +146,7 @@ int serve(const app::Config& config) {
   }
   if (config.demo) create_demo_data(core, config.port);
 
-  api::RestApi rest(core.auth, core.reports, workers);
+  api::RestApi rest(core.auth, core.users, core.reports, workers);
   app::OperationsHandler operations(
       *core.store, workers,
       {.engineio_sessions = [&] { return engine.session_count(); },
@@ -251,7 +256,7 @@ int main(int argc, char** argv) {
       std::getline(std::cin, password);
       NoEmitter none;
       Core core(config, none);
-      auto user = core.auth.add_user(username, password, role, internal);
+      auto user = core.users.add_user({username, password, role, internal});
       std::cout << "created user " << user.id << " (" << user.username << ")\n";
       return 0;
     }
@@ -259,7 +264,9 @@ int main(int argc, char** argv) {
       NoEmitter none;
       Core core(config, none);
       const bool active = static_cast<bool>(*user_activate);
-      auto user = core.auth.set_user_active(access_user, active);
+      service::AccountChanges changes;
+      changes.active = active;
+      auto user = core.users.change_user(access_user, changes);
       std::cout << (active ? "activated" : "deactivated") << " user " << user.id << " ("
                 << user.username << ")\n";
       return 0;
