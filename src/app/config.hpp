@@ -41,7 +41,7 @@ struct Config {
   unsigned user_recheck_seconds = 30;
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: one per core, at least 2
-  // CONSOLE_DIR: the staff console's files, served at "/"; empty: no console.
+  // CONSOLE_DIR: the staff console's files, served at "/"; empty (--console-dir ''): none.
   std::string console_dir = default_console_dir();
   bool demo = false;  // create demo users and a report in an empty database
 

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "net/static_files.hpp"
+
 namespace app {
 namespace {
 

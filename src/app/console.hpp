@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "net/static_files.hpp"
+namespace net {
+class StaticFiles;
+}
 
 namespace app {
 

@@ -24,6 +24,7 @@
 #include "net/router.hpp"
 #include "net/runtime.hpp"
 #include "net/spdlog_sink.hpp"
+#include "net/static_files.hpp"
 #include "redis/endpoint.hpp"
 #include "service/report_service.hpp"
 #include "socketio/redis_adapter.hpp"

@@ -2,6 +2,8 @@
 // Serves the files of one folder, read into memory once at start: GET and HEAD of exact paths
 // ("/" is the index file), with Content-Type, Cache-Control and an ETag (304 on If-None-Match).
 // A path is looked up as a key, never joined to the folder, so no request can reach another file.
+// Unknown paths get the JSON 404 of the router, so the handler can take every path as the last
+// route. HEAD gets GET's answer: the connection sends it without the content.
 
 #include <cstddef>
 #include <filesystem>

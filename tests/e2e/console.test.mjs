@@ -283,5 +283,16 @@ test('the console in Chromium: live comments between staff, the citizen view, ke
       const errors = b.consoleLines.filter((l) => /^(error|pageerror)/.test(l) && !/Failed to load resource/.test(l));
       assert.deepEqual(errors, [], 'no errors in the browser console');
     }
+
+    // The server goes away and comes back: the page says so, reconnects by itself and gets the
+    // comments posted afterwards without reload (its session resumed, or the report joined again
+    // with the last comment id, whose ack brings what came since).
+    await srv.crash();
+    await inPage(phone, 'reconnecting shown', () => phone.page.locator('#live-state[data-state="reconnecting"]').waitFor({ timeout: PAGE_WAIT_MS }));
+    await srv.restart();
+    await inPage(phone, 'connected again', () => phone.page.locator('#live-state[data-state="connected"]').waitFor({ timeout: PAGE_WAIT_MS }));
+    const afterRestart = await api(srv.url, 'POST', `/api/reports/${reportA.id}/comments`, { token: tokens.anna, body: { comment: 'After the restart' } });
+    assert.equal(afterRestart.status, 201, afterRestart.text);
+    await inPage(phone, 'a comment after the restart', () => commentsWith(phone, 'After the restart').waitFor({ timeout: PAGE_WAIT_MS }));
   });
 });
