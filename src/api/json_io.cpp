@@ -37,8 +37,11 @@ void refuse_unknown_fields(const json::object& body,
                            std::initializer_list<std::string_view> known) {
   for (const auto& field : body) {
     if (std::find(known.begin(), known.end(), field.key()) == known.end()) {
-      // The name is not echoed: it is the client's own bytes, of any length.
-      throw bad_request("unknown_field", "the body has a field this endpoint does not take");
+      // Named when short: it is the client's own text (valid UTF-8, escaped in the answer).
+      const auto name = field.key();
+      throw bad_request("unknown_field", name.size() <= 64
+                                             ? "unknown field \"" + std::string(name) + "\""
+                                             : std::string("an unknown field"));
     }
   }
 }

@@ -227,7 +227,8 @@ int main(int argc, char** argv) {
   std::string username, role;
   bool internal = false, password_stdin = false;
   user_add->add_option("--username", username)->required();
-  user_add->add_option("--role", role)->required();
+  user_add->add_option("--role", role, "citizen, operator or admin (an admin is --internal)")
+      ->required();
   user_add->add_flag("--internal", internal, "municipal staff");
   user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin")
       ->required();

@@ -211,7 +211,9 @@ describe('admins manage users', () => {
     assertError(await api(url, 'POST', '/api/users', { token: tok.boss, rawBody: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type', 'text body');
 
     const user = await createUser();
-    assertError(await patchUser(user.id, { activ: false }), 400, 'unknown_field', 'misspelt field');
+    const misspelt = await patchUser(user.id, { activ: false });
+    assertError(misspelt, 400, 'unknown_field', 'misspelt field');
+    assert.equal(misspelt.json.error.message, 'unknown field "activ"');
     assertError(await patchUser(user.id, { active: 'false' }), 400, 'invalid_active', 'active not a boolean');
     assertError(await patchUser(user.id, { role: 'citizen' }), 400, 'invalid_role', 'an internal citizen');
     assertError(await patchUser(user.id, { role: 'root' }), 400, 'invalid_role', 'unknown role');
