@@ -1,15 +1,14 @@
 #include "app/config.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
-#include "base/log_value.hpp"
 #include "base/private_file.hpp"
 #include "base/random.hpp"
+#include "net/log.hpp"
 #include "net/trusted_proxies.hpp"
 
 namespace app {
@@ -43,8 +42,8 @@ std::string local_secret(const std::string& database_url) {
   const auto hex = base::random_hex(kMinSecretBytes);
   base::create_private_folders(dir);
   base::create_private_file(file, hex);
-  spdlog::warn("event=jwt_secret_generated file={} note=\"set JWT_SECRET in production\"",
-               base::quoted(file.string()));
+  net::log_event(net::LogLevel::warn, "jwt_secret_generated",
+                 {{"file", file.string()}, {"note", "set JWT_SECRET in production"}});
   return hex;
 }
 
@@ -110,6 +109,18 @@ void Config::bind(CLI::App& cli) {
       ->envname("IO_THREADS");
   cli.add_option("--worker-threads", worker_threads, "database/hashing threads (0: one per core)")
       ->envname("WORKER_THREADS");
+  cli.add_option("--log-format", log_format, "text (logfmt) or json (one object per line)")
+      ->envname("LOG_FORMAT")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, net::LogFormat>{
+          {"text", net::LogFormat::text}, {"json", net::LogFormat::json}}));
+  cli.add_option("--log-level", log_level,
+                 "the least severe level written: debug, info, warn, error")
+      ->envname("LOG_LEVEL")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, net::LogLevel>{{"debug", net::LogLevel::debug},
+                                               {"info", net::LogLevel::info},
+                                               {"warn", net::LogLevel::warn},
+                                               {"error", net::LogLevel::error}}));
 }
 
 auth::JwtConfig Config::jwt() const {

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "auth/jwt.hpp"
+#include "net/log.hpp"
+#include "net/spdlog_sink.hpp"
 
 namespace app {
 
@@ -41,6 +43,9 @@ struct Config {
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: one per core, at least 2
   bool demo = false;            // create demo users and a report in an empty database
+  // LOG_FORMAT (text or json) and LOG_LEVEL (debug, info, warn, error): see net/spdlog_sink.hpp.
+  net::LogFormat log_format = net::LogFormat::text;
+  net::LogLevel log_level = net::LogLevel::info;
 
   // Registers a flag for each setting on `cli`, with its environment variable as fallback.
   void bind(CLI::App& cli);

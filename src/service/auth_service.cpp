@@ -1,12 +1,10 @@
 #include "service/auth_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 
 #include "auth/password.hpp"
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 #include "service/clock.hpp"
 #include "service/store_call.hpp"
 #include "service/text_rules.hpp"
@@ -56,11 +54,13 @@ LoginResult AuthService::login(const std::string& username, const std::string& p
   const bool valid = auth::verify_password(password, user ? user->password_hash : decoy);
   if (!user || !valid || !user->active) {
     limiter_.record_failure(username, address, attempt);
-    spdlog::info("event=login_failed username={} remote={}", base::quoted(username), address);
+    net::log_event(net::LogLevel::info, "login_failed",
+                   {{"username", username}, {"remote", address}});
     throw unauthorized("invalid username or password");
   }
   limiter_.record_success(username, address);
-  spdlog::info("event=login user_id={} remote={}", user->id, address);
+  net::log_event(net::LogLevel::info, "login",
+                 {{"user_id", std::to_string(user->id)}, {"remote", address}});
   return {issuer_.issue(user->id, user->role, user->internal, std::chrono::system_clock::now()),
           std::move(*user)};
 }
@@ -90,7 +90,8 @@ void AuthService::check_still_internal(std::int64_t user_id) {
 store::User AuthService::set_user_active(const std::string& username, bool active) {
   auto user = store_call([&] { return store_.set_user_active(username, active); });
   if (!user) throw Error(Kind::not_found, "user_not_found", "no such user");
-  spdlog::info("event=user_access_changed user_id={} active={}", user->id, active);
+  net::log_event(net::LogLevel::info, "user_access_changed",
+                 {{"user_id", std::to_string(user->id)}, {"active", active ? "true" : "false"}});
   return std::move(*user);
 }
 
