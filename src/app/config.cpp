@@ -9,6 +9,7 @@
 #include "base/private_file.hpp"
 #include "base/random.hpp"
 #include "net/log.hpp"
+#include "net/spdlog_sink.hpp"
 #include "net/trusted_proxies.hpp"
 
 namespace app {
@@ -111,16 +112,20 @@ void Config::bind(CLI::App& cli) {
       ->envname("WORKER_THREADS");
   cli.add_option("--log-format", log_format, "text (logfmt) or json (one object per line)")
       ->envname("LOG_FORMAT")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, net::LogFormat>{
-          {"text", net::LogFormat::text}, {"json", net::LogFormat::json}}));
-  cli.add_option("--log-level", log_level,
-                 "the least severe level written: debug, info, warn, error")
+      ->check(CLI::IsMember({"text", "json"}));
+  cli.add_option("--log-level", log_level, "the least severe level written")
       ->envname("LOG_LEVEL")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, net::LogLevel>{{"debug", net::LogLevel::debug},
-                                               {"info", net::LogLevel::info},
-                                               {"warn", net::LogLevel::warn},
-                                               {"error", net::LogLevel::error}}));
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+}
+
+void Config::install_logging() const {
+  static const std::map<std::string, net::LogLevel, std::less<>> kLevels = {
+      {"debug", net::LogLevel::debug},
+      {"info", net::LogLevel::info},
+      {"warn", net::LogLevel::warn},
+      {"error", net::LogLevel::error}};
+  net::log_to_spdlog(log_format == "json" ? net::LogFormat::json : net::LogFormat::text,
+                     kLevels.at(log_level));
 }
 
 auth::JwtConfig Config::jwt() const {

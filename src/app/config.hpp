@@ -6,8 +6,6 @@
 #include <string>
 
 #include "auth/jwt.hpp"
-#include "net/log.hpp"
-#include "net/spdlog_sink.hpp"
 
 namespace app {
 
@@ -44,11 +42,13 @@ struct Config {
   unsigned worker_threads = 0;  // 0: one per core, at least 2
   bool demo = false;            // create demo users and a report in an empty database
   // LOG_FORMAT (text or json) and LOG_LEVEL (debug, info, warn, error): see net/spdlog_sink.hpp.
-  net::LogFormat log_format = net::LogFormat::text;
-  net::LogLevel log_level = net::LogLevel::info;
+  std::string log_format = "text";
+  std::string log_level = "info";
 
   // Registers a flag for each setting on `cli`, with its environment variable as fallback.
   void bind(CLI::App& cli);
+  // Sends every log event to standard output in the format and from the level configured.
+  void install_logging() const;
   // The JWT configuration; reads the key file and creates a secret for local use if needed.
   auth::JwtConfig jwt() const;
 };

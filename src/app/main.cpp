@@ -21,7 +21,6 @@
 #include "net/log.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
-#include "net/spdlog_sink.hpp"
 #include "redis/endpoint.hpp"
 #include "service/report_service.hpp"
 #include "socketio/redis_adapter.hpp"
@@ -222,7 +221,7 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--username", token_user)->required();
 
   CLI11_PARSE(cli, argc, argv);
-  net::log_to_spdlog(config.log_format, config.log_level);
+  config.install_logging();
 
   try {
     if (*migrate_cmd) {
