@@ -1,6 +1,6 @@
 #include "api/rest_api.hpp"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include <array>
 #include <boost/asio/post.hpp>
@@ -8,7 +8,8 @@
 
 #include "api/json_io.hpp"
 #include "api/openapi.hpp"
-#include "base/log_value.hpp"
+#include "net/log.hpp"
+#include "net/request_id.hpp"
 #include "service/representation.hpp"
 
 namespace api {
@@ -69,7 +70,8 @@ net::HttpResponse method_not_allowed(std::string allow) {
 }
 
 // The response for a failure thrown by route() or reported by the comment writer.
-net::HttpResponse error_response_for(const net::HttpRequest& request, std::exception_ptr failure) {
+net::HttpResponse error_response_for(const net::HttpRequest& request, std::string_view request_id,
+                                     std::exception_ptr failure) {
   try {
     std::rethrow_exception(failure);
   } catch (const Error& e) {
@@ -79,8 +81,11 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
     }
     return response;
   } catch (const std::exception& e) {
-    spdlog::error("event=request_failed method={} target={} error={}", request.method,
-                  base::quoted(request.target), base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "request_failed",
+                   {{"method", request.method},
+                    {"target", request.target},
+                    {"request_id", request_id},
+                    {"error", e.what()}});
     return net::HttpResponse::json_error(500, "internal_error", "internal error");
   }
 }
@@ -93,20 +98,64 @@ RestApi::RestApi(service::AuthService& auth, service::UserAdmin& users,
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
-  boost::asio::post(workers_, [this, request = std::move(request), exchange] {
+  const auto started = std::chrono::steady_clock::now();
+  boost::asio::post(workers_, [this, request = std::move(request), exchange, started] {
+    const auto found = match(request.path(), request.method);
+    const auto trace = trace_of(request, found.pattern, started);
     // A request counts as in flight until its response is written, so that shutdown never
     // drops the 201 of a committed comment.
-    Reply reply = [this, exchange](net::HttpResponse response) {
-      exchange->respond_then(std::move(response), [this] { --in_flight_; });
+    Reply reply = [this, exchange, trace](net::HttpResponse response) {
+      answer(exchange, trace, std::move(response));
     };
     std::optional<net::HttpResponse> response;
     try {
-      response = route(request, reply);
+      response = route(request, found, trace->request_id, reply);
     } catch (...) {
-      response = error_response_for(request, std::current_exception());
+      response = error_response_for(request, trace->request_id, std::current_exception());
     }
     if (response) reply(std::move(*response));
   });
+}
+
+void RestApi::handle_oversized(net::HttpRequest&& head, net::HttpExchangePtr exchange) {
+  ++in_flight_;
+  auto trace =
+      trace_of(head, match(head.path(), head.method).pattern, std::chrono::steady_clock::now());
+  answer(exchange, std::move(trace),
+         net::HttpResponse::json_error(413, "payload_too_large", "request body too large"));
+}
+
+std::shared_ptr<const RestApi::Trace> RestApi::trace_of(
+    const net::HttpRequest& request, std::string_view pattern,
+    std::chrono::steady_clock::time_point started) {
+  return std::make_shared<const Trace>(Trace{.method = request.method,
+                                             .route = pattern.empty() ? kUnmatchedRoute : pattern,
+                                             .request_id = net::request_id_of(request),
+                                             .remote_address = request.remote_address,
+                                             .started = started});
+}
+
+void RestApi::answer(const net::HttpExchangePtr& exchange, std::shared_ptr<const Trace> trace,
+                     net::HttpResponse response) {
+  response.headers.emplace_back(net::kRequestIdHeader, trace->request_id);
+  const unsigned status = response.status;
+  exchange->respond_then(std::move(response), [this, trace = std::move(trace), status] {
+    finished(trace->method, trace->route, status, std::chrono::steady_clock::now() - trace->started,
+             trace->request_id, trace->remote_address);
+    --in_flight_;
+  });
+}
+
+void RestApi::finished(std::string_view method, std::string_view route, unsigned status,
+                       std::chrono::duration<double, std::milli> duration,
+                       std::string_view request_id, std::string_view remote_address) {
+  net::log_event(net::LogLevel::info, "http_request",
+                 {{"method", method},
+                  {"route", route},
+                  {"status", std::to_string(status)},
+                  {"duration_ms", fmt::format("{:.3f}", duration.count())},
+                  {"request_id", request_id},
+                  {"remote", remote_address}});
 }
 
 // The routing table: a path pattern, where ":id" stands for a report id and ":user" for a user
@@ -129,20 +178,14 @@ const std::array<RestApi::Route, 12> RestApi::kRoutes = {{
 
 namespace {
 
-// A parameter of a path: its name in the pattern (":id", ":user") and its text in the path.
-struct PathId {
-  std::string_view name;
-  std::string_view text;
-};
-
 // Whether `path` fits `pattern`; the segment in place of a parameter, if any, goes to `id`.
 bool matches(std::string_view pattern, const std::vector<std::string_view>& path,
-             std::optional<PathId>& id) {
+             std::optional<RestApi::PathId>& id) {
   const auto parts = segments_of(pattern);
   if (parts.size() != path.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].starts_with(':')) {
-      id = PathId{parts[i], path[i]};
+      id = RestApi::PathId{parts[i], path[i]};
     } else if (parts[i] != path[i]) {
       return false;
     }
@@ -152,30 +195,35 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& path
 
 }  // namespace
 
-// The path (404), then the method (405 with Allow), then the token (401), then the id (404).
-std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
-                                                const Reply& reply) {
-  const auto path = segments_of(request.path());
-  std::optional<PathId> id;
-  std::string allowed;
-  const Route* chosen = nullptr;
+RestApi::Match RestApi::match(std::string_view path, std::string_view method) {
+  const auto segments = segments_of(path);
+  Match found;
   for (const auto& route : kRoutes) {
-    if (!matches(route.pattern, path, id)) continue;
-    allowed += allowed.empty() ? "" : ", ";
-    allowed += route.method;
-    if (route.method == request.method) chosen = &route;
+    if (!matches(route.pattern, segments, found.id)) continue;
+    found.pattern = route.pattern;
+    found.allowed += found.allowed.empty() ? "" : ", ";
+    found.allowed += route.method;
+    if (route.method == method) found.chosen = &route;
   }
-  if (allowed.empty()) return net::HttpResponse::json_error(404, "not_found", "no such resource");
-  if (!chosen) return method_not_allowed(std::move(allowed));
+  return found;
+}
 
-  Call call{request, reply, {}, 0, 0};
-  if (chosen->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
-  if (id && id->name == ":user") {
-    call.account_id = id_segment(id->text, "user_not_found", "no such user");
-  } else if (id) {
-    call.report_id = id_segment(id->text, "report_not_found", "no such report");
+// The path (404), then the method (405 with Allow), then the token (401), then the id (404).
+std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request, const Match& found,
+                                                std::string_view request_id, const Reply& reply) {
+  if (found.pattern.empty()) {
+    return net::HttpResponse::json_error(404, "not_found", "no such resource");
   }
-  return (this->*(chosen->handler))(call);
+  if (!found.chosen) return method_not_allowed(found.allowed);
+
+  Call call{request, request_id, reply, {}, 0, 0};
+  if (found.chosen->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
+  if (found.id && found.id->name == ":user") {
+    call.account_id = id_segment(found.id->text, "user_not_found", "no such user");
+  } else if (found.id) {
+    call.report_id = id_segment(found.id->text, "report_not_found", "no such report");
+  }
+  return (this->*(found.chosen->handler))(call);
 }
 
 std::optional<net::HttpResponse> RestApi::login(const Call& call) {
@@ -236,17 +284,18 @@ std::optional<net::HttpResponse> RestApi::create_comment(const Call& call) {
   auto body = json_body(call.request);
   reports_.create_comment_async(
       call.user, call.report_id, required_string(body, "comment"),
-      [reply = call.reply, request = call.request](service::CommentWriter::Outcome outcome) {
+      [reply = call.reply, request = call.request,
+       request_id = std::string(call.request_id)](service::CommentWriter::Outcome outcome) {
         net::HttpResponse response;
         try {
           if (auto* comment = std::get_if<store::Comment>(&outcome)) {
             response = json_response(201, service::comment_json(*comment, TimeStyle::utc));
           } else {
-            response =
-                error_response_for(request, std::make_exception_ptr(std::get<Error>(outcome)));
+            response = error_response_for(request, request_id,
+                                          std::make_exception_ptr(std::get<Error>(outcome)));
           }
         } catch (...) {
-          response = error_response_for(request, std::current_exception());
+          response = error_response_for(request, request_id, std::current_exception());
         }
         reply(std::move(response));
       });

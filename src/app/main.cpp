@@ -1,8 +1,6 @@
 // reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
 #include <thread>
@@ -11,7 +9,6 @@
 #include "app/cluster_state.hpp"
 #include "app/config.hpp"
 #include "app/operations.hpp"
-#include "base/log_value.hpp"
 #include "base/random.hpp"
 #include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
@@ -21,9 +18,9 @@
 #include "live/stored_sessions.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
+#include "net/log.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
-#include "net/spdlog_sink.hpp"
 #include "net/static_files.hpp"
 #include "redis/endpoint.hpp"
 #include "service/report_service.hpp"
@@ -175,10 +172,12 @@ int serve(const app::Config& config) {
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
-  spdlog::info(
-      "event=listening url=http://localhost:{} database={} redis={} io_threads={} console={}", port,
-      base::quoted(store::redact_database_url(config.database_url)), redis_adapter ? "on" : "off",
-      threads, base::quoted(console ? config.console_dir : std::string("off")));
+  net::log_event(net::LogLevel::info, "listening",
+                 {{"url", "http://localhost:" + std::to_string(port)},
+                  {"database", store::redact_database_url(config.database_url)},
+                  {"redis", redis_adapter ? "on" : "off"},
+                  {"io_threads", std::to_string(threads)},
+                  {"console", console ? config.console_dir : std::string("off")}});
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits, and its broadcast taken by Redis
@@ -201,16 +200,13 @@ int serve(const app::Config& config) {
   workers.join();
   core.reports.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
   ioc.discard_pending_handlers();
-  spdlog::info("event=stopped");
+  net::log_event(net::LogLevel::info, "stopped", {});
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-  net::log_to_spdlog();
-
   CLI::App cli{"reportd: the report service"};
   app::Config config;
   config.bind(cli);
@@ -245,12 +241,13 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--username", token_user)->required();
 
   CLI11_PARSE(cli, argc, argv);
+  config.install_logging();
 
   try {
     if (*migrate_cmd) {
       store::open_store(config.database_url, {config.database_pool_size});
-      spdlog::info("event=migrated database={}",
-                   base::quoted(store::redact_database_url(config.database_url)));
+      net::log_event(net::LogLevel::info, "migrated",
+                     {{"database", store::redact_database_url(config.database_url)}});
       return 0;
     }
     if (*user_add) {
@@ -285,10 +282,11 @@ int main(int argc, char** argv) {
     }
     return serve(config);
   } catch (const service::Error& e) {
-    spdlog::error("event=command_failed code={} error={}", e.code(), base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "command_failed",
+                   {{"code", e.code()}, {"error", e.what()}});
     return 1;
   } catch (const std::exception& e) {
-    spdlog::error("event=command_failed error={}", base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "command_failed", {{"error", e.what()}});
     return 1;
   }
 }

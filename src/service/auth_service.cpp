@@ -1,9 +1,11 @@
 #include "service/auth_service.hpp"
 
-#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <array>
 
 #include "auth/password.hpp"
-#include "base/log_value.hpp"
+#include "net/log.hpp"
+#include "service/clock.hpp"
 #include "service/store_call.hpp"
 
 namespace service {
@@ -45,11 +47,13 @@ LoginResult AuthService::login(const std::string& username, const std::string& p
   const bool valid = auth::verify_password(password, user ? user->password_hash : decoy);
   if (!user || !valid || !user->active) {
     limiter_.record_failure(username, address, attempt);
-    spdlog::info("event=login_failed username={} remote={}", base::quoted(username), address);
+    net::log_event(net::LogLevel::info, "login_failed",
+                   {{"username", username}, {"remote", address}});
     throw unauthorized("invalid username or password");
   }
   limiter_.record_success(username, address);
-  spdlog::info("event=login user_id={} remote={}", user->id, address);
+  net::log_event(net::LogLevel::info, "login",
+                 {{"user_id", std::to_string(user->id)}, {"remote", address}});
   return {issuer_.issue(user->id, user->role, user->internal, std::chrono::system_clock::now()),
           std::move(*user)};
 }

@@ -1,11 +1,10 @@
 #include "service/user_admin.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 
 #include "auth/password.hpp"
+#include "net/log.hpp"
 #include "service/clock.hpp"
 #include "service/store_call.hpp"
 #include "service/text_rules.hpp"
@@ -82,8 +81,10 @@ store::User UserAdmin::add_user(const NewAccount& account) {
     auto user = store_.create_user(
         {account.username, auth::hash_password(account.password), account.role, account.internal},
         service_now());
-    spdlog::info("event=user_created user_id={} role={} internal={}", user.id, user.role,
-                 user.internal);
+    net::log_event(net::LogLevel::info, "user_created",
+                   {{"user_id", std::to_string(user.id)},
+                    {"role", user.role},
+                    {"internal", user.internal ? "true" : "false"}});
     return user;
   } catch (const store::StoreError& e) {
     if (e.kind() == store::StoreError::Kind::conflict) {
@@ -142,9 +143,12 @@ store::User UserAdmin::change(const store::User& current, const AccountChanges& 
     throw store_unavailable(e);
   }
   if (!changed) throw not_found();
-  spdlog::info("event=user_changed user_id={} role={} internal={} active={} password_reset={}",
-               changed->id, changed->role, changed->internal, changed->active,
-               changes.password.has_value());
+  net::log_event(net::LogLevel::info, "user_changed",
+                 {{"user_id", std::to_string(changed->id)},
+                  {"role", changed->role},
+                  {"internal", changed->internal ? "true" : "false"},
+                  {"active", changed->active ? "true" : "false"},
+                  {"password_reset", changes.password ? "true" : "false"}});
   return std::move(*changed);
 }
 
