@@ -17,13 +17,12 @@ COPY . .
 RUN make deb CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DREPORTD_BUILD_BENCH=OFF"
 
 FROM debian:12-slim
-COPY --from=build /src/build/package/ /tmp/package/
+COPY --from=build /src/build/package/reportd_*.deb /tmp/package/
 # apt resolves the .deb's Depends (the exact runtime libraries); its postinst creates the
-# system user reportd. curl is for the health check.
+# system user reportd and its folder /var/lib/reportd. curl is for the health check.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends /tmp/package/reportd_*.deb curl \
- && rm -rf /var/lib/apt/lists/* /tmp/package \
- && install -d -o reportd -g reportd -m 0700 /var/lib/reportd
+ && rm -rf /var/lib/apt/lists/* /tmp/package
 # As under systemd, the working directory is the state: the default SQLite database (and the
 # JWT secret generated next to it when JWT_SECRET is not set) lands in /var/lib/reportd/data.
 # Pass a PostgreSQL DATABASE_URL and JWT_SECRET for production.

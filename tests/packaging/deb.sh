@@ -117,9 +117,10 @@ for script in postinst prerm postrm; do
 done
 
 # postinst against stand-ins that record their calls: the first configure creates the system
-# user and gives the environment file its group; a later one (the user exists) creates none.
+# user and its state folder and gives the environment file its group; a later one (the user
+# exists) creates no user.
 mkdir -p "$work/stubs"
-for command in adduser chgrp chmod systemctl; do
+for command in adduser chgrp chmod install systemctl; do
   printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$command" "$work" >"$work/stubs/$command"
 done
 printf '#!/bin/sh\n[ -e "%s/user-exists" ]\n' "$work" >"$work/stubs/getent"
@@ -130,6 +131,8 @@ PATH="$work/stubs:$PATH" sh -e "$work/control/postinst" configure "" ||
 grep -q '^adduser .*--system.* reportd$' "$work/calls" || fail "postinst created no system user"
 has "$work/calls" "chgrp reportd /etc/reportd/reportd.env" || fail "postinst: no chgrp"
 has "$work/calls" "chmod 0640 /etc/reportd/reportd.env" || fail "postinst: no chmod"
+state_folder="install -d -o reportd -g reportd -m 0700 /var/lib/reportd"
+[ -d /var/lib/reportd ] || has "$work/calls" "$state_folder" || fail "postinst: no /var/lib/reportd"
 touch "$work/user-exists"
 : >"$work/calls"
 PATH="$work/stubs:$PATH" sh -e "$work/control/postinst" configure "0.1" ||
@@ -177,12 +180,14 @@ fi
 # --- The environment file ----------------------------------------------------------------------
 env_file=$work/root/etc/reportd/reportd.env
 ! grep -vE '^(#.*)?$' "$env_file" || fail "the environment file sets something (all commented)"
-mapfile -t settings < <(grep -o '(Env:[A-Z0-9_]*)' "$work/help" | sed 's/(Env:\(.*\))/\1/' | sort -u)
+mapfile -t settings < <(grep -o '(Env:[A-Z0-9_]*)' "$work/help" | sed 's/(Env:\(.*\))/\1/' |
+  sort -u)
 [ "${#settings[@]}" -ge 10 ] || fail "reportd --help names only ${#settings[@]} variables"
 for name in "${settings[@]}" JWT_SECRET; do
   grep -q "^#$name=" "$env_file" || fail "the environment file does not mention #$name="
 done
-grep -q 'openssl rand' "$env_file" || fail "the environment file does not say how to make JWT_SECRET"
+grep -q 'openssl rand' "$env_file" ||
+  fail "the environment file does not say how to make JWT_SECRET"
 
 # --- cmake --install of the service to another prefix ------------------------------------------
 prefix=$work/local
@@ -227,12 +232,14 @@ done < <(grep '^COPY ' "$work/docker")
 # writes to.
 grep -q '^deb:' "$root/Makefile" && grep -q -- '-B $(BUILD_DIR)/package' "$root/Makefile" ||
   fail "Makefile: no deb target writing to \$(BUILD_DIR)/package"
-grep -q 'COPY --from=[a-z]* /src/build/package/ ' "$work/docker" ||
-  fail "Dockerfile: does not copy build/package/ from the builder"
-pattern=$(grep -o '/tmp/package/reportd_[^ ]*\.deb' "$work/docker" | head -1)
+pattern=$(sed -n 's|^COPY --from=[a-z]* /src/build/package/\([^ /]*\) /tmp/package/$|\1|p' \
+  "$work/docker")
+[ -n "$pattern" ] || fail "Dockerfile: does not copy the .deb from build/package/ of the builder"
 # shellcheck disable=SC2053 # the Dockerfile's glob, matched against cpack's name
-[[ "/tmp/package/$(basename "$deb")" == $pattern ]] ||
-  fail "Dockerfile installs '$pattern', cpack makes $(basename "$deb")"
+[[ "$(basename "$deb")" == $pattern ]] ||
+  fail "Dockerfile copies '$pattern', cpack makes $(basename "$deb")"
+grep '^RUN .*apt-get install ' "$work/docker" | grep -qF " /tmp/package/$pattern " ||
+  fail "Dockerfile: the runtime stage does not apt-get install /tmp/package/$pattern"
 for line in "EXPOSE 3000" "VOLUME /var/lib/reportd" "USER reportd" 'ENTRYPOINT ["reportd"]'; do
   has "$work/docker" "$line" || fail "Dockerfile lacks '$line'"
 done
