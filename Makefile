@@ -45,9 +45,10 @@ test: build
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
-# Every suite, then the suites of the REST API, the live channel and durability again on
-# PostgreSQL (a throwaway cluster per test file, tests/e2e/lib/postgres.mjs).
+# Every suite, then the suites of the REST API, user administration, the live channel and
+# durability again on PostgreSQL (a throwaway cluster per test file, tests/e2e/lib/postgres.mjs).
 E2E_POSTGRES_SUITES = tests/e2e/reportd-rest.test.mjs tests/e2e/reportd-live.test.mjs \
+  tests/e2e/reportd-users.test.mjs \
   tests/e2e/durability.test.mjs
 
 e2e:

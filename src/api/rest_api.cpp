@@ -5,9 +5,9 @@
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
-#include <charconv>
 
+#include "api/json_io.hpp"
+#include "api/openapi.hpp"
 #include "base/log_value.hpp"
 #include "service/representation.hpp"
 
@@ -41,10 +41,6 @@ unsigned status_of(Kind kind) {
   return 500;
 }
 
-Error bad_request(std::string code, const std::string& message) {
-  return Error(Kind::bad_request, std::move(code), message);
-}
-
 std::vector<std::string_view> segments_of(std::string_view path) {
   std::vector<std::string_view> out;
   while (!path.empty()) {
@@ -59,94 +55,11 @@ std::vector<std::string_view> segments_of(std::string_view path) {
   return out;
 }
 
-std::optional<std::int64_t> positive_integer(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
-}
-
-std::int64_t id_segment(std::string_view text) {
+// The id in the path; an id that cannot exist is as unknown as one that does not.
+std::int64_t id_segment(std::string_view text, std::string code, const std::string& message) {
   auto id = positive_integer(text);
-  if (!id) throw Error(Kind::not_found, "report_not_found", "no such report");
+  if (!id) throw Error(Kind::not_found, std::move(code), message);
   return *id;
-}
-
-json::object json_body(const net::HttpRequest& request) {
-  if (!request.has_media_type("application/json")) {
-    throw Error(Kind::unsupported_media_type, "unsupported_media_type",
-                "the body must be application/json");
-  }
-  boost::system::error_code ec;
-  auto value = json::parse(request.body, ec);
-  if (ec) throw bad_request("malformed_json", "the body is not valid JSON");
-  if (!value.is_object()) throw bad_request("invalid_body", "the body must be a JSON object");
-  return std::move(value.as_object());
-}
-
-std::string required_string(const json::object& body, std::string_view field) {
-  const auto* value = body.if_contains(field);
-  if (!value || !value->is_string()) {
-    throw bad_request("invalid_" + std::string(field), std::string(field) + " must be a string");
-  }
-  return std::string(value->get_string());
-}
-
-std::optional<std::string> optional_string(const json::object& body, std::string_view field) {
-  const auto* value = body.if_contains(field);
-  if (!value || value->is_null()) return std::nullopt;
-  return required_string(body, field);
-}
-
-std::optional<double> optional_number(const json::object& body, std::string_view field) {
-  const auto* value = body.if_contains(field);
-  if (!value || value->is_null()) return std::nullopt;
-  if (!value->is_number()) {
-    throw bad_request("invalid_" + std::string(field), std::string(field) + " must be a number");
-  }
-  return value->to_number<double>();
-}
-
-struct Paging {
-  std::optional<std::int64_t> after;
-  int limit = 20;
-  std::optional<std::string> status;
-};
-
-Paging paging_of(const net::HttpRequest& request) {
-  Paging paging;
-  auto url = boost::urls::parse_origin_form(request.target);
-  if (!url) return paging;
-  for (const auto& param : url->params()) {
-    if (param.value.empty()) continue;  // "?cursor=" means no cursor
-    if (param.key == "cursor") {
-      paging.after = positive_integer(param.value);
-      if (!paging.after) throw bad_request("invalid_cursor", "cursor must be a positive integer");
-    } else if (param.key == "limit") {
-      auto limit = positive_integer(param.value);
-      if (!limit || *limit > 100) throw bad_request("invalid_limit", "limit must be 1..100");
-      paging.limit = static_cast<int>(*limit);
-    } else if (param.key == "status") {
-      paging.status = param.value;
-    }
-  }
-  return paging;
-}
-
-net::HttpResponse json_response(unsigned status, const json::value& body) {
-  return net::HttpResponse::json(status, json::serialize(body));
-}
-
-// One page of a list, its times in Rome time, with the cursor of the next page.
-template <class T>
-net::HttpResponse page_response(const store::Page<T>& page,
-                                json::object (*render)(const T&, TimeStyle)) {
-  json::array items;
-  items.reserve(page.items.size());
-  for (const auto& item : page.items) items.push_back(render(item, TimeStyle::rome));
-  json::object out{{"items", std::move(items)}};
-  out["next_cursor"] = page.next_after ? json::value(std::to_string(*page.next_after)) : nullptr;
-  return json_response(200, out);
 }
 
 net::HttpResponse method_not_allowed(std::string allow) {
@@ -174,9 +87,9 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
 
 }  // namespace
 
-RestApi::RestApi(service::AuthService& auth, service::ReportService& reports,
-                 boost::asio::thread_pool& workers)
-    : auth_(auth), reports_(reports), workers_(workers) {}
+RestApi::RestApi(service::AuthService& auth, service::UserAdmin& users,
+                 service::ReportService& reports, boost::asio::thread_pool& workers)
+    : auth_(auth), users_(users), reports_(reports), workers_(workers) {}
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
@@ -196,9 +109,10 @@ void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) 
   });
 }
 
-// The routing table: a path pattern, where ":id" stands for a report id, a method, whether the
-// handler acts for the bearer token's user, and the member that answers.
-const std::array<RestApi::Route, 8> RestApi::kRoutes = {{
+// The routing table: a path pattern, where ":id" stands for a report id and ":user" for a user
+// id, a method, whether the handler acts for the bearer token's user, and the member that
+// answers. The user routes are in user_routes.cpp.
+const std::array<RestApi::Route, 12> RestApi::kRoutes = {{
     {"/api/auth/login", "POST", false, &RestApi::login},
     {"/api/auth/me", "GET", true, &RestApi::me},
     {"/api/reports", "GET", true, &RestApi::list_reports},
@@ -207,18 +121,28 @@ const std::array<RestApi::Route, 8> RestApi::kRoutes = {{
     {"/api/reports/:id", "PATCH", true, &RestApi::update_report},
     {"/api/reports/:id/comments", "GET", true, &RestApi::list_comments},
     {"/api/reports/:id/comments", "POST", true, &RestApi::create_comment},
+    {"/api/users", "GET", true, &RestApi::list_users},
+    {"/api/users", "POST", true, &RestApi::create_user},
+    {"/api/users/:user", "PATCH", true, &RestApi::update_user},
+    {"/api/openapi.json", "GET", false, &RestApi::openapi},
 }};
 
 namespace {
 
-// Whether `path` fits `pattern`; the segment in place of ":id", if any, goes to `id_text`.
+// A parameter of a path: its name in the pattern (":id", ":user") and its text in the path.
+struct PathId {
+  std::string_view name;
+  std::string_view text;
+};
+
+// Whether `path` fits `pattern`; the segment in place of a parameter, if any, goes to `id`.
 bool matches(std::string_view pattern, const std::vector<std::string_view>& path,
-             std::optional<std::string_view>& id_text) {
+             std::optional<PathId>& id) {
   const auto parts = segments_of(pattern);
   if (parts.size() != path.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i] == ":id") {
-      id_text = path[i];
+    if (parts[i].starts_with(':')) {
+      id = PathId{parts[i], path[i]};
     } else if (parts[i] != path[i]) {
       return false;
     }
@@ -232,11 +156,11 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& path
 std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
                                                 const Reply& reply) {
   const auto path = segments_of(request.path());
-  std::optional<std::string_view> id_text;
+  std::optional<PathId> id;
   std::string allowed;
   const Route* chosen = nullptr;
   for (const auto& route : kRoutes) {
-    if (!matches(route.pattern, path, id_text)) continue;
+    if (!matches(route.pattern, path, id)) continue;
     allowed += allowed.empty() ? "" : ", ";
     allowed += route.method;
     if (route.method == request.method) chosen = &route;
@@ -244,9 +168,13 @@ std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
   if (allowed.empty()) return net::HttpResponse::json_error(404, "not_found", "no such resource");
   if (!chosen) return method_not_allowed(std::move(allowed));
 
-  Call call{request, reply, {}, 0};
+  Call call{request, reply, {}, 0, 0};
   if (chosen->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
-  if (id_text) call.report_id = id_segment(*id_text);
+  if (id && id->name == ":user") {
+    call.account_id = id_segment(id->text, "user_not_found", "no such user");
+  } else if (id) {
+    call.report_id = id_segment(id->text, "report_not_found", "no such report");
+  }
   return (this->*(chosen->handler))(call);
 }
 
@@ -255,6 +183,11 @@ std::optional<net::HttpResponse> RestApi::login(const Call& call) {
   auto result = auth_.login(required_string(body, "username"), required_string(body, "password"),
                             call.request.remote_address);
   return json_response(200, {{"token", result.token}, {"user", service::user_json(result.user)}});
+}
+
+// This API's OpenAPI description, built into the binary (openapi.json beside this file).
+std::optional<net::HttpResponse> RestApi::openapi(const Call&) {
+  return net::HttpResponse::json(200, std::string(openapi_document()));
 }
 
 std::optional<net::HttpResponse> RestApi::me(const Call& call) {

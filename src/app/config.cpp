@@ -106,6 +106,9 @@ void Config::bind(CLI::App& cli) {
   cli.add_option("--user-recheck-seconds", user_recheck_seconds,
                  "how often live users' access is read again (0: never)")
       ->envname("USER_RECHECK_SECONDS");
+  cli.add_option("--console-dir", console_dir,
+                 "folder of the staff console served at / (empty: no console)")
+      ->envname("CONSOLE_DIR");
   cli.add_option("--io-threads", io_threads, "network threads (0: one per core)")
       ->envname("IO_THREADS");
   cli.add_option("--worker-threads", worker_threads, "database/hashing threads (0: one per core)")

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "app/console.hpp"
 #include "auth/jwt.hpp"
 
 namespace app {
@@ -40,7 +41,9 @@ struct Config {
   unsigned user_recheck_seconds = 30;
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: one per core, at least 2
-  bool demo = false;            // create demo users and a report in an empty database
+  // CONSOLE_DIR: the staff console's files, served at "/"; empty (--console-dir ''): none.
+  std::string console_dir = default_console_dir();
+  bool demo = false;  // create demo users and a report in an empty database
 
   // Registers a flag for each setting on `cli`, with its environment variable as fallback.
   void bind(CLI::App& cli);

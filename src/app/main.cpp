@@ -24,6 +24,7 @@
 #include "net/router.hpp"
 #include "net/runtime.hpp"
 #include "net/spdlog_sink.hpp"
+#include "net/static_files.hpp"
 #include "redis/endpoint.hpp"
 #include "service/report_service.hpp"
 #include "socketio/redis_adapter.hpp"
@@ -41,6 +42,7 @@ struct Core {
         issuer(jwt),
         limiter(std::move(login_limiter)),
         auth(*store, verifier, issuer, *limiter),
+        users(*store),
         reports(*store, emitter) {}
 
   std::unique_ptr<store::Store> store;
@@ -49,6 +51,7 @@ struct Core {
   auth::JwtIssuer issuer;
   std::unique_ptr<auth::LoginLimiter> limiter;
   service::AuthService auth;
+  service::UserAdmin users;
   service::ReportService reports;
 };
 
@@ -64,10 +67,12 @@ void create_demo_data(Core& core, unsigned short port) {
               << std::flush;
     return;
   }
+  const auto admin_password = base::random_token(9);
   const auto operator_password = base::random_token(9);
   const auto citizen_password = base::random_token(9);
-  auto staff = core.auth.add_user("operator", operator_password, "operator", true);
-  auto citizen = core.auth.add_user("citizen", citizen_password, "citizen", false);
+  core.users.add_user({"admin", admin_password, "admin", true});
+  core.users.add_user({"operator", operator_password, "operator", true});
+  auto citizen = core.users.add_user({"citizen", citizen_password, "citizen", false});
   auto report = core.reports.create_report(
       citizen, {.title = "Broken street light",
                 .description = "The light at Via Roma 12 has been off for a week.",
@@ -75,9 +80,12 @@ void create_demo_data(Core& core, unsigned short port) {
                 .latitude = 41.9028,
                 .longitude = 12.4964});
   std::cout << "\nDemo data created:\n"
+            << "  admin          admin / " << admin_password << "\n"
             << "  internal user  operator / " << operator_password << "\n"
             << "  citizen        citizen / " << citizen_password << "\n"
             << "  report         #" << report.id << " \"" << report.title << "\"\n\n"
+            << "Staff console: http://localhost:" << port
+            << "/ (sign in as operator, or as citizen)\n\n"
             << "Watch live comments on report " << report.id << " (terminal 1):\n"
             << "  TOKEN=$(curl -s -X POST http://localhost:" << port
             << "/api/auth/login -H 'Content-Type: application/json' -d "
@@ -93,6 +101,8 @@ void create_demo_data(Core& core, unsigned short port) {
 }
 
 int serve(const app::Config& config) {
+  // First: a console folder that cannot be served stops the start before anything runs.
+  const auto console = config.console_dir.empty() ? nullptr : app::load_console(config.console_dir);
   net::raise_open_file_limit();
   net::IoContext ioc;
   const unsigned cores = net::default_io_threads();
@@ -101,6 +111,11 @@ int serve(const app::Config& config) {
 
   engineio::ServerOptions engine_options;
   engine_options.max_sessions_per_address = config.max_sessions_per_address;
+  const std::chrono::milliseconds shutdown_grace = net::ShutdownPlan{}.grace;
+  // A peer that never answers our close frame is dropped while the shutdown still waits, so
+  // that the shutdown ends drained instead of running out its grace period.
+  engine_options.websocket_handshake_timeout =
+      std::min(engine_options.websocket_handshake_timeout, shutdown_grace / 2);
   engineio::Server engine(ioc, engine_options);
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
@@ -132,7 +147,7 @@ int serve(const app::Config& config) {
   }
   if (config.demo) create_demo_data(core, config.port);
 
-  api::RestApi rest(core.auth, core.reports, workers);
+  api::RestApi rest(core.auth, core.users, core.reports, workers);
   app::OperationsHandler operations(
       *core.store, workers,
       {.engineio_sessions = [&] { return engine.session_count(); },
@@ -151,6 +166,8 @@ int serve(const app::Config& config) {
   router.add("/healthz", operations);
   router.add("/readyz", operations);
   router.add("/metrics", operations);
+  // Last: the console answers every path that no route above took (404 for unknown ones).
+  if (console) router.add("/", *console);
 
   net::HttpServerOptions http;
   http.cors = net::CorsPolicy::from_list(config.cors_origins);
@@ -158,14 +175,16 @@ int serve(const app::Config& config) {
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
-  spdlog::info("event=listening url=http://localhost:{} database={} redis={} io_threads={}", port,
-               base::quoted(store::redact_database_url(config.database_url)),
-               redis_adapter ? "on" : "off", threads);
+  spdlog::info(
+      "event=listening url=http://localhost:{} database={} redis={} io_threads={} console={}", port,
+      base::quoted(store::redact_database_url(config.database_url)), redis_adapter ? "on" : "off",
+      threads, base::quoted(console ? config.console_dir : std::string("off")));
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits, and its broadcast taken by Redis
   // for the other nodes.
   auto plan = engineio::shutdown_plan(server, engine);
+  plan.grace = shutdown_grace;
   plan.drained = [&, sessions_gone = plan.drained] {
     return sessions_gone() && rest.in_flight() == 0 &&
            (redis_adapter == nullptr || redis_adapter->settled());
@@ -238,7 +257,7 @@ int main(int argc, char** argv) {
       std::getline(std::cin, password);
       NoEmitter none;
       Core core(config, none);
-      auto user = core.auth.add_user(username, password, role, internal);
+      auto user = core.users.add_user({username, password, role, internal});
       std::cout << "created user " << user.id << " (" << user.username << ")\n";
       return 0;
     }
@@ -246,7 +265,9 @@ int main(int argc, char** argv) {
       NoEmitter none;
       Core core(config, none);
       const bool active = static_cast<bool>(*user_activate);
-      auto user = core.auth.set_user_active(access_user, active);
+      service::AccountChanges changes;
+      changes.active = active;
+      auto user = core.users.change_user(access_user, changes);
       std::cout << (active ? "activated" : "deactivated") << " user " << user.id << " ("
                 << user.username << ")\n";
       return 0;
