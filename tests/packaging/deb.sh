@@ -3,9 +3,10 @@
 # on this machine):
 #  - the .deb that cpack makes of it: control fields, Depends against the libraries the binary
 #    really links, contents (expected-paths.txt), maintainer scripts (run against stand-ins for
-#    adduser, systemctl...), the binary extracted from it running on the system's libraries, the
-#    systemd unit (sandboxing, limits, `systemd-analyze verify` and `security`) and the
-#    environment file (every setting of `reportd --help` there, commented out);
+#    adduser, systemctl...), the binary extracted from it running on the system's libraries and
+#    serving the console extracted beside it, the systemd unit (sandboxing, limits,
+#    `systemd-analyze verify` and `security`) and the environment file (every setting of
+#    `reportd --help` there, commented out);
 #  - `cmake --install` of the service to another prefix: the unit names that prefix;
 #  - the Dockerfile, statically (no Docker daemon needed): what it copies exists, its stages
 #    exist, and the .deb it installs is the one cpack names.
@@ -14,7 +15,12 @@ build=$(cd "${1:?usage: tests/packaging/deb.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 failures=0
 fail() {
@@ -139,9 +145,28 @@ PATH="$work/stubs:$PATH" sh -e "$work/control/postinst" configure "0.1" ||
   fail "postinst upgrade exited $?"
 ! grep -q '^adduser' "$work/calls" || fail "postinst created the existing user again"
 
-# The extracted binary runs on the system's libraries.
+# The extracted binary runs on the system's libraries, and serves, as under systemd from its
+# state folder with the default settings, the staff console installed beside it.
 "$binary" --help >"$work/help" 2>&1 || fail "reportd --help exited $?: $(cat "$work/help")"
 grep -q 'serve' "$work/help" || fail "reportd --help does not mention serve"
+port=$(/usr/bin/python3 -c \
+  'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir "$work/state"
+(cd "$work/state" && HOST=127.0.0.1 PORT=$port IO_THREADS=1 WORKER_THREADS=2 exec "$binary" serve) \
+  >"$work/serve.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  sleep 0.1
+done
+console=$work/root/usr/share/reportd/console
+curl -sf "http://127.0.0.1:$port/" >"$work/index.html" || fail "the packaged reportd: GET / failed"
+cmp -s "$work/index.html" "$console/index.html" || fail "GET / is not the packaged console"
+grep -qF "$console" "$work/serve.log" || fail "the packaged reportd does not use $console"
+kill -TERM "$pid"
+wait "$pid" || fail "the packaged reportd exited $? on SIGTERM: $(tail -5 "$work/serve.log")"
+pid=""
+[ -f "$work/state/data/reportd.db" ] || fail "no SQLite database in the working folder's data/"
 
 # --- The unit ----------------------------------------------------------------------------------
 unit=$work/root/lib/systemd/system/reportd.service
