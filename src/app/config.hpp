@@ -1,9 +1,12 @@
 #pragma once
-// reportd's configuration: defaults, overridden by environment variables, overridden by flags.
+// reportd's configuration: defaults, overridden by a config file (config_file.hpp), overridden
+// by environment variables, overridden by flags.
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "auth/jwt.hpp"
 
@@ -40,10 +43,26 @@ struct Config {
   unsigned user_recheck_seconds = 30;
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: one per core, at least 2
-  bool demo = false;            // create demo users and a report in an empty database
+  // The Socket.IO server's options, named after Node's socket.io (pingInterval, ...).
+  long ping_interval_ms = 25'000;
+  long ping_timeout_ms = 20'000;
+  std::size_t max_http_buffer_size = 1'000'000;
+  long connect_timeout_ms = 45'000;
+  long upgrade_timeout_ms = 10'000;
+  std::vector<std::string> transports = {"polling", "websocket"};
+  std::string socketio_path = "/socket.io/";
+  // How long a shutdown waits for clients and requests in progress before it stops anyway.
+  long shutdown_grace_ms = 5'000;
+  bool demo = false;        // create demo users and a report in an empty database
+  std::string config_file;  // --config / REPORTD_CONFIG
 
-  // Registers a flag for each setting on `cli`, with its environment variable as fallback.
+  // Registers a flag for each setting on `cli`, with its environment variable as fallback, and
+  // --config. A setting is exactly such an option: config_file.hpp finds them on `cli`.
   void bind(CLI::App& cli);
+  // After cli.parse: applies the --config file (or REPORTD_CONFIG) if one was given.
+  void apply_file(CLI::App& cli) const;
+  // The effective configuration, as `reportd config` prints it, secrets masked.
+  std::string describe(CLI::App& cli) const;
   // The JWT configuration; reads the key file and creates a secret for local use if needed.
   auth::JwtConfig jwt() const;
 };

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
 #include <thread>
@@ -92,6 +93,23 @@ void create_demo_data(Core& core, unsigned short port) {
             << std::flush;
 }
 
+engineio::ServerOptions engine_options(const app::Config& config) {
+  engineio::ServerOptions options;
+  options.path =
+      config.socketio_path.ends_with('/') ? config.socketio_path : config.socketio_path + '/';
+  options.ping_interval = std::chrono::milliseconds(config.ping_interval_ms);
+  options.ping_timeout = std::chrono::milliseconds(config.ping_timeout_ms);
+  options.max_payload = config.max_http_buffer_size;
+  options.upgrade_timeout = std::chrono::milliseconds(config.upgrade_timeout_ms);
+  const auto allowed = [&](std::string_view name) {
+    return std::find(config.transports.begin(), config.transports.end(), name) !=
+           config.transports.end();
+  };
+  options.transports = {.polling = allowed("polling"), .websocket = allowed("websocket")};
+  options.max_sessions_per_address = config.max_sessions_per_address;
+  return options;
+}
+
 int serve(const app::Config& config) {
   net::raise_open_file_limit();
   net::IoContext ioc;
@@ -99,12 +117,11 @@ int serve(const app::Config& config) {
   boost::asio::thread_pool workers(config.worker_threads ? config.worker_threads
                                                          : std::max(2u, cores));
 
-  engineio::ServerOptions engine_options;
-  engine_options.max_sessions_per_address = config.max_sessions_per_address;
-  engineio::Server engine(ioc, engine_options);
+  engineio::Server engine(ioc, engine_options(config));
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
-  socketio::Server io(engine);
+  socketio::Server io(engine,
+                      {.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms)});
   auto& internal = io.of(live::kInternalNamespace);
   // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
   socketio::RedisAdapter* redis_adapter = nullptr;
@@ -166,6 +183,7 @@ int serve(const app::Config& config) {
   // still answered (and announced) before the process exits, and its broadcast taken by Redis
   // for the other nodes.
   auto plan = engineio::shutdown_plan(server, engine);
+  plan.grace = std::chrono::milliseconds(config.shutdown_grace_ms);
   plan.drained = [&, sessions_gone = plan.drained] {
     return sessions_gone() && rest.in_flight() == 0 &&
            (redis_adapter == nullptr || redis_adapter->settled());
@@ -201,6 +219,8 @@ int main(int argc, char** argv) {
   auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
   serve_cmd->add_flag("--demo", config.demo, "create demo users and a report in an empty database");
   auto* migrate_cmd = cli.add_subcommand("migrate", "bring the database schema up to date");
+  auto* config_cmd = cli.add_subcommand(
+      "config", "print the effective configuration and where each value came from");
 
   auto* user_cmd = cli.add_subcommand("user", "manage users");
   user_cmd->require_subcommand(1);
@@ -225,8 +245,17 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--username", token_user)->required();
 
   CLI11_PARSE(cli, argc, argv);
+  try {
+    config.apply_file(cli);
+  } catch (const CLI::Error& e) {
+    return cli.exit(e);
+  }
 
   try {
+    if (*config_cmd) {
+      std::cout << config.describe(cli);
+      return 0;
+    }
     if (*migrate_cmd) {
       store::open_store(config.database_url, {config.database_pool_size});
       spdlog::info("event=migrated database={}",
