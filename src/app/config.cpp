@@ -190,7 +190,8 @@ std::string Config::describe(CLI::App& cli) const {
                 "# jwt-secret: unset (JWT_SECRET; SQLite: generated into jwt-secret next to "
                 "the database)\n")
           : std::string("# jwt-secret = \"***\"  # environment (JWT_SECRET, environment only)\n");
-  return format_settings(effective_settings(cli)) + secret;
+  const auto file = config_file.empty() ? std::string() : "# config file: " + config_file + "\n";
+  return file + format_settings(effective_settings(cli)) + secret;
 }
 
 auth::JwtConfig Config::jwt() const {

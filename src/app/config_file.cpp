@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "store/store.hpp"
 
@@ -105,8 +106,12 @@ void apply_config_file(CLI::App& cli, const std::string& path) {
   } catch (const CLI::Error& e) {
     throw file_error(path, e.what());
   }
+  std::set<const CLI::Option*> seen;
   for (const auto& item : items) {
     auto* option = setting_named(cli, item, path);
+    if (!seen.insert(option).second) {
+      throw file_error(path, "setting \"" + item.name + "\" is given twice");
+    }
     if (option->count() > 0) continue;  // a flag or the environment gave it: they win
     try {
       apply_item(*parser, *option, item);

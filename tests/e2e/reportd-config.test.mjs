@@ -70,6 +70,7 @@ describe('precedence: file < environment < flags', () => {
       PING_TIMEOUT_MS: '1333',
     });
     assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(`# config file: ${file}\n`), r.stdout);
     assert.deepEqual(settingLine(r.stdout, 'port'), { value: '3101', source: 'file' });
     assert.deepEqual(settingLine(r.stdout, 'ping-interval-ms'), { value: '1333', source: 'environment' });
     assert.deepEqual(settingLine(r.stdout, 'ping-timeout-ms'), { value: '1444', source: 'flag' });

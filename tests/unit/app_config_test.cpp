@@ -200,9 +200,10 @@ TEST_F(ConfigTest, OutOfRangeValueIsRefusedNamingTheSettingAndTheFile) {
 }
 
 TEST_F(ConfigTest, MalformedValuesAreRefused) {
-  for (const char* line : {"port = \"3k\"\n", "port = 70000\n", "transports = \"flashsocket\"\n",
-                           "socketio-path = \"/api/\"\n", "socketio-path = \"relative\"\n",
-                           "io-threads = -1\n", "shutdown-grace-ms = 600001\n"}) {
+  for (const char* line :
+       {"port = \"3k\"\n", "port = 70000\n", "transports = \"flashsocket\"\n",
+        "socketio-path = \"/api/\"\n", "socketio-path = \"relative\"\n", "io-threads = -1\n",
+        "shutdown-grace-ms = 600001\n", "port = 3001\nport = 3002\n", "port = 3001\nport_ = 1\n"}) {
     SCOPED_TRACE(line);
     CLI::App cli{"test"};
     app::Config config;
