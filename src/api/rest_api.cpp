@@ -134,7 +134,7 @@ Paging paging_of(const net::HttpRequest& request) {
 }
 
 net::HttpResponse json_response(unsigned status, const json::value& body) {
-  return net::HttpResponse::json(status, body);
+  return net::HttpResponse::json_value(status, body);
 }
 
 // One page of a list, its times in Rome time, with the cursor of the next page.

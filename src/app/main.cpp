@@ -120,8 +120,10 @@ int serve(const app::Config& config) {
   engineio::Server engine(ioc, engine_options(config));
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
+  // maxHttpBufferSize bounds binary attachments too, as in Node, where it is the only limit.
   socketio::Server io(engine,
-                      {.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms)});
+                      {.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms),
+                       .max_attachment_bytes = config.max_http_buffer_size});
   auto& internal = io.of(live::kInternalNamespace);
   // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
   socketio::RedisAdapter* redis_adapter = nullptr;
