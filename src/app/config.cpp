@@ -55,11 +55,11 @@ std::string local_secret(const std::string& database_url) {
 // The Socket.IO path: a plain absolute path that does not hide the REST API or the operations
 // endpoints (the router tries it first).
 std::string check_socketio_path(const std::string& path) {
-  const bool plain =
-      path.size() > 1 && path.size() <= 100 && path.front() == '/' &&
-      std::all_of(path.begin(), path.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/-._~", c) != nullptr;
-      });
+  const bool plain = path.size() > 1 && path.size() <= 100 && path.front() == '/' &&
+                     std::all_of(path.begin(), path.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) ||
+                              (c != '\0' && std::strchr("/-._~", c) != nullptr);
+                     });
   if (!plain) return "must be an absolute path such as /socket.io/";
   const auto bare = path.ends_with('/') ? path.substr(0, path.size() - 1) : path;
   for (const char* taken : {"/api", "/healthz", "/readyz", "/metrics"}) {
