@@ -99,7 +99,7 @@ Paging paging_of(const net::HttpRequest& request) {
 }
 
 net::HttpResponse json_response(unsigned status, const json::value& body) {
-  return net::HttpResponse::json(status, json::serialize(body));
+  return net::HttpResponse::json_value(status, body);
 }
 
 }  // namespace api

@@ -1,11 +1,15 @@
 #include "app/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "app/config_file.hpp"
 #include "base/private_file.hpp"
 #include "base/random.hpp"
 #include "net/log.hpp"
@@ -48,16 +52,42 @@ std::string local_secret(const std::string& database_url) {
   return hex;
 }
 
+// The Socket.IO path: a plain absolute path that does not hide the REST API or the operations
+// endpoints (the router tries it first).
+std::string check_socketio_path(const std::string& path) {
+  const bool plain = path.size() > 1 && path.size() <= 100 && path.front() == '/' &&
+                     std::all_of(path.begin(), path.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) ||
+                              (c != '\0' && std::strchr("/-._~", c) != nullptr);
+                     });
+  if (!plain) return "must be an absolute path such as /socket.io/";
+  const auto bare = path.ends_with('/') ? path.substr(0, path.size() - 1) : path;
+  for (const char* taken : {"/api", "/healthz", "/readyz", "/metrics"}) {
+    if (bare == taken || bare.starts_with(std::string(taken) + "/")) {
+      return std::string("must not hide ") + taken;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 // Each setting is a flag that falls back to its environment variable; CLI11 parses and checks
-// both the same way (a PORT of 70000 or "3k" is refused, not wrapped or cut).
+// both the same way (a PORT of 70000 or "3k" is refused, not wrapped or cut), and a config file
+// the same way again (config_file.hpp). Every setting has a range or a check.
 void Config::bind(CLI::App& cli) {
-  // Only from the environment: a secret on the command line would show in `ps`.
+  // Only from the environment: a secret on the command line would show in `ps`, and a config
+  // file is often readable by more people than the service's environment file.
   if (const char* secret = std::getenv("JWT_SECRET"); secret && *secret) jwt_secret = secret;
 
+  cli.option_defaults()->always_capture_default();  // `reportd config` and --help show them
+  cli.add_option("--config", config_file, "a TOML (or .ini) file of settings: file < env < flags")
+      ->envname("REPORTD_CONFIG")
+      ->configurable(false);
   cli.add_option("--host", host, "listen address")->envname("HOST");
-  cli.add_option("--port", port, "listen port")->envname("PORT");
+  cli.add_option("--port", port, "listen port (0: any free port)")
+      ->envname("PORT")
+      ->check(CLI::Range(0, 65535));
   cli.add_option("--database-url", database_url, "sqlite:<file> or postgres://user:pass@host/db")
       ->envname("DATABASE_URL");
   cli.add_option("--database-pool-size", database_pool_size,
@@ -105,20 +135,72 @@ void Config::bind(CLI::App& cli) {
       });
   cli.add_option("--user-recheck-seconds", user_recheck_seconds,
                  "how often live users' access is read again (0: never)")
-      ->envname("USER_RECHECK_SECONDS");
+      ->envname("USER_RECHECK_SECONDS")
+      ->check(CLI::Range(0u, 24u * 3600));
   cli.add_option("--console-dir", console_dir,
                  "folder of the staff console served at / (empty: no console)")
       ->envname("CONSOLE_DIR");
   cli.add_option("--io-threads", io_threads, "network threads (0: one per core)")
-      ->envname("IO_THREADS");
+      ->envname("IO_THREADS")
+      ->check(CLI::Range(0u, 1024u));
   cli.add_option("--worker-threads", worker_threads, "database/hashing threads (0: one per core)")
-      ->envname("WORKER_THREADS");
+      ->envname("WORKER_THREADS")
+      ->check(CLI::Range(0u, 1024u));
+  cli.add_option("--ping-interval-ms", ping_interval_ms,
+                 "Socket.IO pingInterval: how often the server pings a client")
+      ->envname("PING_INTERVAL_MS")
+      ->check(CLI::Range(100L, 3'600'000L));
+  cli.add_option("--ping-timeout-ms", ping_timeout_ms,
+                 "Socket.IO pingTimeout: how long a pong may take before the client is gone")
+      ->envname("PING_TIMEOUT_MS")
+      ->check(CLI::Range(100L, 3'600'000L));
+  cli.add_option("--max-http-buffer-size", max_http_buffer_size,
+                 "Socket.IO maxHttpBufferSize: the largest message or polling body, in bytes")
+      ->envname("MAX_HTTP_BUFFER_SIZE")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{100'000'000}));
+  cli.add_option("--connect-timeout-ms", connect_timeout_ms,
+                 "Socket.IO connectTimeout: a connection that joins no namespace is closed")
+      ->envname("CONNECT_TIMEOUT_MS")
+      ->check(CLI::Range(100L, 3'600'000L));
+  cli.add_option("--upgrade-timeout-ms", upgrade_timeout_ms,
+                 "Socket.IO upgradeTimeout: how long an upgrade to WebSocket may take")
+      ->envname("UPGRADE_TIMEOUT_MS")
+      ->check(CLI::Range(100L, 3'600'000L));
+  cli.add_option("--transports", transports,
+                 "Socket.IO transports: polling,websocket or either one")
+      ->envname("TRANSPORTS")
+      ->delimiter(',')
+      ->default_str("polling,websocket")
+      ->check(CLI::IsMember({"polling", "websocket"}));
+  cli.add_option("--socketio-path", socketio_path, "Socket.IO path")
+      ->envname("SOCKETIO_PATH")
+      ->check(check_socketio_path);
+  cli.add_option("--shutdown-grace-ms", shutdown_grace_ms,
+                 "how long a shutdown waits for clients and requests in progress")
+      ->envname("SHUTDOWN_GRACE_MS")
+      ->check(CLI::Range(0L, 600'000L));
   cli.add_option("--log-format", log_format, "text (logfmt) or json (one object per line)")
       ->envname("LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
   cli.add_option("--log-level", log_level, "the least severe level written")
       ->envname("LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+}
+
+void Config::apply_file(CLI::App& cli) const {
+  if (!config_file.empty()) apply_config_file(cli, config_file);
+}
+
+std::string Config::describe(CLI::App& cli) const {
+  // JWT_SECRET is no option (it is never a flag, nor in a file), so it is described here.
+  const auto secret =
+      jwt_secret.empty()
+          ? std::string(
+                "# jwt-secret: unset (JWT_SECRET; SQLite: generated into jwt-secret next to "
+                "the database)\n")
+          : std::string("# jwt-secret = \"***\"  # environment (JWT_SECRET, environment only)\n");
+  const auto file = config_file.empty() ? std::string() : "# config file: " + config_file + "\n";
+  return file + format_settings(effective_settings(cli)) + secret;
 }
 
 void Config::install_logging() const {

@@ -1,9 +1,12 @@
 #pragma once
-// reportd's configuration: defaults, overridden by environment variables, overridden by flags.
+// reportd's configuration: defaults, overridden by a config file (config_file.hpp), overridden
+// by environment variables, overridden by flags.
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "app/console.hpp"
 #include "auth/jwt.hpp"
@@ -43,13 +46,29 @@ struct Config {
   unsigned worker_threads = 0;  // 0: one per core, at least 2
   // CONSOLE_DIR: the staff console's files, served at "/"; empty (--console-dir ''): none.
   std::string console_dir = default_console_dir();
-  bool demo = false;  // create demo users and a report in an empty database
+  // The Socket.IO server's options, named after Node's socket.io (pingInterval, ...).
+  long ping_interval_ms = 25'000;
+  long ping_timeout_ms = 20'000;
+  std::size_t max_http_buffer_size = 1'000'000;
+  long connect_timeout_ms = 45'000;
+  long upgrade_timeout_ms = 10'000;
+  std::vector<std::string> transports = {"polling", "websocket"};
+  std::string socketio_path = "/socket.io/";
+  // How long a shutdown waits for clients and requests in progress before it stops anyway.
+  long shutdown_grace_ms = 5'000;
+  bool demo = false;        // create demo users and a report in an empty database
+  std::string config_file;  // --config / REPORTD_CONFIG
   // LOG_FORMAT (text or json) and LOG_LEVEL (debug, info, warn, error): see net/spdlog_sink.hpp.
   std::string log_format = "text";
   std::string log_level = "info";
 
-  // Registers a flag for each setting on `cli`, with its environment variable as fallback.
+  // Registers a flag for each setting on `cli`, with its environment variable as fallback, and
+  // --config. A setting is exactly such an option: config_file.hpp finds them on `cli`.
   void bind(CLI::App& cli);
+  // After cli.parse: applies the --config file (or REPORTD_CONFIG) if one was given.
+  void apply_file(CLI::App& cli) const;
+  // The effective configuration, as `reportd config` prints it, secrets masked.
+  std::string describe(CLI::App& cli) const;
   // Sends every log event to standard output in the format and from the level configured.
   void install_logging() const;
   // The JWT configuration; reads the key file and creates a secret for local use if needed.

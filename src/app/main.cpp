@@ -1,6 +1,7 @@
 // reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
+#include <algorithm>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
 #include <thread>
@@ -97,6 +98,23 @@ void create_demo_data(Core& core, unsigned short port) {
             << std::flush;
 }
 
+engineio::ServerOptions engine_options(const app::Config& config) {
+  engineio::ServerOptions options;
+  options.path =
+      config.socketio_path.ends_with('/') ? config.socketio_path : config.socketio_path + '/';
+  options.ping_interval = std::chrono::milliseconds(config.ping_interval_ms);
+  options.ping_timeout = std::chrono::milliseconds(config.ping_timeout_ms);
+  options.max_payload = config.max_http_buffer_size;
+  options.upgrade_timeout = std::chrono::milliseconds(config.upgrade_timeout_ms);
+  const auto allowed = [&](std::string_view name) {
+    return std::find(config.transports.begin(), config.transports.end(), name) !=
+           config.transports.end();
+  };
+  options.transports = {.polling = allowed("polling"), .websocket = allowed("websocket")};
+  options.max_sessions_per_address = config.max_sessions_per_address;
+  return options;
+}
+
 int serve(const app::Config& config) {
   // First: a console folder that cannot be served stops the start before anything runs.
   const auto console = config.console_dir.empty() ? nullptr : app::load_console(config.console_dir);
@@ -106,17 +124,19 @@ int serve(const app::Config& config) {
   boost::asio::thread_pool workers(config.worker_threads ? config.worker_threads
                                                          : std::max(2u, cores));
 
-  engineio::ServerOptions engine_options;
-  engine_options.max_sessions_per_address = config.max_sessions_per_address;
-  const std::chrono::milliseconds shutdown_grace = net::ShutdownPlan{}.grace;
+  auto engine_settings = engine_options(config);
+  const std::chrono::milliseconds shutdown_grace(config.shutdown_grace_ms);
   // A peer that never answers our close frame is dropped while the shutdown still waits, so
   // that the shutdown ends drained instead of running out its grace period.
-  engine_options.websocket_handshake_timeout =
-      std::min(engine_options.websocket_handshake_timeout, shutdown_grace / 2);
-  engineio::Server engine(ioc, engine_options);
+  engine_settings.websocket_handshake_timeout =
+      std::min(engine_settings.websocket_handshake_timeout, shutdown_grace / 2);
+  engineio::Server engine(ioc, engine_settings);
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
-  socketio::Server io(engine);
+  // maxHttpBufferSize bounds binary attachments too, as in Node, where it is the only limit.
+  socketio::Server io(engine,
+                      {.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms),
+                       .max_attachment_bytes = config.max_http_buffer_size});
   auto& internal = io.of(live::kInternalNamespace);
   // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
   socketio::RedisAdapter* redis_adapter = nullptr;
@@ -216,6 +236,8 @@ int main(int argc, char** argv) {
   auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
   serve_cmd->add_flag("--demo", config.demo, "create demo users and a report in an empty database");
   auto* migrate_cmd = cli.add_subcommand("migrate", "bring the database schema up to date");
+  auto* config_cmd = cli.add_subcommand(
+      "config", "print the effective configuration and where each value came from");
 
   auto* user_cmd = cli.add_subcommand("user", "manage users");
   user_cmd->require_subcommand(1);
@@ -241,9 +263,18 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--username", token_user)->required();
 
   CLI11_PARSE(cli, argc, argv);
+  try {
+    config.apply_file(cli);
+  } catch (const CLI::Error& e) {
+    return cli.exit(e);
+  }
   config.install_logging();
 
   try {
+    if (*config_cmd) {
+      std::cout << config.describe(cli);
+      return 0;
+    }
     if (*migrate_cmd) {
       store::open_store(config.database_url, {config.database_pool_size});
       net::log_event(net::LogLevel::info, "migrated",

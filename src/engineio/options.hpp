@@ -7,8 +7,17 @@
 
 namespace engineio {
 
+// The transports clients may use (the `transports` option of Node's engine.io). A request for a
+// disabled one is refused as an unknown transport (400, code 0), and the handshake offers no
+// upgrade to a disabled WebSocket.
+struct Transports {
+  bool polling = true;
+  bool websocket = true;
+};
+
 struct ServerOptions {
   std::string path = "/socket.io/";
+  Transports transports;
   std::chrono::milliseconds ping_interval{25'000};
   std::chrono::milliseconds ping_timeout{20'000};
   // The largest HTTP body or WebSocket message a client may send, in bytes.

@@ -31,7 +31,9 @@ void Server::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
     exchange->respond(error_response(Error::unsupported_protocol_version));
     return;
   }
-  if (query.transport != "polling" && query.transport != "websocket") {
+  const bool allowed = (query.transport == "polling" && options_.transports.polling) ||
+                       (query.transport == "websocket" && options_.transports.websocket);
+  if (!allowed) {
     exchange->respond(error_response(Error::unknown_transport));
     return;
   }

@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 void Session::start_polling(net::HttpExchangePtr handshake,
                             const std::function<void(Session&)>& announce) {
   BOOST_ASSERT(strand_.running_in_this_thread());
-  polling_.push(open_packet(true));
+  polling_.push(open_packet(options_.transports.websocket));
   polling_.hold(std::move(handshake));
   start_heartbeat(options_.ping_interval);
   if (announce) announce(*this);

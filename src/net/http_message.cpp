@@ -1,9 +1,10 @@
 #include "net/http_message.hpp"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
+
+#include "net/json_text.hpp"
 
 namespace net {
 
@@ -60,10 +61,14 @@ HttpResponse HttpResponse::json(unsigned status, std::string body) {
   return HttpResponse{status, "application/json", {}, std::move(body)};
 }
 
+HttpResponse HttpResponse::json_value(unsigned status, const boost::json::value& body) {
+  return json(status, json_text(body));
+}
+
 HttpResponse HttpResponse::json_error(unsigned status, std::string_view code,
                                       std::string_view message) {
   boost::json::value v = {{"error", {{"code", code}, {"message", message}}}};
-  return json(status, boost::json::serialize(v));
+  return json_value(status, v);
 }
 
 }  // namespace net

@@ -2,6 +2,7 @@
 // Plain request/response values exchanged between the HTTP server and its handlers,
 // so that handlers never include Beast.
 
+#include <boost/json/fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,9 @@ struct HttpResponse {
 
   static HttpResponse text(unsigned status, std::string body);
   static HttpResponse json(unsigned status, std::string body);
+  // `body` written as JavaScript writes JSON (json_text.hpp): every JSON response goes this way.
+  // (Not an overload of json(): a string literal would convert to either.)
+  static HttpResponse json_value(unsigned status, const boost::json::value& body);
   // The REST error shape: {"error":{"code":"...","message":"..."}}.
   static HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
 };

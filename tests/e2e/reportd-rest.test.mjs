@@ -166,6 +166,10 @@ describe('reports', () => {
     assert.equal(rep.category, 'lighting');
     assert.equal(rep.latitude, 41.9028);
     assert.equal(rep.longitude, 12.4964);
+    // Numbers written as JSON.stringify writes them (not 4.19028E1), in the 201 and in a GET.
+    assert.match(r.text, /"latitude":41\.9028,"longitude":12\.4964/);
+    const read = await api(url, 'GET', `/api/reports/${rep.id}`, { token: tok.alice });
+    assert.match(read.text, /"latitude":41\.9028,"longitude":12\.4964/);
     assert.match(rep.created_at, /Z$/);
     assert.match(rep.created_at, UTC_MS_RE);
     assert.match(rep.updated_at, UTC_MS_RE);
@@ -495,6 +499,11 @@ describe('operations and unknown paths', () => {
     assertError(await api(url, 'GET', '/api/nope', { token: tok.op1 }), 404, '/api/nope');
     assertError(await api(url, 'GET', `/api/reports/1/attachments`, { token: tok.op1 }), 404, '/api/reports/1/attachments');
     assertError(await api(url, 'POST', '/api/auth/nope', { body: {} }), 404, '/api/auth/nope');
+    // Below a known route, and without a token: the path is looked at first.
+    assertError(await api(url, 'GET', '/api/reports/abc/nope', { token: tok.op1 }), 404, '/api/reports/abc/nope');
+    assertError(await api(url, 'GET', '/api/reports/1/comments/2'), 404, '/api/reports/1/comments/2');
+    assertError(await api(url, 'GET', '/api'), 404, '/api');
+    assertError(await api(url, 'DELETE', '/api/nope'), 404, 'DELETE /api/nope');
   });
 
   test('a known path with another method is 405 with Allow, before the token and the id are looked at', T, async () => {

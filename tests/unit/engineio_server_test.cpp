@@ -244,6 +244,26 @@ TEST_F(EngineServerTest, RefusesBadRequestsWith400AndTheProtocolCode) {
   EXPECT_TRUE(peers_.empty());
 }
 
+// As Node's engine.io with `transports: ["websocket"]` (or ["polling"]): the disabled transport
+// is an unknown one, and a polling handshake offers no upgrade to a disabled WebSocket.
+TEST_F(EngineServerTest, DisabledTransportIsRefusedAsUnknown) {
+  auto options = slow_options();
+  options.transports.polling = false;
+  use_options(options);
+  EXPECT_TRUE(IsError(send("GET", target("EIO=4&transport=polling")), 400, 0, "Transport unknown"));
+  EXPECT_EQ(server().session_count(), 0u);
+
+  options.transports = {.polling = true, .websocket = false};
+  use_options(options);
+  auto request = make_request("GET", target("EIO=4&transport=websocket"));
+  request.websocket_upgrade = true;
+  EXPECT_TRUE(IsError(send(std::move(request)), 400, 0, "Transport unknown"));
+  auto ex = send("GET", target("EIO=4&transport=polling"));
+  ASSERT_EQ(ex->status(), 200u);
+  const auto open = boost::json::parse(ex->body().substr(1)).as_object();
+  EXPECT_EQ(open.at("upgrades"), boost::json::parse("[]")) << ex->body();
+}
+
 TEST_F(EngineServerTest, UnsupportedMethodOnASessionIs400Code3AndKeepsTheSession) {
   const auto sid = handshake();
   EXPECT_TRUE(IsError(send("PUT", session_target(sid), "4x"), 400, 3));
