@@ -175,20 +175,25 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
 }  // namespace
 
 RestApi::RestApi(service::AuthService& auth, service::ReportService& reports,
-                 boost::asio::thread_pool& workers)
-    : auth_(auth), reports_(reports), workers_(workers) {}
+                 boost::asio::thread_pool& workers, Observer& observer)
+    : auth_(auth), reports_(reports), workers_(workers), observer_(observer) {}
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
-  boost::asio::post(workers_, [this, request = std::move(request), exchange] {
+  const auto arrived = std::chrono::steady_clock::now();
+  boost::asio::post(workers_, [this, request = std::move(request), exchange, arrived] {
+    const auto match = match_route(request);
     // A request counts as in flight until its response is written, so that shutdown never
     // drops the 201 of a committed comment.
-    Reply reply = [this, exchange](net::HttpResponse response) {
+    Reply reply = [this, exchange, method = request.method, route = match.pattern,
+                   arrived](net::HttpResponse response) {
+      observer_.request_completed(
+          {method, route, response.status, std::chrono::steady_clock::now() - arrived});
       exchange->respond_then(std::move(response), [this] { --in_flight_; });
     };
     std::optional<net::HttpResponse> response;
     try {
-      response = route(request, reply);
+      response = route(match, request, reply);
     } catch (...) {
       response = error_response_for(request, std::current_exception());
     }
@@ -228,26 +233,31 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& path
 
 }  // namespace
 
-// The path (404), then the method (405 with Allow), then the token (401), then the id (404).
-std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request,
-                                                const Reply& reply) {
+RestApi::Match RestApi::match_route(const net::HttpRequest& request) {
   const auto path = segments_of(request.path());
-  std::optional<std::string_view> id_text;
-  std::string allowed;
-  const Route* chosen = nullptr;
+  Match match;
   for (const auto& route : kRoutes) {
-    if (!matches(route.pattern, path, id_text)) continue;
-    allowed += allowed.empty() ? "" : ", ";
-    allowed += route.method;
-    if (route.method == request.method) chosen = &route;
+    if (!matches(route.pattern, path, match.id_text)) continue;
+    match.pattern = route.pattern;
+    match.allowed += match.allowed.empty() ? "" : ", ";
+    match.allowed += route.method;
+    if (route.method == request.method) match.route = &route;
   }
-  if (allowed.empty()) return net::HttpResponse::json_error(404, "not_found", "no such resource");
-  if (!chosen) return method_not_allowed(std::move(allowed));
+  return match;
+}
+
+// The path (404), then the method (405 with Allow), then the token (401), then the id (404).
+std::optional<net::HttpResponse> RestApi::route(const Match& match, const net::HttpRequest& request,
+                                                const Reply& reply) {
+  if (match.allowed.empty()) {
+    return net::HttpResponse::json_error(404, "not_found", "no such resource");
+  }
+  if (!match.route) return method_not_allowed(match.allowed);
 
   Call call{request, reply, {}, 0};
-  if (chosen->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
-  if (id_text) call.report_id = id_segment(*id_text);
-  return (this->*(chosen->handler))(call);
+  if (match.route->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
+  if (match.id_text) call.report_id = id_segment(*match.id_text);
+  return (this->*(match.route->handler))(call);
 }
 
 std::optional<net::HttpResponse> RestApi::login(const Call& call) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "api/observer.hpp"
 #include "net/http_handler.hpp"
 #include "service/auth_service.hpp"
 #include "service/report_service.hpp"
@@ -19,8 +20,9 @@ class RestApi : public net::HttpHandler {
  public:
   static constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
+  // `observer` hears of every answered request.
   RestApi(service::AuthService& auth, service::ReportService& reports,
-          boost::asio::thread_pool& workers);
+          boost::asio::thread_pool& workers, Observer& observer = Observer::none());
 
   void handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) override;
   // Requests accepted and not yet answered; shutdown waits for them to reach zero.
@@ -46,8 +48,18 @@ class RestApi : public net::HttpHandler {
     Handler handler;
   };
   static const std::array<Route, 8> kRoutes;
+  // What the routing table says of a request's path and method. The views point into the
+  // request and the table.
+  struct Match {
+    const Route* route = nullptr;  // null: no route for this path (404) or method (405)
+    std::string_view pattern;      // the pattern that fits the path; empty when none does
+    std::string allowed;           // the methods of the routes that fit the path, for Allow
+    std::optional<std::string_view> id_text;
+  };
+  static Match match_route(const net::HttpRequest& request);
 
-  std::optional<net::HttpResponse> route(const net::HttpRequest& request, const Reply& reply);
+  std::optional<net::HttpResponse> route(const Match& match, const net::HttpRequest& request,
+                                         const Reply& reply);
 
   std::optional<net::HttpResponse> login(const Call& call);
   std::optional<net::HttpResponse> me(const Call& call);
@@ -61,6 +73,7 @@ class RestApi : public net::HttpHandler {
   service::AuthService& auth_;
   service::ReportService& reports_;
   boost::asio::thread_pool& workers_;
+  Observer& observer_;
   std::atomic<std::size_t> in_flight_{0};
 };
 

@@ -1,6 +1,7 @@
 // reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/thread_pool.hpp>
@@ -10,7 +11,9 @@
 #include "api/rest_api.hpp"
 #include "app/cluster_state.hpp"
 #include "app/config.hpp"
+#include "app/metrics.hpp"
 #include "app/operations.hpp"
+#include "app/version.hpp"
 #include "base/log_value.hpp"
 #include "base/random.hpp"
 #include "engineio/server.hpp"
@@ -34,14 +37,15 @@ namespace {
 // Everything the commands share: the store and the services around it.
 struct Core {
   Core(const app::Config& config, service::CommentEmitter& emitter,
+       service::Observer& observer = service::Observer::none(),
        std::unique_ptr<auth::LoginLimiter> login_limiter = std::make_unique<auth::LoginLimiter>())
       : store(store::open_store(config.database_url, {config.database_pool_size})),
         jwt(config.jwt()),
         verifier(jwt),
         issuer(jwt),
         limiter(std::move(login_limiter)),
-        auth(*store, verifier, issuer, *limiter),
-        reports(*store, emitter) {}
+        auth(*store, verifier, issuer, *limiter, observer),
+        reports(*store, emitter, {}, observer) {}
 
   std::unique_ptr<store::Store> store;
   auth::JwtConfig jwt;
@@ -93,6 +97,8 @@ void create_demo_data(Core& core, unsigned short port) {
 }
 
 int serve(const app::Config& config) {
+  // First, so that it outlives everything that reports to it.
+  app::Metrics metrics({.version = app::kVersion, .commit = app::kCommit});
   net::raise_open_file_limit();
   net::IoContext ioc;
   const unsigned cores = net::default_io_threads();
@@ -102,9 +108,11 @@ int serve(const app::Config& config) {
   engineio::ServerOptions engine_options;
   engine_options.max_sessions_per_address = config.max_sessions_per_address;
   engineio::Server engine(ioc, engine_options);
+  engine.set_observer(metrics);
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
   socketio::Server io(engine);
+  io.set_observer(metrics);
   auto& internal = io.of(live::kInternalNamespace);
   // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
   socketio::RedisAdapter* redis_adapter = nullptr;
@@ -116,7 +124,7 @@ int serve(const app::Config& config) {
     internal.set_adapter(std::move(adapter));
   }
   live::CommentBroadcaster broadcaster(internal);
-  Core core(config, broadcaster, cluster.make_login_limiter());
+  Core core(config, broadcaster, metrics, cluster.make_login_limiter());
   live::AccessWatch access(core.auth, workers,
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
   live::Presence presence(internal, workers, {});
@@ -132,7 +140,7 @@ int serve(const app::Config& config) {
   }
   if (config.demo) create_demo_data(core, config.port);
 
-  api::RestApi rest(core.auth, core.reports, workers);
+  api::RestApi rest(core.auth, core.reports, workers, metrics);
   app::OperationsHandler operations(
       *core.store, workers,
       {.engineio_sessions = [&] { return engine.session_count(); },
@@ -144,7 +152,8 @@ int serve(const app::Config& config) {
        .redis_publish_failures = redis_adapter ? std::function<std::uint64_t()>([redis_adapter] {
          return redis_adapter->publish_failures();
        })
-                                               : nullptr});
+                                               : nullptr},
+      metrics);
   net::Router router(api::RestApi::kMaxBodyBytes);
   router.add(engine.options().path, engine);
   router.add("/api/", rest);
@@ -193,6 +202,8 @@ int main(int argc, char** argv) {
   net::log_to_spdlog();
 
   CLI::App cli{"reportd: the report service"};
+  cli.set_version_flag("--version",
+                       fmt::format("reportd {} (commit {})", app::kVersion, app::kCommit));
   app::Config config;
   config.bind(cli);
   cli.require_subcommand(0, 1);

@@ -12,6 +12,7 @@
 #include "auth/jwt.hpp"
 #include "auth/login_limiter.hpp"
 #include "service/errors.hpp"
+#include "service/observer.hpp"
 #include "store/store.hpp"
 
 namespace service {
@@ -30,8 +31,9 @@ struct LoginResult {
 
 class AuthService {
  public:
+  // `observer` hears how each login ends.
   AuthService(store::Store& store, const auth::JwtVerifier& verifier, const auth::JwtIssuer& issuer,
-              auth::LoginLimiter& limiter);
+              auth::LoginLimiter& limiter, Observer& observer = Observer::none());
 
   LoginResult login(const std::string& username, const std::string& password,
                     const std::string& address);
@@ -59,6 +61,7 @@ class AuthService {
   const auth::JwtVerifier& verifier_;
   const auth::JwtIssuer& issuer_;
   auth::LoginLimiter& limiter_;
+  Observer& observer_;
 };
 
 // Throws Error(forbidden) unless the user is internal staff.

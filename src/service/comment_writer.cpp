@@ -2,13 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/log_value.hpp"
 #include "service/report_service.hpp"
 
 namespace service {
 
-CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter, std::size_t max_waiting)
-    : store_(store), emitter_(emitter), max_waiting_(max_waiting), thread_([this] { run(); }) {}
+CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter, Observer& observer,
+                             std::size_t max_waiting)
+    : store_(store),
+      emitter_(emitter),
+      observer_(observer),
+      max_waiting_(max_waiting),
+      thread_([this] { run(); }) {}
 
 CommentWriter::~CommentWriter() {
   stop();
@@ -78,9 +85,15 @@ void CommentWriter::write(std::vector<Pending>& batch) {
     std::vector<store::NewComment> comments;
     comments.reserve(batch.size());
     for (const auto& pending : batch) comments.push_back(pending.comment);
+    const auto started = std::chrono::steady_clock::now();
     created = store_.create_comments(
         comments,
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    observer_.comments_committed(batch.size(),
+                                 static_cast<std::size_t>(std::count_if(
+                                     created.begin(), created.end(),
+                                     [](const auto& comment) { return comment.has_value(); })),
+                                 std::chrono::steady_clock::now() - started);
   } catch (...) {
     std::string reason = "unknown";
     bool outcome_unknown = true;
