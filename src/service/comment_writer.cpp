@@ -81,6 +81,7 @@ void CommentWriter::complete(Pending& pending, Outcome outcome) {
 
 void CommentWriter::write(std::vector<Pending>& batch) {
   std::vector<std::optional<store::Comment>> created;
+  std::chrono::steady_clock::duration took{};
   try {
     std::vector<store::NewComment> comments;
     comments.reserve(batch.size());
@@ -89,11 +90,7 @@ void CommentWriter::write(std::vector<Pending>& batch) {
     created = store_.create_comments(
         comments,
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
-    observer_.comments_committed(batch.size(),
-                                 static_cast<std::size_t>(std::count_if(
-                                     created.begin(), created.end(),
-                                     [](const auto& comment) { return comment.has_value(); })),
-                                 std::chrono::steady_clock::now() - started);
+    took = std::chrono::steady_clock::now() - started;
   } catch (...) {
     std::string reason = "unknown";
     bool outcome_unknown = true;
@@ -126,6 +123,12 @@ void CommentWriter::write(std::vector<Pending>& batch) {
     }
     return;
   }
+  // Told outside the try: nothing the observer does may pass for a failed commit.
+  observer_.comments_committed(
+      batch.size(),
+      static_cast<std::size_t>(std::count_if(
+          created.begin(), created.end(), [](const auto& comment) { return comment.has_value(); })),
+      took);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!created[i]) {
       complete(batch[i], Error(Error::Kind::not_found, "report_not_found", "no such report"));
