@@ -21,7 +21,7 @@ e2e_servers = REPORTD_BIN=$(CURDIR)/$(1)/src/app/reportd \
   PROTOCOL_ECHO_BIN=$(CURDIR)/$(1)/examples/protocol-echo/protocol-echo \
   SOCKETIO_TEST_SERVER_BIN=$(CURDIR)/$(1)/tests/servers/socketio-test-server
 
-.PHONY: all deps build run test unit e2e consumer asan tsan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
+.PHONY: all deps build run deb test unit e2e consumer package-test asan tsan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -35,15 +35,20 @@ build: deps
 run: build
 	./$(BUILD_DIR)/src/app/reportd serve --demo
 
+# The .deb of the service (deploy/CMakeLists.txt): $(BUILD_DIR)/package/reportd_<version>_<arch>.deb.
+deb: build
+	cpack --config $(BUILD_DIR)/CPackConfig.cmake -B $(BUILD_DIR)/package
+
 test: build
-	$(MAKE) unit e2e consumer asan tsan bench-smoke fuzz-smoke
+	$(MAKE) unit e2e consumer package-test asan tsan bench-smoke fuzz-smoke
 
 unit:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
-# Every suite, then the suites of the REST API, the live channel and durability again on
-# PostgreSQL (a throwaway cluster per test file, tests/e2e/lib/postgres.mjs).
+# Every suite, then the suites of the REST API, user administration, the live channel and
+# durability again on PostgreSQL (a throwaway cluster per test file, tests/e2e/lib/postgres.mjs).
 E2E_POSTGRES_SUITES = tests/e2e/reportd-rest.test.mjs tests/e2e/reportd-live.test.mjs \
+  tests/e2e/reportd-users.test.mjs \
   tests/e2e/durability.test.mjs
 
 e2e:
@@ -53,6 +58,11 @@ e2e:
 # The Socket.IO library installed as a CMake package, and an example built against it alone.
 consumer:
 	tests/consumer/run.sh $(BUILD_DIR)
+
+# The .deb built from $(BUILD_DIR) (contents, dependencies, unit, maintainer scripts), the
+# service's `cmake --install`, and a static check of the Dockerfile (tests/packaging/deb.sh).
+package-test:
+	tests/packaging/deb.sh $(BUILD_DIR)
 
 # The unit tests and the end-to-end suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer; a report from any server or CLI run fails its test

@@ -71,7 +71,8 @@ class NullStore final : public store::Store {
     throw store::StoreError(store::StoreError::Kind::conflict, "no users are created here");
   }
   std::int64_t count_users() override { return 1; }
-  std::optional<store::User> set_user_active(std::string_view, bool) override {
+  store::Page<store::User> list_users(std::optional<std::int64_t>, int) override { return {}; }
+  std::optional<store::User> update_user(std::int64_t, const store::UserUpdate&) override {
     return std::nullopt;
   }
   std::int64_t latest_user_change() override { return 0; }
@@ -184,7 +185,8 @@ struct Api {
   service::AuthService auth{store, verifier, issuer, limiter};
   service::ReportService reports{store, emitter};
   boost::asio::thread_pool workers{1};
-  api::RestApi rest{auth, reports, workers};
+  service::UserAdmin users{store};
+  api::RestApi rest{auth, users, reports, workers};
   std::string authorization =
       "Bearer " + issuer.issue(kUserId, "operator", true, std::chrono::system_clock::now());
 };

@@ -21,7 +21,6 @@
 #include "net/spdlog_sink.hpp"
 
 int main() {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
   net::log_to_spdlog();
   net::raise_open_file_limit();
   net::IoContext ioc;

@@ -58,7 +58,6 @@ void serve_echo(socketio::Socket& socket) {
 }  // namespace
 
 int main() {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
   net::log_to_spdlog();
   net::raise_open_file_limit();
   net::IoContext ioc;

@@ -1,7 +1,7 @@
 #pragma once
 // What the application may want to count about the REST API (for metrics): every answered
-// request. Called on the worker pool, so an implementation must be thread-safe. The default
-// does nothing.
+// request. Called from RestApi::finished() once the response is written, on whichever thread
+// wrote it, so an implementation must be thread-safe. The default does nothing.
 
 #include <chrono>
 #include <string_view>
@@ -11,10 +11,10 @@ namespace api {
 // A request the REST API answered. The views are valid during the call only.
 struct CompletedRequest {
   std::string_view method;  // as the client sent it
-  std::string_view route;   // the routing table's pattern (e.g. "/api/reports/:id"), or empty
-                            // for a path that no route has
+  std::string_view route;   // the routing table's pattern (e.g. "/api/reports/:id"), or
+                            // RestApi::kUnmatchedRoute for a path that no route has
   unsigned status = 0;
-  std::chrono::steady_clock::duration took{};  // from the request's arrival to its answer
+  std::chrono::steady_clock::duration took{};  // from the request's arrival to its answer's end
 };
 
 class Observer {

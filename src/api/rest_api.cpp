@@ -1,14 +1,15 @@
 #include "api/rest_api.hpp"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
-#include <charconv>
 
-#include "base/log_value.hpp"
+#include "api/json_io.hpp"
+#include "api/openapi.hpp"
+#include "net/log.hpp"
+#include "net/request_id.hpp"
 #include "service/representation.hpp"
 
 namespace api {
@@ -41,10 +42,6 @@ unsigned status_of(Kind kind) {
   return 500;
 }
 
-Error bad_request(std::string code, const std::string& message) {
-  return Error(Kind::bad_request, std::move(code), message);
-}
-
 std::vector<std::string_view> segments_of(std::string_view path) {
   std::vector<std::string_view> out;
   while (!path.empty()) {
@@ -59,94 +56,11 @@ std::vector<std::string_view> segments_of(std::string_view path) {
   return out;
 }
 
-std::optional<std::int64_t> positive_integer(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
-}
-
-std::int64_t id_segment(std::string_view text) {
+// The id in the path; an id that cannot exist is as unknown as one that does not.
+std::int64_t id_segment(std::string_view text, std::string code, const std::string& message) {
   auto id = positive_integer(text);
-  if (!id) throw Error(Kind::not_found, "report_not_found", "no such report");
+  if (!id) throw Error(Kind::not_found, std::move(code), message);
   return *id;
-}
-
-json::object json_body(const net::HttpRequest& request) {
-  if (!request.has_media_type("application/json")) {
-    throw Error(Kind::unsupported_media_type, "unsupported_media_type",
-                "the body must be application/json");
-  }
-  boost::system::error_code ec;
-  auto value = json::parse(request.body, ec);
-  if (ec) throw bad_request("malformed_json", "the body is not valid JSON");
-  if (!value.is_object()) throw bad_request("invalid_body", "the body must be a JSON object");
-  return std::move(value.as_object());
-}
-
-std::string required_string(const json::object& body, std::string_view field) {
-  const auto* value = body.if_contains(field);
-  if (!value || !value->is_string()) {
-    throw bad_request("invalid_" + std::string(field), std::string(field) + " must be a string");
-  }
-  return std::string(value->get_string());
-}
-
-std::optional<std::string> optional_string(const json::object& body, std::string_view field) {
-  const auto* value = body.if_contains(field);
-  if (!value || value->is_null()) return std::nullopt;
-  return required_string(body, field);
-}
-
-std::optional<double> optional_number(const json::object& body, std::string_view field) {
-  const auto* value = body.if_contains(field);
-  if (!value || value->is_null()) return std::nullopt;
-  if (!value->is_number()) {
-    throw bad_request("invalid_" + std::string(field), std::string(field) + " must be a number");
-  }
-  return value->to_number<double>();
-}
-
-struct Paging {
-  std::optional<std::int64_t> after;
-  int limit = 20;
-  std::optional<std::string> status;
-};
-
-Paging paging_of(const net::HttpRequest& request) {
-  Paging paging;
-  auto url = boost::urls::parse_origin_form(request.target);
-  if (!url) return paging;
-  for (const auto& param : url->params()) {
-    if (param.value.empty()) continue;  // "?cursor=" means no cursor
-    if (param.key == "cursor") {
-      paging.after = positive_integer(param.value);
-      if (!paging.after) throw bad_request("invalid_cursor", "cursor must be a positive integer");
-    } else if (param.key == "limit") {
-      auto limit = positive_integer(param.value);
-      if (!limit || *limit > 100) throw bad_request("invalid_limit", "limit must be 1..100");
-      paging.limit = static_cast<int>(*limit);
-    } else if (param.key == "status") {
-      paging.status = param.value;
-    }
-  }
-  return paging;
-}
-
-net::HttpResponse json_response(unsigned status, const json::value& body) {
-  return net::HttpResponse::json(status, json::serialize(body));
-}
-
-// One page of a list, its times in Rome time, with the cursor of the next page.
-template <class T>
-net::HttpResponse page_response(const store::Page<T>& page,
-                                json::object (*render)(const T&, TimeStyle)) {
-  json::array items;
-  items.reserve(page.items.size());
-  for (const auto& item : page.items) items.push_back(render(item, TimeStyle::rome));
-  json::object out{{"items", std::move(items)}};
-  out["next_cursor"] = page.next_after ? json::value(std::to_string(*page.next_after)) : nullptr;
-  return json_response(200, out);
 }
 
 net::HttpResponse method_not_allowed(std::string allow) {
@@ -156,7 +70,8 @@ net::HttpResponse method_not_allowed(std::string allow) {
 }
 
 // The response for a failure thrown by route() or reported by the comment writer.
-net::HttpResponse error_response_for(const net::HttpRequest& request, std::exception_ptr failure) {
+net::HttpResponse error_response_for(const net::HttpRequest& request, std::string_view request_id,
+                                     std::exception_ptr failure) {
   try {
     std::rethrow_exception(failure);
   } catch (const Error& e) {
@@ -166,44 +81,91 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::excep
     }
     return response;
   } catch (const std::exception& e) {
-    spdlog::error("event=request_failed method={} target={} error={}", request.method,
-                  base::quoted(request.target), base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "request_failed",
+                   {{"method", request.method},
+                    {"target", request.target},
+                    {"request_id", request_id},
+                    {"error", e.what()}});
     return net::HttpResponse::json_error(500, "internal_error", "internal error");
   }
 }
 
 }  // namespace
 
-RestApi::RestApi(service::AuthService& auth, service::ReportService& reports,
-                 boost::asio::thread_pool& workers, Observer& observer)
-    : auth_(auth), reports_(reports), workers_(workers), observer_(observer) {}
+RestApi::RestApi(service::AuthService& auth, service::UserAdmin& users,
+                 service::ReportService& reports, boost::asio::thread_pool& workers,
+                 Observer& observer)
+    : auth_(auth), users_(users), reports_(reports), workers_(workers), observer_(observer) {}
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
-  const auto arrived = std::chrono::steady_clock::now();
-  boost::asio::post(workers_, [this, request = std::move(request), exchange, arrived] {
-    const auto match = match_route(request);
+  const auto started = std::chrono::steady_clock::now();
+  boost::asio::post(workers_, [this, request = std::move(request), exchange, started] {
+    const auto found = match(request.path(), request.method);
+    const auto trace = trace_of(request, found.pattern, started);
     // A request counts as in flight until its response is written, so that shutdown never
     // drops the 201 of a committed comment.
-    Reply reply = [this, exchange, method = request.method, route = match.pattern,
-                   arrived](net::HttpResponse response) {
-      observer_.request_completed(
-          {method, route, response.status, std::chrono::steady_clock::now() - arrived});
-      exchange->respond_then(std::move(response), [this] { --in_flight_; });
+    Reply reply = [this, exchange, trace](net::HttpResponse response) {
+      answer(exchange, trace, std::move(response));
     };
     std::optional<net::HttpResponse> response;
     try {
-      response = route(match, request, reply);
+      response = route(request, found, trace->request_id, reply);
     } catch (...) {
-      response = error_response_for(request, std::current_exception());
+      response = error_response_for(request, trace->request_id, std::current_exception());
     }
     if (response) reply(std::move(*response));
   });
 }
 
-// The routing table: a path pattern, where ":id" stands for a report id, a method, whether the
-// handler acts for the bearer token's user, and the member that answers.
-const std::array<RestApi::Route, 8> RestApi::kRoutes = {{
+void RestApi::handle_oversized(net::HttpRequest&& head, net::HttpExchangePtr exchange) {
+  ++in_flight_;
+  auto trace =
+      trace_of(head, match(head.path(), head.method).pattern, std::chrono::steady_clock::now());
+  answer(exchange, std::move(trace),
+         net::HttpResponse::json_error(413, "payload_too_large", "request body too large"));
+}
+
+std::shared_ptr<const RestApi::Trace> RestApi::trace_of(
+    const net::HttpRequest& request, std::string_view pattern,
+    std::chrono::steady_clock::time_point started) {
+  return std::make_shared<const Trace>(Trace{.method = request.method,
+                                             .route = pattern.empty() ? kUnmatchedRoute : pattern,
+                                             .request_id = net::request_id_of(request),
+                                             .remote_address = request.remote_address,
+                                             .started = started});
+}
+
+void RestApi::answer(const net::HttpExchangePtr& exchange, std::shared_ptr<const Trace> trace,
+                     net::HttpResponse response) {
+  response.headers.emplace_back(net::kRequestIdHeader, trace->request_id);
+  const unsigned status = response.status;
+  exchange->respond_then(std::move(response), [this, trace = std::move(trace), status] {
+    finished(trace->method, trace->route, status, std::chrono::steady_clock::now() - trace->started,
+             trace->request_id, trace->remote_address);
+    --in_flight_;
+  });
+}
+
+void RestApi::finished(std::string_view method, std::string_view route, unsigned status,
+                       std::chrono::duration<double, std::milli> duration,
+                       std::string_view request_id, std::string_view remote_address) {
+  observer_.request_completed(
+      {method, route, status,
+       std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration)});
+  net::log_event(net::LogLevel::info, "http_request",
+                 {{"method", method},
+                  {"route", route},
+                  {"status", std::to_string(status)},
+                  {"duration_ms", fmt::format("{:.3f}", duration.count())},
+                  {"request_id", request_id},
+                  {"remote", remote_address}});
+}
+
+// The routing table: a path pattern, where ":id" stands for a report id and ":user" for a user
+// id, a method, whether the handler acts for the bearer token's user, and the member that
+// answers. The user routes are in user_routes.cpp.
+const std::array<RestApi::Route, 12> RestApi::kRoutes = {{
     {"/api/auth/login", "POST", false, &RestApi::login},
     {"/api/auth/me", "GET", true, &RestApi::me},
     {"/api/reports", "GET", true, &RestApi::list_reports},
@@ -212,18 +174,22 @@ const std::array<RestApi::Route, 8> RestApi::kRoutes = {{
     {"/api/reports/:id", "PATCH", true, &RestApi::update_report},
     {"/api/reports/:id/comments", "GET", true, &RestApi::list_comments},
     {"/api/reports/:id/comments", "POST", true, &RestApi::create_comment},
+    {"/api/users", "GET", true, &RestApi::list_users},
+    {"/api/users", "POST", true, &RestApi::create_user},
+    {"/api/users/:user", "PATCH", true, &RestApi::update_user},
+    {"/api/openapi.json", "GET", false, &RestApi::openapi},
 }};
 
 namespace {
 
-// Whether `path` fits `pattern`; the segment in place of ":id", if any, goes to `id_text`.
+// Whether `path` fits `pattern`; the segment in place of a parameter, if any, goes to `id`.
 bool matches(std::string_view pattern, const std::vector<std::string_view>& path,
-             std::optional<std::string_view>& id_text) {
+             std::optional<RestApi::PathId>& id) {
   const auto parts = segments_of(pattern);
   if (parts.size() != path.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i] == ":id") {
-      id_text = path[i];
+    if (parts[i].starts_with(':')) {
+      id = RestApi::PathId{parts[i], path[i]};
     } else if (parts[i] != path[i]) {
       return false;
     }
@@ -233,31 +199,35 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& path
 
 }  // namespace
 
-RestApi::Match RestApi::match_route(const net::HttpRequest& request) {
-  const auto path = segments_of(request.path());
-  Match match;
+RestApi::Match RestApi::match(std::string_view path, std::string_view method) {
+  const auto segments = segments_of(path);
+  Match found;
   for (const auto& route : kRoutes) {
-    if (!matches(route.pattern, path, match.id_text)) continue;
-    match.pattern = route.pattern;
-    match.allowed += match.allowed.empty() ? "" : ", ";
-    match.allowed += route.method;
-    if (route.method == request.method) match.route = &route;
+    if (!matches(route.pattern, segments, found.id)) continue;
+    found.pattern = route.pattern;
+    found.allowed += found.allowed.empty() ? "" : ", ";
+    found.allowed += route.method;
+    if (route.method == method) found.chosen = &route;
   }
-  return match;
+  return found;
 }
 
 // The path (404), then the method (405 with Allow), then the token (401), then the id (404).
-std::optional<net::HttpResponse> RestApi::route(const Match& match, const net::HttpRequest& request,
-                                                const Reply& reply) {
-  if (match.allowed.empty()) {
+std::optional<net::HttpResponse> RestApi::route(const net::HttpRequest& request, const Match& found,
+                                                std::string_view request_id, const Reply& reply) {
+  if (found.pattern.empty()) {
     return net::HttpResponse::json_error(404, "not_found", "no such resource");
   }
-  if (!match.route) return method_not_allowed(match.allowed);
+  if (!found.chosen) return method_not_allowed(found.allowed);
 
-  Call call{request, reply, {}, 0};
-  if (match.route->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
-  if (match.id_text) call.report_id = id_segment(*match.id_text);
-  return (this->*(match.route->handler))(call);
+  Call call{request, request_id, reply, {}, 0, 0};
+  if (found.chosen->signed_in) call.user = auth_.authenticate(request.bearer_token()).user;
+  if (found.id && found.id->name == ":user") {
+    call.account_id = id_segment(found.id->text, "user_not_found", "no such user");
+  } else if (found.id) {
+    call.report_id = id_segment(found.id->text, "report_not_found", "no such report");
+  }
+  return (this->*(found.chosen->handler))(call);
 }
 
 std::optional<net::HttpResponse> RestApi::login(const Call& call) {
@@ -265,6 +235,11 @@ std::optional<net::HttpResponse> RestApi::login(const Call& call) {
   auto result = auth_.login(required_string(body, "username"), required_string(body, "password"),
                             call.request.remote_address);
   return json_response(200, {{"token", result.token}, {"user", service::user_json(result.user)}});
+}
+
+// This API's OpenAPI description, built into the binary (openapi.json beside this file).
+std::optional<net::HttpResponse> RestApi::openapi(const Call&) {
+  return net::HttpResponse::json(200, std::string(openapi_document()));
 }
 
 std::optional<net::HttpResponse> RestApi::me(const Call& call) {
@@ -313,17 +288,18 @@ std::optional<net::HttpResponse> RestApi::create_comment(const Call& call) {
   auto body = json_body(call.request);
   reports_.create_comment_async(
       call.user, call.report_id, required_string(body, "comment"),
-      [reply = call.reply, request = call.request](service::CommentWriter::Outcome outcome) {
+      [reply = call.reply, request = call.request,
+       request_id = std::string(call.request_id)](service::CommentWriter::Outcome outcome) {
         net::HttpResponse response;
         try {
           if (auto* comment = std::get_if<store::Comment>(&outcome)) {
             response = json_response(201, service::comment_json(*comment, TimeStyle::utc));
           } else {
-            response =
-                error_response_for(request, std::make_exception_ptr(std::get<Error>(outcome)));
+            response = error_response_for(request, request_id,
+                                          std::make_exception_ptr(std::get<Error>(outcome)));
           }
         } catch (...) {
-          response = error_response_for(request, std::current_exception());
+          response = error_response_for(request, request_id, std::current_exception());
         }
         reply(std::move(response));
       });

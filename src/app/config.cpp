@@ -1,15 +1,15 @@
 #include "app/config.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
-#include "base/log_value.hpp"
 #include "base/private_file.hpp"
 #include "base/random.hpp"
+#include "net/log.hpp"
+#include "net/spdlog_sink.hpp"
 #include "net/trusted_proxies.hpp"
 
 namespace app {
@@ -43,8 +43,8 @@ std::string local_secret(const std::string& database_url) {
   const auto hex = base::random_hex(kMinSecretBytes);
   base::create_private_folders(dir);
   base::create_private_file(file, hex);
-  spdlog::warn("event=jwt_secret_generated file={} note=\"set JWT_SECRET in production\"",
-               base::quoted(file.string()));
+  net::log_event(net::LogLevel::warn, "jwt_secret_generated",
+                 {{"file", file.string()}, {"note", "set JWT_SECRET in production"}});
   return hex;
 }
 
@@ -106,10 +106,29 @@ void Config::bind(CLI::App& cli) {
   cli.add_option("--user-recheck-seconds", user_recheck_seconds,
                  "how often live users' access is read again (0: never)")
       ->envname("USER_RECHECK_SECONDS");
+  cli.add_option("--console-dir", console_dir,
+                 "folder of the staff console served at / (empty: no console)")
+      ->envname("CONSOLE_DIR");
   cli.add_option("--io-threads", io_threads, "network threads (0: one per core)")
       ->envname("IO_THREADS");
   cli.add_option("--worker-threads", worker_threads, "database/hashing threads (0: one per core)")
       ->envname("WORKER_THREADS");
+  cli.add_option("--log-format", log_format, "text (logfmt) or json (one object per line)")
+      ->envname("LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  cli.add_option("--log-level", log_level, "the least severe level written")
+      ->envname("LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+}
+
+void Config::install_logging() const {
+  static const std::map<std::string, net::LogLevel, std::less<>> kLevels = {
+      {"debug", net::LogLevel::debug},
+      {"info", net::LogLevel::info},
+      {"warn", net::LogLevel::warn},
+      {"error", net::LogLevel::error}};
+  net::log_to_spdlog(log_format == "json" ? net::LogFormat::json : net::LogFormat::text,
+                     kLevels.at(log_level));
 }
 
 auth::JwtConfig Config::jwt() const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "app/console.hpp"
 #include "auth/jwt.hpp"
 
 namespace app {
@@ -40,10 +41,17 @@ struct Config {
   unsigned user_recheck_seconds = 30;
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: one per core, at least 2
-  bool demo = false;            // create demo users and a report in an empty database
+  // CONSOLE_DIR: the staff console's files, served at "/"; empty (--console-dir ''): none.
+  std::string console_dir = default_console_dir();
+  bool demo = false;  // create demo users and a report in an empty database
+  // LOG_FORMAT (text or json) and LOG_LEVEL (debug, info, warn, error): see net/spdlog_sink.hpp.
+  std::string log_format = "text";
+  std::string log_level = "info";
 
   // Registers a flag for each setting on `cli`, with its environment variable as fallback.
   void bind(CLI::App& cli);
+  // Sends every log event to standard output in the format and from the level configured.
+  void install_logging() const;
   // The JWT configuration; reads the key file and creates a secret for local use if needed.
   auth::JwtConfig jwt() const;
 };

@@ -2,7 +2,6 @@
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
@@ -14,7 +13,6 @@
 #include "app/metrics.hpp"
 #include "app/operations.hpp"
 #include "app/version.hpp"
-#include "base/log_value.hpp"
 #include "base/random.hpp"
 #include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
@@ -24,9 +22,10 @@
 #include "live/stored_sessions.hpp"
 #include "net/fd_limit.hpp"
 #include "net/http_server.hpp"
+#include "net/log.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
-#include "net/spdlog_sink.hpp"
+#include "net/static_files.hpp"
 #include "redis/endpoint.hpp"
 #include "service/report_service.hpp"
 #include "socketio/redis_adapter.hpp"
@@ -45,6 +44,7 @@ struct Core {
         issuer(jwt),
         limiter(std::move(login_limiter)),
         auth(*store, verifier, issuer, *limiter, observer),
+        users(*store),
         reports(*store, emitter, {}, observer) {}
 
   std::unique_ptr<store::Store> store;
@@ -53,6 +53,7 @@ struct Core {
   auth::JwtIssuer issuer;
   std::unique_ptr<auth::LoginLimiter> limiter;
   service::AuthService auth;
+  service::UserAdmin users;
   service::ReportService reports;
 };
 
@@ -68,10 +69,12 @@ void create_demo_data(Core& core, unsigned short port) {
               << std::flush;
     return;
   }
+  const auto admin_password = base::random_token(9);
   const auto operator_password = base::random_token(9);
   const auto citizen_password = base::random_token(9);
-  auto staff = core.auth.add_user("operator", operator_password, "operator", true);
-  auto citizen = core.auth.add_user("citizen", citizen_password, "citizen", false);
+  core.users.add_user({"admin", admin_password, "admin", true});
+  core.users.add_user({"operator", operator_password, "operator", true});
+  auto citizen = core.users.add_user({"citizen", citizen_password, "citizen", false});
   auto report = core.reports.create_report(
       citizen, {.title = "Broken street light",
                 .description = "The light at Via Roma 12 has been off for a week.",
@@ -79,9 +82,12 @@ void create_demo_data(Core& core, unsigned short port) {
                 .latitude = 41.9028,
                 .longitude = 12.4964});
   std::cout << "\nDemo data created:\n"
+            << "  admin          admin / " << admin_password << "\n"
             << "  internal user  operator / " << operator_password << "\n"
             << "  citizen        citizen / " << citizen_password << "\n"
             << "  report         #" << report.id << " \"" << report.title << "\"\n\n"
+            << "Staff console: http://localhost:" << port
+            << "/ (sign in as operator, or as citizen)\n\n"
             << "Watch live comments on report " << report.id << " (terminal 1):\n"
             << "  TOKEN=$(curl -s -X POST http://localhost:" << port
             << "/api/auth/login -H 'Content-Type: application/json' -d "
@@ -97,7 +103,9 @@ void create_demo_data(Core& core, unsigned short port) {
 }
 
 int serve(const app::Config& config) {
-  // First, so that it outlives everything that reports to it.
+  // First: a console folder that cannot be served stops the start before anything runs.
+  const auto console = config.console_dir.empty() ? nullptr : app::load_console(config.console_dir);
+  // Next, so that it outlives everything that reports to it.
   app::Metrics metrics({.version = app::kVersion, .commit = app::kCommit});
   net::raise_open_file_limit();
   net::IoContext ioc;
@@ -107,6 +115,11 @@ int serve(const app::Config& config) {
 
   engineio::ServerOptions engine_options;
   engine_options.max_sessions_per_address = config.max_sessions_per_address;
+  const std::chrono::milliseconds shutdown_grace = net::ShutdownPlan{}.grace;
+  // A peer that never answers our close frame is dropped while the shutdown still waits, so
+  // that the shutdown ends drained instead of running out its grace period.
+  engine_options.websocket_handshake_timeout =
+      std::min(engine_options.websocket_handshake_timeout, shutdown_grace / 2);
   engineio::Server engine(ioc, engine_options);
   engine.set_observer(metrics);
   app::ClusterState cluster(config, ioc);
@@ -140,7 +153,7 @@ int serve(const app::Config& config) {
   }
   if (config.demo) create_demo_data(core, config.port);
 
-  api::RestApi rest(core.auth, core.reports, workers, metrics);
+  api::RestApi rest(core.auth, core.users, core.reports, workers, metrics);
   app::OperationsHandler operations(
       *core.store, workers,
       {.engineio_sessions = [&] { return engine.session_count(); },
@@ -160,6 +173,8 @@ int serve(const app::Config& config) {
   router.add("/healthz", operations);
   router.add("/readyz", operations);
   router.add("/metrics", operations);
+  // Last: the console answers every path that no route above took (404 for unknown ones).
+  if (console) router.add("/", *console);
 
   net::HttpServerOptions http;
   http.cors = net::CorsPolicy::from_list(config.cors_origins);
@@ -167,14 +182,18 @@ int serve(const app::Config& config) {
   net::HttpServer server(ioc, std::move(http), router);
   const auto port = server.listen(config.host, config.port);
   const unsigned threads = config.io_threads ? config.io_threads : cores;
-  spdlog::info("event=listening url=http://localhost:{} database={} redis={} io_threads={}", port,
-               base::quoted(store::redact_database_url(config.database_url)),
-               redis_adapter ? "on" : "off", threads);
+  net::log_event(net::LogLevel::info, "listening",
+                 {{"url", "http://localhost:" + std::to_string(port)},
+                  {"database", store::redact_database_url(config.database_url)},
+                  {"redis", redis_adapter ? "on" : "off"},
+                  {"io_threads", std::to_string(threads)},
+                  {"console", console ? config.console_dir : std::string("off")}});
 
   // Shutdown also waits for REST requests in progress: a comment committed during shutdown is
   // still answered (and announced) before the process exits, and its broadcast taken by Redis
   // for the other nodes.
   auto plan = engineio::shutdown_plan(server, engine);
+  plan.grace = shutdown_grace;
   plan.drained = [&, sessions_gone = plan.drained] {
     return sessions_gone() && rest.in_flight() == 0 &&
            (redis_adapter == nullptr || redis_adapter->settled());
@@ -191,16 +210,13 @@ int serve(const app::Config& config) {
   workers.join();
   core.reports.stop_comment_writer();  // its completions use `rest`, destroyed before `core`
   ioc.discard_pending_handlers();
-  spdlog::info("event=stopped");
+  net::log_event(net::LogLevel::info, "stopped", {});
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-  net::log_to_spdlog();
-
   CLI::App cli{"reportd: the report service"};
   cli.set_version_flag("--version",
                        fmt::format("reportd {} (commit {})", app::kVersion, app::kCommit));
@@ -219,7 +235,8 @@ int main(int argc, char** argv) {
   std::string username, role;
   bool internal = false, password_stdin = false;
   user_add->add_option("--username", username)->required();
-  user_add->add_option("--role", role)->required();
+  user_add->add_option("--role", role, "citizen, operator or admin (an admin is --internal)")
+      ->required();
   user_add->add_flag("--internal", internal, "municipal staff");
   user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin")
       ->required();
@@ -236,12 +253,13 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--username", token_user)->required();
 
   CLI11_PARSE(cli, argc, argv);
+  config.install_logging();
 
   try {
     if (*migrate_cmd) {
       store::open_store(config.database_url, {config.database_pool_size});
-      spdlog::info("event=migrated database={}",
-                   base::quoted(store::redact_database_url(config.database_url)));
+      net::log_event(net::LogLevel::info, "migrated",
+                     {{"database", store::redact_database_url(config.database_url)}});
       return 0;
     }
     if (*user_add) {
@@ -249,7 +267,7 @@ int main(int argc, char** argv) {
       std::getline(std::cin, password);
       NoEmitter none;
       Core core(config, none);
-      auto user = core.auth.add_user(username, password, role, internal);
+      auto user = core.users.add_user({username, password, role, internal});
       std::cout << "created user " << user.id << " (" << user.username << ")\n";
       return 0;
     }
@@ -257,7 +275,9 @@ int main(int argc, char** argv) {
       NoEmitter none;
       Core core(config, none);
       const bool active = static_cast<bool>(*user_activate);
-      auto user = core.auth.set_user_active(access_user, active);
+      service::AccountChanges changes;
+      changes.active = active;
+      auto user = core.users.change_user(access_user, changes);
       std::cout << (active ? "activated" : "deactivated") << " user " << user.id << " ("
                 << user.username << ")\n";
       return 0;
@@ -274,10 +294,11 @@ int main(int argc, char** argv) {
     }
     return serve(config);
   } catch (const service::Error& e) {
-    spdlog::error("event=command_failed code={} error={}", e.code(), base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "command_failed",
+                   {{"code", e.code()}, {"error", e.what()}});
     return 1;
   } catch (const std::exception& e) {
-    spdlog::error("event=command_failed error={}", base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "command_failed", {{"error", e.what()}});
     return 1;
   }
 }

@@ -270,7 +270,7 @@ void Metrics::comments_committed(std::size_t batch, std::size_t committed,
 // costs far more, and the label values are bounded (methods, the routing table, statuses).
 void Metrics::request_completed(const api::CompletedRequest& request) {
   auto method = method_label(request.method);
-  std::string route = request.route.empty() ? "unmatched" : std::string(request.route);
+  std::string route(request.route);
   registry_->rest_requests
       .Add({{"method", method}, {"route", route}, {"status", std::to_string(request.status)}})
       .Increment();

@@ -1,10 +1,8 @@
 #include "app/operations.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/post.hpp>
 
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 
 namespace app {
 
@@ -17,7 +15,7 @@ void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr 
       try {
         store_.count_users();
       } catch (const std::exception& e) {
-        spdlog::warn("event=not_ready error={}", base::quoted(e.what()));
+        net::log_event(net::LogLevel::warn, "not_ready", {{"error", e.what()}});
         exchange->respond(net::HttpResponse::json_error(503, "not_ready", "database unavailable"));
         return;
       }

@@ -1,8 +1,9 @@
 #pragma once
 // Values that came from outside (a username, a reason, an error message) as they go into a log
-// line: `spdlog::info("event=login_failed username={}", base::quoted(name))` writes the value in
-// double quotes with `"`, `\` and every control character escaped, and cut short when long, so
-// that no input can end its field or its line early, forge another one, or flood the log.
+// line: `fmt::format("username={}", base::quoted(name))` writes the value in double quotes with
+// `"`, `\` and every control character escaped, bytes that are not UTF-8 replaced, and cut short
+// when long, so that no input can end its field or its line early, forge another one, or flood
+// the log. The escapes are JSON's, so the same text is also the body of a JSON string.
 
 #include <fmt/format.h>
 
@@ -23,7 +24,8 @@ inline LogValue quoted(std::string_view text) {
 // Longer values are cut to this many bytes and say how much was left out.
 inline constexpr std::size_t kMaxLoggedValueBytes = 256;
 
-// The escaped form, without the surrounding quotes.
+// The escaped form, without the surrounding quotes: valid UTF-8 (each byte that is not part of a
+// UTF-8 character becomes \ufffd) and a valid JSON string body.
 std::string escape_for_log(std::string_view text);
 
 }  // namespace base

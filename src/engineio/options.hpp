@@ -15,6 +15,9 @@ struct ServerOptions {
   std::size_t max_payload = 1'000'000;
   // How long a WebSocket may sit between "2probe" and "5" before the upgrade is abandoned.
   std::chrono::milliseconds upgrade_timeout{10'000};
+  // How long a WebSocket's opening or closing handshake may take. A graceful shutdown waits for
+  // closing handshakes, so keep this below its grace period.
+  std::chrono::milliseconds websocket_handshake_timeout{5'000};
   // Sessions open at once; handshakes beyond it get 503, so that a flood of handshakes cannot
   // exhaust memory.
   std::size_t max_sessions = 100'000;

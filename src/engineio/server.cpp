@@ -95,7 +95,8 @@ void Server::start_session(const std::shared_ptr<Session>& session, bool websock
     });
     return;
   }
-  net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes};
+  net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes,
+                              options_.websocket_handshake_timeout};
   exchange->accept_websocket(session->executor(), limits, [this, session](net::WebSocketPtr ws) {
     if (!ws) {
       registry_.remove(session->id());

@@ -45,7 +45,8 @@ void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
   // A WebSocket that cannot take over (the session upgraded or is upgrading already) is still
   // accepted, then closed at once: that is what the reference server does, and what clients
   // expect to see (a close, not an HTTP error).
-  net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes};
+  net::WebSocketLimits limits{options_.max_payload, options_.max_buffered_bytes,
+                              options_.websocket_handshake_timeout};
   exchange->accept_websocket(strand_, limits, [self = shared_from_this()](net::WebSocketPtr ws) {
     if (!ws) return;
     if (!self->can_upgrade()) {

@@ -1,13 +1,11 @@
 #include "live/access_watch.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <unordered_set>
 
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 
 namespace live {
 
@@ -25,7 +23,7 @@ void AccessWatch::start() {
     try {
       feed_position_ = auth_.latest_user_change();
     } catch (const std::exception& e) {
-      spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
+      net::log_event(net::LogLevel::warn, "user_feed_unavailable", {{"error", e.what()}});
     }
     repeat(feed_timer_, timing_.feed_interval, &AccessWatch::read_feed);
     repeat(recheck_timer_, timing_.recheck_interval, &AccessWatch::recheck_everyone);
@@ -84,7 +82,7 @@ void AccessWatch::read_feed() {
     }
     for (auto id : users) check(id);
   } catch (const std::exception& e) {
-    spdlog::warn("event=user_feed_unavailable error={}", base::quoted(e.what()));
+    net::log_event(net::LogLevel::warn, "user_feed_unavailable", {{"error", e.what()}});
   }
 }
 
@@ -106,9 +104,11 @@ void AccessWatch::check(std::int64_t user_id) {
     return;
   } catch (const service::Error& e) {
     if (e.kind() == service::Error::Kind::unavailable) return;  // try again next time
-    spdlog::info("event=live_access_revoked user_id={} reason={}", user_id, base::quoted(e.code()));
+    net::log_event(net::LogLevel::info, "live_access_revoked",
+                   {{"user_id", std::to_string(user_id)}, {"reason", e.code()}});
   } catch (const std::exception& e) {
-    spdlog::warn("event=user_check_failed user_id={} error={}", user_id, base::quoted(e.what()));
+    net::log_event(net::LogLevel::warn, "user_check_failed",
+                   {{"user_id", std::to_string(user_id)}, {"error", e.what()}});
     return;
   }
   std::vector<std::weak_ptr<socketio::Socket>> sockets;

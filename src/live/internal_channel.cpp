@@ -1,15 +1,13 @@
 #include "live/internal_channel.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "base/log_value.hpp"
 #include "live/comment_broadcaster.hpp"
 #include "live/member.hpp"
+#include "net/log.hpp"
 #include "service/representation.hpp"
 
 namespace live {
@@ -94,14 +92,18 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
       // The verifier's leeway is for clocks that differ, not for a connection: one opened with a
       // token past its exp would end at once, after a resumed session was sent what it missed.
       if (principal.expires_at <= std::chrono::system_clock::now()) {
-        spdlog::info("event=live_refused reason=token_expired user_id={} remote={}",
-                     principal.user.id, socket->request().remote_address);
+        net::log_event(net::LogLevel::info, "live_refused",
+                       {{"reason", "token_expired"},
+                        {"user_id", std::to_string(principal.user.id)},
+                        {"remote", socket->request().remote_address}});
         next(refusal("unauthorized", 401));
         return;
       }
       if (!principal.user.internal) {
-        spdlog::info("event=live_refused reason=forbidden user_id={} remote={}", principal.user.id,
-                     socket->request().remote_address);
+        net::log_event(net::LogLevel::info, "live_refused",
+                       {{"reason", "forbidden"},
+                        {"user_id", std::to_string(principal.user.id)},
+                        {"remote", socket->request().remote_address}});
         next(refusal("forbidden", 403));
         return;
       }
@@ -112,15 +114,17 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
           std::move(principal.user), principal.expires_at, asio::make_strand(workers_)));
       next(std::nullopt);
     } catch (const service::Error& e) {
-      spdlog::info("event=live_refused reason=unauthorized detail={} remote={}",
-                   base::quoted(e.what()), socket->request().remote_address);
+      net::log_event(net::LogLevel::info, "live_refused",
+                     {{"reason", "unauthorized"},
+                      {"detail", e.what()},
+                      {"remote", socket->request().remote_address}});
       if (e.kind() == service::Error::Kind::unavailable) {
         next(refusal("unavailable", 503));
       } else {
         next(refusal("unauthorized", 401));
       }
     } catch (const std::exception& e) {
-      spdlog::error("event=live_auth_failed error={}", base::quoted(e.what()));
+      net::log_event(net::LogLevel::error, "live_auth_failed", {{"error", e.what()}});
       next(refusal("unavailable", 503));
     }
   });
@@ -128,8 +132,10 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
 
 void InternalChannel::on_connection(socketio::Socket& socket) {
   auto member = member_of(socket);
-  spdlog::info("event=live_connected user_id={} socket={} remote={}", member->user.id, socket.id(),
-               socket.request().remote_address);
+  net::log_event(net::LogLevel::info, "live_connected",
+                 {{"user_id", std::to_string(member->user.id)},
+                  {"socket", socket.id()},
+                  {"remote", socket.request().remote_address}});
 
   // A token is only good until it expires, and so is the connection it opened.
   // In seconds, and capped: an external issuer may set exp centuries ahead.
@@ -141,7 +147,7 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
   member->expiry->async_wait([weak = socket.weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
     if (auto expired = weak.lock()) {
-      spdlog::info("event=live_token_expired socket={}", expired->id());
+      net::log_event(net::LogLevel::info, "live_token_expired", {{"socket", expired->id()}});
       expired->disconnect();
     }
   });
@@ -161,8 +167,10 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
     member->expiry.reset();
     access_.forget(member->user.id, s);
     for (auto id : member->following()) presence_.changed(id);
-    spdlog::info("event=live_disconnected user_id={} socket={} reason={}", member->user.id, s.id(),
-                 base::quoted(socketio::to_string(reason)));
+    net::log_event(net::LogLevel::info, "live_disconnected",
+                   {{"user_id", std::to_string(member->user.id)},
+                    {"socket", s.id()},
+                    {"reason", socketio::to_string(reason)}});
   });
 }
 
@@ -271,13 +279,16 @@ void InternalChannel::guarded(socketio::Socket& socket, Member& member, socketio
     pending.ack({failure(e.code(), e.what())});
     if (e.kind() == service::Error::Kind::unauthorized ||
         e.kind() == service::Error::Kind::forbidden) {
-      spdlog::info("event=live_access_revoked user_id={} socket={} reason={}", member.user.id,
-                   socket.id(), base::quoted(e.code()));
+      net::log_event(net::LogLevel::info, "live_access_revoked",
+                     {{"user_id", std::to_string(member.user.id)},
+                      {"socket", socket.id()},
+                      {"reason", e.code()}});
       socket.disconnect();
     }
   } catch (const std::exception& e) {
-    spdlog::error("event=live_follow_failed socket={} report_id={} error={}", socket.id(),
-                  report_id, base::quoted(e.what()));
+    net::log_event(
+        net::LogLevel::error, "live_follow_failed",
+        {{"socket", socket.id()}, {"report_id", std::to_string(report_id)}, {"error", e.what()}});
     pending.ack({failure("unavailable", "try again later")});
   }
   member.pending.fetch_sub(1);

@@ -1,16 +1,14 @@
 #include "live/stored_sessions.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/assert.hpp>
 
-#include "base/log_value.hpp"
 #include "base/random.hpp"
 #include "live/comment_broadcaster.hpp"
 #include "live/member.hpp"
+#include "net/log.hpp"
 #include "service/clock.hpp"
 #include "service/representation.hpp"
 #include "socketio/event_packet.hpp"
@@ -88,9 +86,12 @@ void StoredSessions::heartbeat() {
   try {
     const auto purged =
         store_.refresh_recovery_sessions(node_, expiry_from_now(), service::service_now());
-    if (purged > 0) spdlog::debug("event=live_sessions_expired count={}", purged);
+    if (purged > 0) {
+      net::log_event(net::LogLevel::debug, "live_sessions_expired",
+                     {{"count", std::to_string(purged)}});
+    }
   } catch (const std::exception& e) {
-    spdlog::warn("event=live_sessions_refresh_failed error={}", base::quoted(e.what()));
+    net::log_event(net::LogLevel::warn, "live_sessions_refresh_failed", {{"error", e.what()}});
   }
   arm_heartbeat();
 }
@@ -154,8 +155,8 @@ void StoredSessions::restore(const socketio::Socket& socket, const std::string& 
       member->recovery_since = session->since;
       done(socketio::SavedSession{session->sid, rooms_of(session->report_ids)});
     } catch (const std::exception& e) {
-      spdlog::warn("event=live_session_restore_failed user_id={} error={}", member->user.id,
-                   base::quoted(e.what()));
+      net::log_event(net::LogLevel::warn, "live_session_restore_failed",
+                     {{"user_id", std::to_string(member->user.id)}, {"error", e.what()}});
       done(std::nullopt);
     }
   });
@@ -201,7 +202,7 @@ void StoredSessions::missed(const socketio::Socket& socket, const socketio::Save
       }
       done(std::move(packets));
     } catch (const std::exception& e) {
-      spdlog::warn("event=live_session_replay_failed error={}", base::quoted(e.what()));
+      net::log_event(net::LogLevel::warn, "live_session_replay_failed", {{"error", e.what()}});
       done(std::nullopt);
     }
   });
@@ -230,8 +231,8 @@ void StoredSessions::flush() {
       store_.write_recovery_sessions(batch);
     } catch (const std::exception& e) {
       // Sessions are a convenience: losing these writes costs their clients a resume, no data.
-      spdlog::warn("event=live_sessions_write_failed count={} error={}", batch.size(),
-                   base::quoted(e.what()));
+      net::log_event(net::LogLevel::warn, "live_sessions_write_failed",
+                     {{"count", std::to_string(batch.size())}, {"error", e.what()}});
     }
   }
 }

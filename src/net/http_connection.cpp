@@ -52,6 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void read_header() {
+    answering_head_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     stream_.expires_after(first_request_ ? options_.header_timeout : options_.idle_timeout);
@@ -83,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     head_ = make_head(parser_->get());
     keep_alive_ = parser_->keep_alive();
+    answering_head_ = head_.method == "HEAD";
 
     if (head_.websocket_upgrade) {
       dispatch_request();
@@ -248,6 +250,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->body() = std::move(response.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
+    // RFC 9110 §9.3.2: the answer to HEAD is that of GET, Content-Length included, without the
+    // content.
+    if (answering_head_) res->body().clear();
     stream_.expires_after(options_.write_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, on_sent = std::move(on_sent)](
@@ -340,6 +345,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t drained_ = 0;
   bool first_request_ = true;
   bool keep_alive_ = false;
+  bool answering_head_ = false;
 };
 
 // Holds the connection until the handler answers; only the first answer counts.

@@ -27,23 +27,6 @@ spdlog::level::level_enum spdlog_level(LogLevel level) {
   return spdlog::level::off;
 }
 
-LogLevel library_level(spdlog::level::level_enum level) {
-  switch (level) {
-    case spdlog::level::trace:
-    case spdlog::level::debug:
-      return LogLevel::debug;
-    case spdlog::level::info:
-      return LogLevel::info;
-    case spdlog::level::warn:
-      return LogLevel::warn;
-    case spdlog::level::err:
-    case spdlog::level::critical:
-      return LogLevel::error;
-    default:
-      return LogLevel::off;
-  }
-}
-
 bool is_bare(std::string_view value) {
   return !value.empty() && value.size() <= base::kMaxLoggedValueBytes &&
          std::all_of(value.begin(), value.end(), [](char c) {
@@ -52,7 +35,7 @@ bool is_bare(std::string_view value) {
          });
 }
 
-void write(LogLevel level, std::string_view event, std::span<const LogField> fields) {
+void write_text(LogLevel level, std::string_view event, std::span<const LogField> fields) {
   fmt::memory_buffer line;
   fmt::format_to(std::back_inserter(line), "event={}", event);
   for (const auto& field : fields) {
@@ -65,10 +48,51 @@ void write(LogLevel level, std::string_view event, std::span<const LogField> fie
   spdlog::log(spdlog_level(level), "{}", std::string_view(line.data(), line.size()));
 }
 
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
+    case LogLevel::off:
+      break;
+  }
+  return "off";
+}
+
+// The rest of the object whose start ({"time":"...",) the pattern writes.
+void write_json(LogLevel level, std::string_view event, std::span<const LogField> fields) {
+  fmt::memory_buffer line;
+  const auto member = [&line](std::string_view key, std::string_view value) {
+    fmt::format_to(std::back_inserter(line), "\"{}\":\"{}\"", base::escape_for_log(key),
+                   base::escape_for_log(value));
+  };
+  member("level", level_name(level));
+  line.push_back(',');
+  member("event", event);
+  for (const auto& field : fields) {
+    line.push_back(',');
+    member(field.key, field.value);
+  }
+  line.push_back('}');
+  spdlog::log(spdlog_level(level), "{}", std::string_view(line.data(), line.size()));
+}
+
 }  // namespace
 
-void log_to_spdlog() {
-  set_log_sink(write, library_level(spdlog::get_level()));
+void log_to_spdlog(LogFormat format, LogLevel min_level) {
+  spdlog::set_level(spdlog_level(min_level));
+  if (format == LogFormat::json) {
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ",%v)", spdlog::pattern_time_type::utc);
+    set_log_sink(write_json, min_level);
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+    set_log_sink(write_text, min_level);
+  }
 }
 
 }  // namespace net

@@ -29,7 +29,6 @@ using tcp = asio::ip::tcp;
 using ws::CloseCode;
 using ws::Opcode;
 
-constexpr std::chrono::seconds kCloseTimeout{5};
 constexpr std::size_t kReadChunk = 64 * 1024;
 // Bytes of an unfinished frame kept between reads; the buffer is given back when it grew
 // beyond this for one large message.
@@ -76,7 +75,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
                              accept_key(key) + "\r\n\r\n"
                        : "HTTP/1.1 400 Bad Request\r\nServer: reportd\r\nContent-Length: 0\r\n"
                          "Connection: close\r\n\r\n";
-    close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+    close_timer_ = std::make_unique<asio::steady_timer>(executor_, limits_.handshake_timeout);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->abort(Error::handshake_timeout);
     });
@@ -329,7 +328,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   void start_closing(CloseCode code) {
     if (phase_ != Phase::open) return;
     phase_ = Phase::closing;
-    close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+    close_timer_ = std::make_unique<asio::steady_timer>(executor_, limits_.handshake_timeout);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->abort(Error::close_timeout);
     });
@@ -375,7 +374,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       if (!writing_) write_queued();
       if (!close_timer_) {
         // A peer that stopped reading would hold this write, and the socket, forever.
-        close_timer_ = std::make_unique<asio::steady_timer>(executor_, kCloseTimeout);
+        close_timer_ = std::make_unique<asio::steady_timer>(executor_, limits_.handshake_timeout);
         close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
           if (!ec) self->close_socket();
         });

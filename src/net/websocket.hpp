@@ -3,6 +3,7 @@
 // called on the connection's strand (executor()); handlers are invoked there too.
 
 #include <boost/system/error_code.hpp>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -21,6 +22,10 @@ struct WebSocketLimits {
   std::size_t max_message_bytes = 1'000'000;
   // A peer that lets this many bytes pile up unsent is too slow and is dropped.
   std::size_t max_queued_bytes = 4 * 1024 * 1024;
+  // How long the opening and the closing handshake may take before the connection is dropped:
+  // a peer that never answers our close frame (or stopped reading) holds its socket no longer,
+  // and a graceful shutdown shorter than this still ends with every connection gone.
+  std::chrono::milliseconds handshake_timeout{5'000};
 };
 
 class WebSocket {

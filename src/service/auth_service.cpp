@@ -1,32 +1,23 @@
 #include "service/auth_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 
 #include "auth/password.hpp"
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 #include "service/clock.hpp"
 #include "service/store_call.hpp"
-#include "service/text_rules.hpp"
 
 namespace service {
 namespace {
 
 using Kind = Error::Kind;
 
-constexpr std::array kRoles = {"citizen", "operator", "admin"};
-
 Error unauthorized(const std::string& message) {
   return Error(Kind::unauthorized, "unauthorized", message);
 }
 
 }  // namespace
-
-bool is_valid_role(std::string_view role) {
-  return std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end();
-}
 
 void require_internal(const store::User& user) {
   if (!user.internal) throw Error(Kind::forbidden, "forbidden", "internal users only");
@@ -67,12 +58,14 @@ LoginResult AuthService::login(const std::string& username, const std::string& p
     observer_.login_attempted(!user || !valid ? LoginOutcome::bad_credentials
                                               : LoginOutcome::inactive);
     limiter_.record_failure(username, address, attempt);
-    spdlog::info("event=login_failed username={} remote={}", base::quoted(username), address);
+    net::log_event(net::LogLevel::info, "login_failed",
+                   {{"username", username}, {"remote", address}});
     throw unauthorized("invalid username or password");
   }
   limiter_.record_success(username, address);
   observer_.login_attempted(LoginOutcome::success);
-  spdlog::info("event=login user_id={} remote={}", user->id, address);
+  net::log_event(net::LogLevel::info, "login",
+                 {{"user_id", std::to_string(user->id)}, {"remote", address}});
   return {issuer_.issue(user->id, user->role, user->internal, std::chrono::system_clock::now()),
           std::move(*user)};
 }
@@ -99,42 +92,12 @@ void AuthService::check_still_internal(std::int64_t user_id) {
   require_internal(*user);
 }
 
-store::User AuthService::set_user_active(const std::string& username, bool active) {
-  auto user = store_call([&] { return store_.set_user_active(username, active); });
-  if (!user) throw Error(Kind::not_found, "user_not_found", "no such user");
-  spdlog::info("event=user_access_changed user_id={} active={}", user->id, active);
-  return std::move(*user);
-}
-
 std::int64_t AuthService::latest_user_change() {
   return store_call([&] { return store_.latest_user_change(); });
 }
 
 std::vector<store::UserChange> AuthService::user_changes_after(std::int64_t seq) {
   return store_call([&] { return store_.user_changes_after(seq, 1000); });
-}
-
-store::User AuthService::add_user(const std::string& username, const std::string& password,
-                                  const std::string& role, bool internal) {
-  require_text("username", username, kMaxUsernameBytes, TextKind::line);
-  if (password.size() < 8) {
-    throw Error(Kind::bad_request, "weak_password", "password must have at least 8 characters");
-  }
-  if (!is_valid_role(role)) {
-    throw Error(Kind::bad_request, "invalid_role", "role must be one of citizen, operator, admin");
-  }
-  if (role == "citizen" && internal) {
-    throw Error(Kind::bad_request, "invalid_role", "a citizen is never internal");
-  }
-  try {
-    return store_.create_user({username, auth::hash_password(password), role, internal},
-                              service_now());
-  } catch (const store::StoreError& e) {
-    if (e.kind() == store::StoreError::Kind::conflict) {
-      throw Error(Kind::conflict, "username_taken", "username already exists");
-    }
-    throw store_unavailable(e);
-  }
 }
 
 }  // namespace service

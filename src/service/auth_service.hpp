@@ -1,7 +1,7 @@
 #pragma once
 // Users and their access: login (with its limiter), bearer tokens, whether a user may still use
-// the live channel, the feed of access changes, and user administration. Blocking (it calls the
-// store and hashes passwords): call it from the worker pool.
+// the live channel, and the feed of access changes (user administration is UserAdmin's). Blocking
+// (it calls the store and hashes passwords): call it from the worker pool.
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "auth/login_limiter.hpp"
 #include "service/errors.hpp"
 #include "service/observer.hpp"
+#include "service/user_admin.hpp"
 #include "store/store.hpp"
 
 namespace service {
@@ -45,16 +46,9 @@ class AuthService {
   // Whether the user still may use the live channel: exists, active and internal. Throws
   // Error(unauthorized) or Error(forbidden) otherwise.
   void check_still_internal(std::int64_t user_id);
-  // Turns a user's access on or off (the CLI's user activate / deactivate). Every node ends the
-  // live connections of a deactivated user within a second, through the user-change feed.
-  store::User set_user_active(const std::string& username, bool active);
   // The feed of changes to users' access: the newest seq, and the changes after a seq.
   std::int64_t latest_user_change();
   std::vector<store::UserChange> user_changes_after(std::int64_t seq);
-
-  // Creates a user; for the CLI and the demo data.
-  store::User add_user(const std::string& username, const std::string& password,
-                       const std::string& role, bool internal);
 
  private:
   store::Store& store_;
@@ -66,11 +60,5 @@ class AuthService {
 
 // Throws Error(forbidden) unless the user is internal staff.
 void require_internal(const store::User& user);
-
-// The roles a user can have: citizen, operator, admin.
-bool is_valid_role(std::string_view role);
-
-// Longer usernames are refused at creation and at login, before any other work.
-inline constexpr std::size_t kMaxUsernameBytes = 64;
 
 }  // namespace service

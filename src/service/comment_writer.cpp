@@ -1,10 +1,8 @@
 #include "service/comment_writer.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 #include "service/report_service.hpp"
 
 namespace service {
@@ -73,9 +71,9 @@ void CommentWriter::complete(Pending& pending, Outcome outcome) {
   try {
     pending.done(std::move(outcome));
   } catch (const std::exception& e) {
-    spdlog::error("event=comment_completion_failed error={}", base::quoted(e.what()));
+    net::log_event(net::LogLevel::error, "comment_completion_failed", {{"error", e.what()}});
   } catch (...) {
-    spdlog::error("event=comment_completion_failed error=unknown");
+    net::log_event(net::LogLevel::error, "comment_completion_failed", {{"error", "unknown"}});
   }
 }
 
@@ -103,8 +101,8 @@ void CommentWriter::write(std::vector<Pending>& batch) {
       reason = e.what();
     } catch (...) {
     }
-    spdlog::error("event=comment_batch_failed size={} error={}", batch.size(),
-                  base::quoted(reason));
+    net::log_event(net::LogLevel::error, "comment_batch_failed",
+                   {{"size", std::to_string(batch.size())}, {"error", reason}});
     // The database refused one comment (nothing of the batch was committed): one bad comment
     // must not take the others with it, so they are written one by one and only it is refused.
     // When the database went away instead, the batch may have been committed just before (a
@@ -135,13 +133,15 @@ void CommentWriter::write(std::vector<Pending>& batch) {
       continue;
     }
     const auto& comment = *created[i];
-    spdlog::info("event=comment_created comment_id={} report_id={} user_id={}", comment.id,
-                 comment.report_id, comment.owner_id);
+    net::log_event(net::LogLevel::info, "comment_created",
+                   {{"comment_id", std::to_string(comment.id)},
+                    {"report_id", std::to_string(comment.report_id)},
+                    {"user_id", std::to_string(comment.owner_id)}});
     try {
       emitter_.comment_created(comment);
     } catch (const std::exception& e) {
-      spdlog::error("event=comment_announce_failed comment_id={} error={}", comment.id,
-                    base::quoted(e.what()));
+      net::log_event(net::LogLevel::error, "comment_announce_failed",
+                     {{"comment_id", std::to_string(comment.id)}, {"error", e.what()}});
     }
     complete(batch[i], comment);
   }

@@ -57,4 +57,11 @@ boost::json::object user_json(const store::User& user) {
           {"internal", user.internal}};
 }
 
+boost::json::object account_json(const store::User& user, TimeStyle style) {
+  auto json = user_json(user);
+  json["active"] = user.active;
+  json["created_at"] = format_time(user.created_at, style);
+  return json;
+}
+
 }  // namespace service

@@ -19,5 +19,7 @@ std::string format_time(store::Timestamp time, TimeStyle style);
 boost::json::object comment_json(const store::Comment& comment, TimeStyle style);
 boost::json::object report_json(const store::Report& report, TimeStyle style);
 boost::json::object user_json(const store::User& user);
+// A user as an admin sees them: user_json with active and created_at (never the password hash).
+boost::json::object account_json(const store::User& user, TimeStyle style);
 
 }  // namespace service

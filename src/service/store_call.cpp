@@ -1,13 +1,11 @@
 #include "service/store_call.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include "base/log_value.hpp"
+#include "net/log.hpp"
 
 namespace service {
 
 Error store_unavailable(const store::StoreError& failure) {
-  spdlog::error("event=store_failed error={}", base::quoted(failure.what()));
+  net::log_event(net::LogLevel::error, "store_failed", {{"error", failure.what()}});
   Error error(Error::Kind::unavailable, "unavailable", "storage unavailable");
   error.retry_after = std::chrono::seconds(1);
   return error;

@@ -39,9 +39,18 @@ const Statement kCreateUser{"create_user",
                             "created_at) VALUES ($1, $2, $3, $4, " +
                                 from_millis(5) + ") RETURNING id"};
 const Statement kCountUsers{"count_users", "SELECT count(*) FROM users"};
-const Statement kSetUserActive{
-    "set_user_active",
-    "UPDATE users SET active = $1 WHERE username = $2 RETURNING " + kUserColumns};
+const Statement kListUsers{"list_users",
+                           "SELECT " + kUserColumns + " FROM users ORDER BY id ASC LIMIT $1"};
+const Statement kListUsersAfter{
+    "list_users_after",
+    "SELECT " + kUserColumns + " FROM users WHERE id > $1 ORDER BY id ASC LIMIT $2"};
+// A parameter left NULL keeps the column as it is.
+const Statement kUpdateUser{
+    "update_user",
+    "UPDATE users SET role = coalesce($1::text, role), internal = coalesce($2::boolean, internal), "
+    "active = coalesce($3::boolean, active), password_hash = coalesce($4::text, password_hash) "
+    "WHERE id = $5 RETURNING " +
+        kUserColumns};
 const Statement kLatestUserChange{"latest_user_change",
                                   "SELECT coalesce(max(seq), 0) FROM user_changes"};
 const Statement kUserChangesAfter{
@@ -422,9 +431,26 @@ std::int64_t PgStore::count_users() {
   return read(kCountUsers, Params()).int64(0, 0);
 }
 
-std::optional<User> PgStore::set_user_active(std::string_view username, bool active) {
-  if (has_nul(username)) return std::nullopt;
-  auto r = run(kSetUserActive, Params().add(active).add(username));
+Page<User> PgStore::list_users(std::optional<std::int64_t> after, int limit) {
+  limit = clamp_limit(limit);
+  const auto rows = std::int64_t{limit} + 1;
+  auto r = after ? read(kListUsersAfter, Params().add(*after).add(rows))
+                 : read(kListUsers, Params().add(rows));
+  return read_page<User>(r, limit, user_from_row);
+}
+
+std::optional<User> PgStore::update_user(std::int64_t id, const UserUpdate& update) {
+  Params params;
+  params.add(update.role);
+  for (auto flag : {update.internal, update.active}) {
+    if (flag) {
+      params.add(*flag);
+    } else {
+      params.add_null();
+    }
+  }
+  params.add(update.password_hash).add(id);
+  auto r = run(kUpdateUser, params);
   if (r.rows() == 0) return std::nullopt;
   return user_from_row(r, 0);
 }

@@ -27,7 +27,8 @@ class PgStore final : public Store {
   std::optional<User> find_user_by_name(std::string_view username) override;
   User create_user(const NewUser& user, Timestamp now) override;
   std::int64_t count_users() override;
-  std::optional<User> set_user_active(std::string_view username, bool active) override;
+  Page<User> list_users(std::optional<std::int64_t> after, int limit) override;
+  std::optional<User> update_user(std::int64_t id, const UserUpdate& update) override;
   std::int64_t latest_user_change() override;
   std::vector<UserChange> user_changes_after(std::int64_t after, int limit) override;
 

@@ -333,14 +333,41 @@ std::int64_t SqliteStore::count_users() {
   });
 }
 
-std::optional<User> SqliteStore::set_user_active(std::string_view username, bool active) {
+Page<User> SqliteStore::list_users(std::optional<std::int64_t> after, int limit) {
+  limit = clamp_limit(limit);
+  std::string sql = "SELECT " + kUserColumns + " FROM users";
+  if (after) sql += " WHERE id > ?1";
+  sql += " ORDER BY id ASC LIMIT ?2";
+  return read([&](Connection& db) {
+    auto q = db.query(sql);
+    if (after) q->bind(1, *after);
+    q->bind(2, std::int64_t{limit} + 1);
+    return read_page<User>(*q, limit, user_from_row);
+  });
+}
+
+std::optional<User> SqliteStore::update_user(std::int64_t id, const UserUpdate& update) {
   return write([&](Connection& db) -> std::optional<User> {
-    auto update = db.query("UPDATE users SET active = ?1 WHERE username = ?2");
-    update->bind(1, std::int64_t{active ? 1 : 0});
-    update->bind(2, username);
-    update->run();
-    auto q = db.query("SELECT " + kUserColumns + " FROM users WHERE username = ?1");
-    q->bind(1, username);
+    // A parameter left NULL keeps the column as it is.
+    auto change = db.query(
+        "UPDATE users SET role = coalesce(?1, role), internal = coalesce(?2, internal),"
+        " active = coalesce(?3, active), password_hash = coalesce(?4, password_hash)"
+        " WHERE id = ?5");
+    change->bind(1, update.role);
+    const auto bind_flag = [&](int index, std::optional<bool> flag) {
+      if (flag) {
+        change->bind(index, std::int64_t{*flag ? 1 : 0});
+      } else {
+        change->bind_null(index);
+      }
+    };
+    bind_flag(2, update.internal);
+    bind_flag(3, update.active);
+    change->bind(4, update.password_hash);
+    change->bind(5, id);
+    change->run();
+    auto q = db.query("SELECT " + kUserColumns + " FROM users WHERE id = ?1");
+    q->bind(1, id);
     if (!q->step()) return std::nullopt;
     return user_from_row(*q);
   });

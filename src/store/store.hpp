@@ -35,6 +35,14 @@ struct NewUser {
   bool internal = false;
 };
 
+// What to change on a user: each field that is set; the others stay as they are.
+struct UserUpdate {
+  std::optional<std::string> role;
+  std::optional<bool> internal;
+  std::optional<bool> active;
+  std::optional<std::string> password_hash;
+};
+
 // One change to a user's access (active, internal, role, or the user deleted), in the order
 // they happened.
 struct UserChange {
@@ -186,9 +194,13 @@ class Store {
   // Throws StoreError(conflict) when the username is taken.
   virtual User create_user(const NewUser& user, Timestamp now) = 0;
   virtual std::int64_t count_users() = 0;
-  // Turns the user's access on or off; nullopt when there is no such user. Records a UserChange
-  // when the value changes.
-  virtual std::optional<User> set_user_active(std::string_view username, bool active) = 0;
+  // By id, ascending: `after` continues above that id.
+  virtual Page<User> list_users(std::optional<std::int64_t> after, int limit) = 0;
+  // Applies `update` in one statement and returns the user as it is then; nullopt when there is
+  // no such user. A change of role, internal or active records a UserChange (the schema's
+  // trigger). Throws StoreError(conflict) when the result breaks the schema's rules (an internal
+  // citizen).
+  virtual std::optional<User> update_user(std::int64_t id, const UserUpdate& update) = 0;
   // The seq of the newest UserChange, 0 when there is none.
   virtual std::int64_t latest_user_change() = 0;
   // UserChanges with seq above `after`, oldest first, at most `limit`.

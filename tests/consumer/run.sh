@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The library as a user gets it: installs base/net/engineio/socketio from the build folder $1
-# into a temporary prefix, builds examples/protocol-echo on its own against that package
-# (find_package(reportd), reportd::socketio), starts it and checks that it answers an
-# Engine.IO handshake and a Socket.IO CONNECT.
+# into a temporary prefix (the install component `dev` alone, so that it is complete by itself),
+# builds examples/protocol-echo on its own against that package (find_package(reportd),
+# reportd::socketio), starts it and checks that it answers an Engine.IO handshake and a
+# Socket.IO CONNECT.
 set -euo pipefail
 build=$(cd "${1:?usage: tests/consumer/run.sh BUILD_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,7 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
+cmake --install "$build" --prefix "$work/prefix" --component dev >/dev/null
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root/examples/protocol-echo" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -31,6 +31,8 @@ import {
   reportdBin,
   randomSecret,
   LIVE_NSP,
+  disconnection,
+  assertServerDisconnects,
 } from './lib/reportd.mjs';
 
 const T = { timeout: 20000 };
@@ -75,18 +77,6 @@ async function live(url, token, transports) {
   const s = await connectLive(url, { auth: { token }, ...(transports ? { transports } : {}) });
   opened.add(s);
   return s;
-}
-
-/** Resolves { reason, at } of the socket's next `disconnect` (at: Date.now() then). */
-function disconnection(socket) {
-  return new Promise((resolve) => socket.once('disconnect', (reason) => resolve({ reason, at: Date.now() })));
-}
-
-/** Waits for every disconnection (bounded), asserts the reasons, and reports the delays. */
-async function assertServerDisconnects(t, ends, since, timeoutMs, what) {
-  const all = await withTimeout(Promise.all(ends), timeoutMs, what);
-  assert.deepEqual(all.map((e) => e.reason), all.map(() => 'io server disconnect'), what);
-  t.diagnostic(`${what}: after ${all.map((e) => e.at - since).join(', ')} ms`);
 }
 
 /** Asserts that connecting with `token` is refused with connect_error `message`. */
@@ -507,13 +497,14 @@ describe('tokens and roles', () => {
     }
   });
 
-  test('reportd user add --role refuses every role but citizen, operator and admin', T, async () => {
+  test('reportd user add --role refuses every role but citizen, operator and admin, and an admin who is not internal', T, async () => {
     const srv = getSrv();
     const bad = ['superuser', 'root', '', 'operator ', 'citizen,admin'];
     for (const [i, role] of bad.entries()) {
       const username = `badrole${i}`;
       const r = srv.run(['user', 'add', '--username', username, '--role', role, '--password-stdin'], 'a-good-password\n');
       assert.notEqual(r.status, 0, `user add --role ${JSON.stringify(role)} must fail: ${r.stdout}${r.stderr}`);
+      assert.match(`${r.stdout}${r.stderr}`, /role must be one of citizen, operator, admin/, 'the message names the roles');
       const db = new Database(srv.env.DATABASE_URL.slice('sqlite:'.length), { readonly: true, timeout: 5000 });
       try {
         assert.equal(db.prepare('SELECT count(*) AS n FROM users WHERE username = ?').get(username).n, 0, `no user for role ${JSON.stringify(role)}`);
@@ -521,6 +512,9 @@ describe('tokens and roles', () => {
         db.close();
       }
     }
+    const outsider = srv.run(['user', 'add', '--username', 'outsideAdmin', '--role', 'admin', '--password-stdin'], 'a-good-password\n');
+    assert.notEqual(outsider.status, 0, 'an admin who is not --internal is refused');
+    assert.match(`${outsider.stdout}${outsider.stderr}`, /an admin is always internal/);
     srv.addUser({ username: 'goodCitizen', role: 'citizen' });
     srv.addUser({ username: 'goodOperator', role: 'operator', internal: true });
     srv.addUser({ username: 'goodAdmin', role: 'admin', internal: true });

@@ -149,6 +149,9 @@ describe('/metrics', () => {
     const id = report.json.id;
     assert.equal((await api(url, 'GET', `/api/reports/${id}`, { token: aliceToken })).status, 200);
     assert.equal((await api(url, 'GET', `/api/reports/${id}/nothing-here`, { token: aliceToken })).status, 404);
+    // A body over the limit, answered before it is read: counted all the same.
+    const tooBig = await api(url, 'POST', `/api/reports/${id}/comments`, { token: opToken, rawBody: 'x'.repeat(70 * 1024) });
+    assert.equal(tooBig.status, 413);
 
     // A live socket that follows the report and sees the comment; one refused by the middleware.
     const socket = await connectLive(url, { auth: { token: opToken } });
@@ -176,6 +179,7 @@ describe('/metrics', () => {
     assert.equal(rest('POST', '/api/reports', 201), 1);
     assert.equal(rest('GET', '/api/reports/:id', 200), 1);
     assert.equal(rest('GET', 'unmatched', 404), 1);
+    assert.equal(rest('POST', '/api/reports/:id/comments', 413), 1);
     assert.equal(rest('POST', '/api/reports/:id/comments', 201), 1);
     for (const s of after.samples.filter((x) => x.name.startsWith('reportd_rest_'))) {
       assert.ok(!String(s.labels.route).includes(String(id)), `a raw path in ${JSON.stringify(s)}`);

@@ -3,21 +3,14 @@
 // status changes), internal comments (create with every error of the contract,
 // list with cursor pagination in Rome time), operations endpoints, 404s and 405s.
 // One reportd with a fresh SQLite database (PostgreSQL with E2E_DATABASE=postgres) serves
-// the whole file.
+// the whole file. Every response must be one that src/api/openapi.json describes (lib/openapi.mjs).
 
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { printLogIfFailed } from './lib/server.mjs';
-import {
-  stopCleanly,
-  startReportd,
-  api,
-  login,
-  signJwt,
-  romeIso,
-  UTC_MS_RE,
-  OFFSET_MS_RE,
-} from './lib/reportd.mjs';
+import { stopCleanly, startReportd, signJwt, romeIso, UTC_MS_RE, OFFSET_MS_RE } from './lib/reportd.mjs';
+// Every response is checked against src/api/openapi.json.
+import { api, login } from './lib/openapi.mjs';
 
 const T = { timeout: 20000 };
 

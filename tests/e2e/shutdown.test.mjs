@@ -1,13 +1,18 @@
-// Graceful shutdown of the engineio-echo server on SIGTERM / SIGINT.
+// Graceful shutdown on SIGTERM / SIGINT: of the engineio-echo server, and of reportd with open
+// WebSockets.
 // Each test starts its own server, since it ends it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sleep, withTimeout, canConnect } from './lib/server.mjs';
 import { SEP, PollingClient, openWsSession } from './lib/eio.mjs';
+import WebSocket from 'ws';
+import { startReportd, connectLive, stopCleanly } from './lib/reportd.mjs';
 
 const T = { timeout: 30000 };
 const EXIT_LIMIT_MS = 10000;
+// reportd's default shutdown grace period.
+const GRACE_MS = 5000;
 
 /** Kills a server that a failed test left running. */
 function killIfRunning(srv) {
@@ -95,5 +100,43 @@ test('SIGINT exits with code 0', T, async (t) => {
   } finally {
     ws?.terminate();
     killIfRunning(srv);
+  }
+});
+
+/** The `drained` value of reportd's shutdown_finished line, or undefined without one. */
+function drainedOf(log) {
+  const line = log.split('\n').find((l) => l.includes('event=shutdown_finished'));
+  return line?.match(/drained=(\w+)/)?.[1];
+}
+
+test('reportd: a live WebSocket client and one that never answers the close frame still end drained within the grace', T, async (t) => {
+  const srv = await startReportd({ users: [{ username: 'clerk', role: 'operator', internal: true }] });
+  let live;
+  let mute;
+  try {
+    live = await connectLive(srv.url, { auth: { token: srv.token('clerk') }, transports: ['websocket'] });
+    // A raw Engine.IO WebSocket whose reader is paused: it never reads our close packet, nor
+    // answers our close frame.
+    mute = new WebSocket(`${srv.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    await new Promise((resolve, reject) => {
+      mute.once('open', resolve);
+      mute.once('error', reject);
+    });
+    mute._socket.pause();
+
+    const killedAt = Date.now();
+    const liveClosed = new Promise((resolve) => live.once('disconnect', resolve));
+    await stopCleanly(srv, ' with open WebSockets');
+    const tookMs = Date.now() - killedAt;
+    // As from Node's io.close(): the Engine.IO close packet, so the client may resume elsewhere.
+    assert.equal(await withTimeout(liveClosed, 1000, 'live client disconnect'), 'transport close');
+    assert.equal(drainedOf(srv.log()), 'true', 'shutdown_finished must say drained=true');
+    assert.ok(tookMs < GRACE_MS, `shutdown took ${tookMs} ms, the grace period is ${GRACE_MS} ms`);
+  } catch (err) {
+    srv.printLog(`reportd output for failed test "${t.name}"`);
+    throw err;
+  } finally {
+    live?.close();
+    mute?.terminate();
   }
 });

@@ -136,7 +136,6 @@ void serve_rooms(socketio::Namespace& nsp, socketio::Socket& socket,
 }  // namespace
 
 int main() {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
   net::log_to_spdlog();
   net::IoContext ioc;
 

@@ -22,3 +22,18 @@ TEST(LogValue, CutsLongValuesAndSaysHowMuchWasLeftOut) {
   EXPECT_EQ(base::escape_for_log(std::string(base::kMaxLoggedValueBytes, 'b')),
             std::string(base::kMaxLoggedValueBytes, 'b'));
 }
+
+TEST(LogValue, ReplacesBytesThatAreNotUtf8SoThatTheLineStaysUtf8) {
+  EXPECT_EQ(base::escape_for_log("a\xff"
+                                 "b\xc3"),
+            "a\\ufffdb\\ufffd");
+  EXPECT_EQ(base::escape_for_log("\xed\xa0\x80"), "\\ufffd\\ufffd\\ufffd") << "a surrogate";
+  EXPECT_EQ(base::escape_for_log("\xc0\xaf"), "\\ufffd\\ufffd") << "an overlong '/'";
+}
+
+TEST(LogValue, NeverCutsACharacterInTwo) {
+  // 255 bytes, then a 2-byte character that would end past the limit.
+  const std::string text = std::string(base::kMaxLoggedValueBytes - 1, 'a') + "é";
+  EXPECT_EQ(base::escape_for_log(text),
+            std::string(base::kMaxLoggedValueBytes - 1, 'a') + "...(2 more bytes)");
+}

@@ -120,7 +120,7 @@ TEST(Metrics, RestRequestsAreCountedByMethodRoutePatternAndStatusWithBoundedLabe
   api::Observer& rest = metrics;
   rest.request_completed({"POST", "/api/reports/:id/comments", 201, 3ms});
   rest.request_completed({"POST", "/api/reports/:id/comments", 201, 30ms});
-  rest.request_completed({"GET", "", 404, 1ms});
+  rest.request_completed({"GET", "unmatched", 404, 1ms});
   rest.request_completed({"BREW-COFFEE", "/api/reports", 405, 1ms});
 
   const auto text = metrics.render(gauges());

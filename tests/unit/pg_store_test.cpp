@@ -136,6 +136,8 @@ TEST_F(PostgresStore, RefusesNewerSchema) {
 TEST_F(PostgresStore, SchemaAcceptsExactlyTheKnownStatuses) {
   auto db = open();
   auto owner = db->create_user({"owner", "hash", "operator", true}, kT0);
+  store::UserUpdate deactivate;
+  deactivate.active = false;
   const auto id = std::to_string(db->create_report(report_of(owner.id), kT0).id);
   for (auto status : store::kReportStatuses) {
     EXPECT_NO_THROW(
@@ -148,6 +150,8 @@ TEST_F(PostgresStore, SchemaAcceptsExactlyTheKnownStatuses) {
 TEST_F(PostgresStore, StoresUtcTimestamptzWithMilliseconds) {
   auto db = open();
   auto owner = db->create_user({"owner", "hash", "operator", true}, kT0);
+  store::UserUpdate deactivate;
+  deactivate.active = false;
   auto report = db->create_report(report_of(owner.id), kT0);
   db->create_comment(report.id, owner.id, "hi", kT0);
   EXPECT_EQ(sql("SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') "
@@ -166,6 +170,8 @@ TEST_F(PostgresStore, StoresUtcTimestamptzWithMilliseconds) {
 TEST_F(PostgresStore, CommentBatchIsOneTransaction) {
   auto db = open();
   auto owner = db->create_user({"owner", "hash", "operator", true}, kT0);
+  store::UserUpdate deactivate;
+  deactivate.active = false;
   auto a = db->create_report(report_of(owner.id), kT0);
   auto b = db->create_report(report_of(owner.id), kT0);
 
@@ -229,6 +235,8 @@ TEST_F(PostgresStore, PoolStaysWithinItsSize) {
   options.size = 2;
   auto db = open(options);
   auto owner = db->create_user({"owner", "hash", "operator", true}, kT0);
+  store::UserUpdate deactivate;
+  deactivate.active = false;
   auto report = db->create_report(report_of(owner.id), kT0);
 
   constexpr int kThreads = 12;
@@ -300,13 +308,15 @@ TEST_F(PostgresStore, WaitForAFreeConnectionIsBounded) {
 // failover): that call is unavailable, the connection is dropped, the next call reconnects.
 TEST_F(PostgresStore, TerminatedBackendFailsTheCallThenReconnects) {
   auto db = open();
-  db->create_user({"owner", "hash", "operator", true}, kT0);
+  auto owner = db->create_user({"owner", "hash", "operator", true}, kT0);
+  store::UserUpdate deactivate;
+  deactivate.active = false;
   PGconn* blocker = PQconnectdb(url_.c_str());
   ASSERT_EQ(PQstatus(blocker), CONNECTION_OK);
   PQclear(PQexec(blocker, "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE"));
   // A write: a read whose connection breaks is sent once more (and would wait again here).
   auto call = std::async(std::launch::async,
-                         [&] { return kind_of([&] { db->set_user_active("owner", false); }); });
+                         [&] { return kind_of([&] { db->update_user(owner.id, deactivate); }); });
   ASSERT_TRUE(eventually(
       [&] {
         return sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'reportd' AND "
@@ -344,6 +354,8 @@ TEST_F(PostgresStore, ServerRestartIsUnavailableThenRecovers) {
   options.max_backoff = 1s;
   auto db = open(options);
   auto owner = db->create_user({"owner", "hash", "operator", true}, kT0);
+  store::UserUpdate deactivate;
+  deactivate.active = false;
   auto report = db->create_report(report_of(owner.id), kT0);
 
   cluster().stop_server();

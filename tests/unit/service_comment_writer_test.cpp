@@ -199,8 +199,11 @@ class LostCommitStore : public store::Store {
     return real_.create_user(user, t);
   }
   std::int64_t count_users() override { return real_.count_users(); }
-  std::optional<store::User> set_user_active(std::string_view name, bool active) override {
-    return real_.set_user_active(name, active);
+  store::Page<store::User> list_users(std::optional<std::int64_t> after, int limit) override {
+    return real_.list_users(after, limit);
+  }
+  std::optional<store::User> update_user(std::int64_t id, const store::UserUpdate& u) override {
+    return real_.update_user(id, u);
   }
   std::int64_t latest_user_change() override { return real_.latest_user_change(); }
   std::vector<store::UserChange> user_changes_after(std::int64_t after, int limit) override {

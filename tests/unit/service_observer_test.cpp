@@ -78,9 +78,12 @@ void try_login(service::AuthService& auth, const std::string& user, const std::s
 }
 
 TEST_F(ServiceObserverTest, EachLoginEndsWithOneOutcome) {
-  auth_.add_user("anna", "right password", "operator", true);
-  auth_.add_user("bruno", "right password", "operator", true);
-  auth_.set_user_active("bruno", false);
+  service::UserAdmin users(*store_);
+  users.add_user({"anna", "right password", "operator", true});
+  users.add_user({"bruno", "right password", "operator", true});
+  service::AccountChanges deactivate;
+  deactivate.active = false;
+  users.change_user("bruno", deactivate);
 
   try_login(auth_, "anna", "right password");
   try_login(auth_, "nobody", "whatever", "192.0.2.2");

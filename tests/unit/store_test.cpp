@@ -46,6 +46,25 @@ store::NewReport new_report(std::int64_t owner, std::string title) {
   return r;
 }
 
+store::UserUpdate set_active(bool active) {
+  store::UserUpdate update;
+  update.active = active;
+  return update;
+}
+
+store::UserUpdate set_role(std::string role, std::optional<bool> internal = std::nullopt) {
+  store::UserUpdate update;
+  update.role = std::move(role);
+  update.internal = internal;
+  return update;
+}
+
+store::UserUpdate set_password_hash(std::string hash) {
+  store::UserUpdate update;
+  update.password_hash = std::move(hash);
+  return update;
+}
+
 using RecoveryKind = store::RecoveryWrite::Kind;
 
 // A session of user 7, attached to node-a, with no rooms yet.
@@ -329,6 +348,61 @@ TEST_P(StoreTest, InternalCitizenIsRefused) {
   EXPECT_NO_THROW(db_->create_user(new_user("mallory", "citizen", false), kT0));
 }
 
+TEST_P(StoreTest, ListsUsersByIdInPages) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(db_->create_user(new_user("u" + std::to_string(i)), kT0).id);
+  auto first = db_->list_users(std::nullopt, 2);
+  ASSERT_EQ(first.items.size(), 2u);
+  EXPECT_EQ(first.items[0].id, ids[0]);
+  EXPECT_EQ(first.items[0].username, "u0");
+  EXPECT_EQ(first.items[0].created_at, kT0);
+  EXPECT_EQ(first.items[1].id, ids[1]);
+  ASSERT_EQ(first.next_after, ids[1]);
+  auto second = db_->list_users(first.next_after, 2);
+  ASSERT_EQ(second.items.size(), 2u);
+  EXPECT_EQ(second.items[0].id, ids[2]);
+  auto last = db_->list_users(second.next_after, 2);
+  ASSERT_EQ(last.items.size(), 1u);
+  EXPECT_EQ(last.items[0].id, ids[4]);
+  EXPECT_FALSE(last.next_after) << "no page after the last";
+  EXPECT_EQ(db_->list_users(std::nullopt, 5).next_after, std::nullopt) << "exactly one full page";
+  EXPECT_EQ(db_->list_users(std::nullopt, 0).items.size(), 1u) << "the limit is at least 1";
+  EXPECT_EQ(db_->list_users(std::nullopt, 1000).items.size(), 5u);
+}
+
+TEST_P(StoreTest, UpdatesOnlyTheFieldsGiven) {
+  auto alice = db_->create_user(new_user("alice", "citizen", false), kT0);
+  const auto before = db_->latest_user_change();
+  auto promoted = db_->update_user(alice.id, set_role("operator", true));
+  ASSERT_TRUE(promoted);
+  EXPECT_EQ(promoted->role, "operator");
+  EXPECT_TRUE(promoted->internal);
+  EXPECT_TRUE(promoted->active);
+  EXPECT_EQ(promoted->password_hash, alice.password_hash);
+  EXPECT_EQ(promoted->created_at, kT0);
+  EXPECT_GT(db_->latest_user_change(), before) << "a change of access is in the feed";
+
+  const auto after_promotion = db_->latest_user_change();
+  auto reset = db_->update_user(alice.id, set_password_hash("$argon2id$new"));
+  ASSERT_TRUE(reset);
+  EXPECT_EQ(reset->password_hash, "$argon2id$new");
+  EXPECT_EQ(reset->role, "operator");
+  EXPECT_TRUE(reset->internal);
+  EXPECT_EQ(db_->find_user(alice.id)->password_hash, "$argon2id$new");
+  EXPECT_EQ(db_->latest_user_change(), after_promotion) << "a new password is no change of access";
+
+  auto same = db_->update_user(alice.id, {});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->password_hash, "$argon2id$new");
+
+  // The schema's rule holds on updates too, and a refused update changes nothing.
+  EXPECT_EQ(kind_of([&] { db_->update_user(alice.id, set_role("citizen")); }),
+            StoreError::Kind::conflict);
+  EXPECT_EQ(db_->find_user(alice.id)->role, "operator");
+  EXPECT_FALSE(db_->update_user(alice.id + 1000, set_role("admin")));
+}
+
 TEST_P(StoreTest, ValuesRoundTripUnchanged) {
   const std::string tricky[] = {
       "'); DROP TABLE users;--",
@@ -361,7 +435,6 @@ TEST_P(StoreTest, ValuesRoundTripUnchanged) {
   // A key with a NUL matches nothing (PostgreSQL cannot store one; a lookup must not fail).
   const std::string nul("al\0ce", 5);
   EXPECT_FALSE(db_->find_user_by_name(nul));
-  EXPECT_FALSE(db_->set_user_active(nul, false));
   store::ReportQuery by_status;
   by_status.status = nul;
   EXPECT_TRUE(db_->list_reports(by_status).items.empty());
@@ -377,7 +450,7 @@ TEST_P(StoreTest, UserChangeFeedRecordsAccessChanges) {
   auto bob = db_->create_user(new_user("bob"), kT0);
   EXPECT_EQ(db_->latest_user_change(), 0) << "creating a user is no change of access";
 
-  auto off = db_->set_user_active("alice", false);
+  auto off = db_->update_user(alice.id, set_active(false));
   ASSERT_TRUE(off);
   EXPECT_EQ(off->id, alice.id);
   EXPECT_FALSE(off->active);
@@ -385,10 +458,10 @@ TEST_P(StoreTest, UserChangeFeedRecordsAccessChanges) {
   const auto first = db_->latest_user_change();
   EXPECT_GT(first, 0);
   // The same value again changes nothing and records nothing.
-  ASSERT_TRUE(db_->set_user_active("alice", false));
+  ASSERT_TRUE(db_->update_user(alice.id, set_active(false)));
   EXPECT_EQ(db_->latest_user_change(), first);
-  EXPECT_FALSE(db_->set_user_active("nobody", true));
-  auto on = db_->set_user_active("alice", true);
+  EXPECT_FALSE(db_->update_user(bob.id + 1000, set_active(true)));
+  auto on = db_->update_user(alice.id, set_active(true));
   ASSERT_TRUE(on);
   EXPECT_TRUE(on->active);
 

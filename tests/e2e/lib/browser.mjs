@@ -25,12 +25,10 @@ const CHROMIUM_ARGS = [
 ];
 
 /**
- * Launches Chromium (Playwright gives each launch a new, empty profile), opens
- * one page and calls fn({ page, consoleLines }); consoleLines collects what the
- * page logs, Chromium's own messages (CORS refusals, failed WebSocket
- * handshakes) included. The browser is closed whatever fn does.
+ * Launches Chromium (Playwright gives each launch a new, empty profile) and
+ * calls fn(browser); the browser is closed whatever fn does.
  */
-export async function withChromiumPage(fn, { launchTimeoutMs = 20000, closeTimeoutMs = 10000 } = {}) {
+export async function withChromium(fn, { launchTimeoutMs = 20000, closeTimeoutMs = 10000 } = {}) {
   const browser = await chromium.launch({
     executablePath: chromiumBin,
     headless: true,
@@ -38,14 +36,32 @@ export async function withChromiumPage(fn, { launchTimeoutMs = 20000, closeTimeo
     timeout: launchTimeoutMs,
   });
   try {
-    const page = await browser.newPage();
-    const consoleLines = [];
-    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
-    return await fn({ page, consoleLines });
+    return await fn(browser);
   } finally {
     await withTimeout(browser.close(), closeTimeoutMs, 'closing Chromium');
   }
+}
+
+/**
+ * Collects what `page` logs into `lines`, Chromium's own messages (CORS
+ * refusals, failed WebSocket handshakes) and uncaught errors included.
+ */
+export function collectConsole(page, lines = []) {
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (err) => lines.push(`pageerror: ${err.message}`));
+  return lines;
+}
+
+/**
+ * Launches Chromium, opens one page and calls fn({ page, consoleLines });
+ * consoleLines collects what the page logs (see collectConsole).
+ */
+export async function withChromiumPage(fn, options = {}) {
+  return withChromium(async (browser) => {
+    const page = await browser.newPage();
+    const consoleLines = collectConsole(page);
+    return fn({ page, consoleLines });
+  }, options);
 }
 
 /**

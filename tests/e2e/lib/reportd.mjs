@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { io } from 'socket.io-client';
 import { startPostgres } from './postgres.mjs';
 import { SanitizerLogs } from './sanitizer.mjs';
-import { repoRoot, startServer } from './server.mjs';
+import { repoRoot, startServer, withTimeout } from './server.mjs';
 
 /** Absolute path of the reportd binary (env REPORTD_BIN, relative to the repo root). */
 export const reportdBin = path.resolve(repoRoot, process.env.REPORTD_BIN || 'build/src/app/reportd');
@@ -328,6 +328,18 @@ export function closeLive(socket) {
   } catch {
     // already closed
   }
+}
+
+/** Resolves { reason, at } of the socket's next `disconnect` (at: Date.now() then). */
+export function disconnection(socket) {
+  return new Promise((resolve) => socket.once('disconnect', (reason) => resolve({ reason, at: Date.now() })));
+}
+
+/** Waits for every disconnection (bounded), asserts the reasons, and reports the delays. */
+export async function assertServerDisconnects(t, ends, since, timeoutMs, what) {
+  const all = await withTimeout(Promise.all(ends), timeoutMs, what);
+  assert.deepEqual(all.map((e) => e.reason), all.map(() => 'io server disconnect'), what);
+  t.diagnostic(`${what}: after ${all.map((e) => e.at - since).join(', ')} ms`);
 }
 
 /**

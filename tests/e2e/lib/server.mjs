@@ -61,6 +61,8 @@ const SERVER_ENV_KEYS = [
   'IO_THREADS',
   'WORKER_THREADS',
   'REDIS_URL',
+  'LOG_FORMAT',
+  'LOG_LEVEL',
 ];
 
 const MAX_LOG_CHARS = 256 * 1024;
