@@ -93,8 +93,9 @@ net::HttpResponse error_response_for(const net::HttpRequest& request, std::strin
 }  // namespace
 
 RestApi::RestApi(service::AuthService& auth, service::UserAdmin& users,
-                 service::ReportService& reports, boost::asio::thread_pool& workers)
-    : auth_(auth), users_(users), reports_(reports), workers_(workers) {}
+                 service::ReportService& reports, boost::asio::thread_pool& workers,
+                 Observer& observer)
+    : auth_(auth), users_(users), reports_(reports), workers_(workers), observer_(observer) {}
 
 void RestApi::handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) {
   ++in_flight_;
@@ -149,6 +150,9 @@ void RestApi::answer(const net::HttpExchangePtr& exchange, std::shared_ptr<const
 void RestApi::finished(std::string_view method, std::string_view route, unsigned status,
                        std::chrono::duration<double, std::milli> duration,
                        std::string_view request_id, std::string_view remote_address) {
+  observer_.request_completed(
+      {method, route, status,
+       std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration)});
   net::log_event(net::LogLevel::info, "http_request",
                  {{"method", method},
                   {"route", route},

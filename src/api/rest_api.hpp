@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "api/observer.hpp"
 #include "net/http_handler.hpp"
 #include "service/auth_service.hpp"
 #include "service/report_service.hpp"
@@ -23,8 +24,9 @@ class RestApi : public net::HttpHandler {
  public:
   static constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
+  // `observer` hears of every answered request.
   RestApi(service::AuthService& auth, service::UserAdmin& users, service::ReportService& reports,
-          boost::asio::thread_pool& workers);
+          boost::asio::thread_pool& workers, Observer& observer = Observer::none());
 
   void handle(net::HttpRequest&& request, net::HttpExchangePtr exchange) override;
   // Requests accepted and not yet answered; shutdown waits for them to reach zero.
@@ -88,8 +90,8 @@ class RestApi : public net::HttpHandler {
   // Sends `response` with the request id, then calls finished() once it is written.
   void answer(const net::HttpExchangePtr& exchange, std::shared_ptr<const Trace> trace,
               net::HttpResponse response);
-  // The one place where a request ends (answered or not deliverable): the access log line, and
-  // where request metrics belong. `route` is the pattern, never the raw path.
+  // The one place where a request ends (answered or not deliverable): the access log line and
+  // the observer. `route` is the pattern, never the raw path.
   void finished(std::string_view method, std::string_view route, unsigned status,
                 std::chrono::duration<double, std::milli> duration, std::string_view request_id,
                 std::string_view remote_address);
@@ -115,6 +117,7 @@ class RestApi : public net::HttpHandler {
   service::UserAdmin& users_;
   service::ReportService& reports_;
   boost::asio::thread_pool& workers_;
+  Observer& observer_;
   std::atomic<std::size_t> in_flight_{0};
 };
 

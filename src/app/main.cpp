@@ -1,6 +1,8 @@
 // reportd: the report service. `reportd serve` (the default) runs it; `migrate`, `user add` and
 // `token` are the operator's tools. Configuration: see config.hpp and the README.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
@@ -9,7 +11,9 @@
 #include "api/rest_api.hpp"
 #include "app/cluster_state.hpp"
 #include "app/config.hpp"
+#include "app/metrics.hpp"
 #include "app/operations.hpp"
+#include "app/version.hpp"
 #include "base/random.hpp"
 #include "engineio/server.hpp"
 #include "engineio/shutdown.hpp"
@@ -33,15 +37,16 @@ namespace {
 // Everything the commands share: the store and the services around it.
 struct Core {
   Core(const app::Config& config, service::CommentEmitter& emitter,
+       service::Observer& observer = service::Observer::none(),
        std::unique_ptr<auth::LoginLimiter> login_limiter = std::make_unique<auth::LoginLimiter>())
       : store(store::open_store(config.database_url, {config.database_pool_size})),
         jwt(config.jwt()),
         verifier(jwt),
         issuer(jwt),
         limiter(std::move(login_limiter)),
-        auth(*store, verifier, issuer, *limiter),
+        auth(*store, verifier, issuer, *limiter, observer),
         users(*store),
-        reports(*store, emitter) {}
+        reports(*store, emitter, {}, observer) {}
 
   std::unique_ptr<store::Store> store;
   auth::JwtConfig jwt;
@@ -118,6 +123,8 @@ engineio::ServerOptions engine_options(const app::Config& config) {
 int serve(const app::Config& config) {
   // First: a console folder that cannot be served stops the start before anything runs.
   const auto console = config.console_dir.empty() ? nullptr : app::load_console(config.console_dir);
+  // Next, so that it outlives everything that reports to it.
+  app::Metrics metrics({.version = app::kVersion, .commit = app::kCommit});
   net::raise_open_file_limit();
   net::IoContext ioc;
   const unsigned cores = net::default_io_threads();
@@ -131,12 +138,14 @@ int serve(const app::Config& config) {
   engine_settings.websocket_handshake_timeout =
       std::min(engine_settings.websocket_handshake_timeout, shutdown_grace / 2);
   engineio::Server engine(ioc, engine_settings);
+  engine.set_observer(metrics);
   app::ClusterState cluster(config, ioc);
   cluster.share_address_cap(engine);
   // maxHttpBufferSize bounds binary attachments too, as in Node, where it is the only limit.
   socketio::Server io(engine,
                       {.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms),
                        .max_attachment_bytes = config.max_http_buffer_size});
+  io.set_observer(metrics);
   auto& internal = io.of(live::kInternalNamespace);
   // With Redis, broadcasts reach the room's members on every node (Node.js nodes included).
   socketio::RedisAdapter* redis_adapter = nullptr;
@@ -148,7 +157,7 @@ int serve(const app::Config& config) {
     internal.set_adapter(std::move(adapter));
   }
   live::CommentBroadcaster broadcaster(internal);
-  Core core(config, broadcaster, cluster.make_login_limiter());
+  Core core(config, broadcaster, metrics, cluster.make_login_limiter());
   live::AccessWatch access(core.auth, workers,
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
   live::Presence presence(internal, workers, {});
@@ -164,7 +173,7 @@ int serve(const app::Config& config) {
   }
   if (config.demo) create_demo_data(core, config.port);
 
-  api::RestApi rest(core.auth, core.users, core.reports, workers);
+  api::RestApi rest(core.auth, core.users, core.reports, workers, metrics);
   app::OperationsHandler operations(
       *core.store, workers,
       {.engineio_sessions = [&] { return engine.session_count(); },
@@ -176,7 +185,8 @@ int serve(const app::Config& config) {
        .redis_publish_failures = redis_adapter ? std::function<std::uint64_t()>([redis_adapter] {
          return redis_adapter->publish_failures();
        })
-                                               : nullptr});
+                                               : nullptr},
+      metrics);
   net::Router router(api::RestApi::kMaxBodyBytes);
   router.add(engine.options().path, engine);
   router.add("/api/", rest);
@@ -228,6 +238,8 @@ int serve(const app::Config& config) {
 
 int main(int argc, char** argv) {
   CLI::App cli{"reportd: the report service"};
+  cli.set_version_flag("--version",
+                       fmt::format("reportd {} (commit {})", app::kVersion, app::kCommit));
   app::Config config;
   config.bind(cli);
   cli.require_subcommand(0, 1);

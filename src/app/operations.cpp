@@ -1,7 +1,5 @@
 #include "app/operations.hpp"
 
-#include <fmt/format.h>
-
 #include <boost/asio/post.hpp>
 
 #include "net/log.hpp"
@@ -34,29 +32,7 @@ void OperationsHandler::handle(net::HttpRequest&& request, net::HttpExchangePtr 
       }
     });
   } else {
-    auto body = fmt::format(
-        "# HELP reportd_engineio_sessions Open Engine.IO sessions.\n"
-        "# TYPE reportd_engineio_sessions gauge\n"
-        "reportd_engineio_sessions {}\n"
-        "# HELP reportd_websockets Open WebSocket connections.\n"
-        "# TYPE reportd_websockets gauge\n"
-        "reportd_websockets {}\n"
-        "# HELP reportd_live_sockets Internal users connected to /ws/internal.\n"
-        "# TYPE reportd_live_sockets gauge\n"
-        "reportd_live_sockets {}\n",
-        gauges_.engineio_sessions(), gauges_.websockets(), gauges_.live_sockets());
-    if (gauges_.redis_ready) {
-      body += fmt::format(
-          "# HELP reportd_redis_connected Whether the Socket.IO Redis adapter is connected.\n"
-          "# TYPE reportd_redis_connected gauge\n"
-          "reportd_redis_connected {}\n"
-          "# HELP reportd_redis_publish_failures_total Broadcasts that could not be published "
-          "to Redis.\n"
-          "# TYPE reportd_redis_publish_failures_total counter\n"
-          "reportd_redis_publish_failures_total {}\n",
-          gauges_.redis_ready() ? 1 : 0, gauges_.redis_publish_failures());
-    }
-    auto response = net::HttpResponse::text(200, std::move(body));
+    auto response = net::HttpResponse::text(200, metrics_.render(gauges_));
     response.content_type = "text/plain; version=0.0.4";
     exchange->respond(std::move(response));
   }

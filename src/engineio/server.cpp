@@ -57,12 +57,13 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
   }
   if (filter_) {
     if (auto refusal = filter_(request)) {
+      observer_->handshake_refused(HandshakeRefusal::request_filter);
       exchange->respond(error_response(Error::forbidden, *refusal, 403));
       return;
     }
   }
   auto session = std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_),
-                                           std::move(request), options_, registry_);
+                                           std::move(request), options_, registry_, *observer_);
   if (!admit(session, *exchange)) return;
   if (!quota_) {
     start_session(session, websocket, std::move(exchange));
@@ -119,6 +120,7 @@ bool Server::admit(const std::shared_ptr<Session>& session, net::HttpExchange& e
   }
   net::log_event(net::LogLevel::warn, "engineio_sessions_full",
                  {{"scope", "server"}, {"remote", session->request().remote_address}});
+  observer_->handshake_refused(HandshakeRefusal::session_cap);
   exchange.respond(error_response(Error::bad_request, "Too many sessions", 503));
   return false;
 }
@@ -127,6 +129,7 @@ void Server::refuse_address(const Session& session, net::HttpExchange& exchange,
                             std::string_view scope) {
   net::log_event(net::LogLevel::warn, "engineio_sessions_full",
                  {{"scope", scope}, {"remote", session.request().remote_address}});
+  observer_->handshake_refused(HandshakeRefusal::address_cap);
   exchange.respond(error_response(Error::bad_request, "Too many sessions from this address", 429));
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engineio/address_quota.hpp"
+#include "engineio/observer.hpp"
 #include "engineio/options.hpp"
 #include "engineio/session.hpp"
 #include "engineio/session_registry.hpp"
@@ -31,6 +32,9 @@ class Server : public net::HttpHandler {
   // Sessions per address counted with other servers too (see address_quota.hpp). Install before
   // serving; the quota must outlive every handshake in progress.
   void set_address_quota(AddressQuota* quota) { quota_ = quota; }
+  // Who hears of refused handshakes, dropped packets and closed sessions (see observer.hpp).
+  // Install before serving; it must outlive every session.
+  void set_observer(Observer& observer) { observer_ = &observer; }
 
   // Graceful shutdown: ends every session now; those with a client listening get a close packet.
   void close_all();
@@ -55,6 +59,7 @@ class Server : public net::HttpHandler {
   RequestFilter filter_;
   ConnectionHandler on_connection_;
   AddressQuota* quota_ = nullptr;
+  Observer* observer_ = &Observer::none();
 };
 
 }  // namespace engineio

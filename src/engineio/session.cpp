@@ -34,12 +34,13 @@ const SharedPacket& close_packet() {
 }  // namespace
 
 Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
-                 const ServerOptions& options, SessionRegistry& registry)
+                 const ServerOptions& options, SessionRegistry& registry, Observer& observer)
     : id_(std::move(id)),
       strand_(strand),
       request_(std::move(request)),
       options_(options),
       registry_(registry),
+      observer_(observer),
       heartbeat_(strand) {
   ++live_sessions;
   request_.body.clear();
@@ -70,7 +71,7 @@ void Session::on_close(CloseHandler handler) {
 }
 
 net::SendStatus Session::send(SharedPacket packet) {
-  if (ended_.load(std::memory_order_relaxed)) return net::SendStatus::dropped_closed;
+  if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
   if (strand_.running_in_this_thread()) return send_now(std::move(packet));
   asio::post(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
     self->send_now(std::move(packet));
@@ -79,11 +80,14 @@ net::SendStatus Session::send(SharedPacket packet) {
 }
 
 net::SendStatus Session::send(std::vector<SharedPacket> packets) {
-  if (ended_.load(std::memory_order_relaxed)) return net::SendStatus::dropped_closed;
+  if (ended_.load(std::memory_order_relaxed)) {
+    return dropped(net::SendStatus::dropped_closed, packets.size());
+  }
   auto send_all = [self = shared_from_this(), packets = std::move(packets)]() mutable {
-    for (auto& packet : packets) {
-      const auto status = self->send_now(std::move(packet));
-      if (net::was_dropped(status)) return status;
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+      const auto status = self->send_now(std::move(packets[i]));
+      // send_now counted this one; the rest of the group is not sent either.
+      if (net::was_dropped(status)) return self->dropped(status, packets.size() - i - 1);
     }
     return net::SendStatus::queued;
   };
@@ -93,7 +97,7 @@ net::SendStatus Session::send(std::vector<SharedPacket> packets) {
 }
 
 net::SendStatus Session::send_volatile(SharedPacket packet) {
-  if (ended_.load(std::memory_order_relaxed)) return net::SendStatus::dropped_closed;
+  if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
   if (strand_.running_in_this_thread()) return send_volatile_now(std::move(packet));
   asio::post(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
     self->send_volatile_now(std::move(packet));
@@ -105,7 +109,7 @@ net::SendStatus Session::send_volatile_now(SharedPacket packet) {
   if (!can_send_immediately()) {
     // An upgrading session is not closed: only not ready for a packet that cannot wait.
     const bool ending = state_ == State::closing || state_ == State::closed;
-    return ending ? net::SendStatus::dropped_closed : net::SendStatus::dropped_not_ready;
+    return dropped(ending ? net::SendStatus::dropped_closed : net::SendStatus::dropped_not_ready);
   }
   return send_now(std::move(packet));
 }
@@ -160,15 +164,25 @@ SharedPacket Session::open_packet(bool can_upgrade) const {
 
 net::SendStatus Session::send_now(SharedPacket packet) {
   BOOST_ASSERT(strand_.running_in_this_thread());
-  if (state_ == State::closed || state_ == State::closing) return net::SendStatus::dropped_closed;
-  if (transport_ == Transport::websocket) return websocket_->send(bytes_of(packet), packet->binary);
+  if (state_ == State::closed || state_ == State::closing) {
+    return dropped(net::SendStatus::dropped_closed);
+  }
+  if (transport_ == Transport::websocket) {
+    const auto status = websocket_->send(bytes_of(packet), packet->binary);
+    return net::was_dropped(status) ? dropped(status) : status;
+  }
   polling_.push(std::move(packet));
   if (polling_.cost() > options_.max_buffered_bytes) {
     close_now(CloseReason::send_buffer_overflow, Initiator::server);
-    return net::SendStatus::dropped_overflow;
+    return dropped(net::SendStatus::dropped_overflow);
   }
   schedule_flush();
   return net::SendStatus::queued;
+}
+
+net::SendStatus Session::dropped(net::SendStatus why, std::size_t count) const {
+  if (count > 0) observer_.packets_dropped(why, count);
+  return why;
 }
 
 void Session::on_packet(Packet&& packet) {
@@ -242,6 +256,7 @@ void Session::close_now(CloseReason reason, Initiator initiator) {
 
   net::log_event(net::LogLevel::debug, "engineio_session_closed",
                  {{"sid", id_}, {"reason", to_string(reason)}});
+  observer_.session_closed(reason);
   if (auto on_close = std::move(close_handler_)) on_close(reason);
   // Dropping the handlers breaks the cycles they may hold (session -> handler -> session); it
   // is deferred because this may run inside the message handler itself.

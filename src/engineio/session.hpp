@@ -16,6 +16,7 @@
 
 #include "engineio/close_reason.hpp"
 #include "engineio/heartbeat.hpp"
+#include "engineio/observer.hpp"
 #include "engineio/options.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/poll_queue.hpp"
@@ -32,7 +33,7 @@ class Session : public std::enable_shared_from_this<Session> {
   using CloseHandler = std::function<void(CloseReason reason)>;
 
   Session(std::string id, net::Strand strand, net::HttpRequest request,
-          const ServerOptions& options, SessionRegistry& registry);
+          const ServerOptions& options, SessionRegistry& registry, Observer& observer);
   ~Session();
 
   const std::string& id() const { return id_; }
@@ -84,6 +85,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SharedPacket open_packet(bool can_upgrade) const;
   net::SendStatus send_now(SharedPacket packet);
+  // Tells the observer that `count` packets were not sent, and returns `why`.
+  net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;
   net::SendStatus send_volatile_now(SharedPacket packet);
   bool can_send_immediately() const;
   void schedule_flush();
@@ -105,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::HttpRequest request_;
   const ServerOptions& options_;
   SessionRegistry& registry_;
+  Observer& observer_;
 
   // The small fields together, so that they share one word.
   State state_ = State::open;

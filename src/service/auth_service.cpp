@@ -24,14 +24,16 @@ void require_internal(const store::User& user) {
 }
 
 AuthService::AuthService(store::Store& store, const auth::JwtVerifier& verifier,
-                         const auth::JwtIssuer& issuer, auth::LoginLimiter& limiter)
-    : store_(store), verifier_(verifier), issuer_(issuer), limiter_(limiter) {}
+                         const auth::JwtIssuer& issuer, auth::LoginLimiter& limiter,
+                         Observer& observer)
+    : store_(store), verifier_(verifier), issuer_(issuer), limiter_(limiter), observer_(observer) {}
 
 LoginResult AuthService::login(const std::string& username, const std::string& password,
                                const std::string& address) {
   // Refused before any work: a name that no user can have is neither looked up, nor counted by
   // the limiter, nor logged.
   if (username.size() > kMaxUsernameBytes) {
+    observer_.login_attempted(LoginOutcome::invalid_username);
     throw Error(Kind::bad_request, "invalid_username", "username is too long");
   }
   const auto attempt = auth::LoginLimiter::Clock::now();
@@ -39,19 +41,29 @@ LoginResult AuthService::login(const std::string& username, const std::string& p
     Error error(Kind::too_many_requests, "too_many_attempts",
                 "too many failed logins; try again later");
     error.retry_after = *wait;
+    observer_.login_attempted(LoginOutcome::rate_limited);
     throw error;
   }
-  auto user = store_call([&] { return store_.find_user_by_name(username); });
+  std::optional<store::User> user;
+  try {
+    user = store_call([&] { return store_.find_user_by_name(username); });
+  } catch (const Error&) {
+    observer_.login_attempted(LoginOutcome::unavailable);
+    throw;
+  }
   // A missing user still costs a hash verification, so timing does not reveal which names exist.
   static const std::string decoy = auth::hash_password("decoy password for timing");
   const bool valid = auth::verify_password(password, user ? user->password_hash : decoy);
   if (!user || !valid || !user->active) {
+    observer_.login_attempted(!user || !valid ? LoginOutcome::bad_credentials
+                                              : LoginOutcome::inactive);
     limiter_.record_failure(username, address, attempt);
     net::log_event(net::LogLevel::info, "login_failed",
                    {{"username", username}, {"remote", address}});
     throw unauthorized("invalid username or password");
   }
   limiter_.record_success(username, address);
+  observer_.login_attempted(LoginOutcome::success);
   net::log_event(net::LogLevel::info, "login",
                  {{"user_id", std::to_string(user->id)}, {"remote", address}});
   return {issuer_.issue(user->id, user->role, user->internal, std::chrono::system_clock::now()),

@@ -12,6 +12,7 @@
 #include "auth/jwt.hpp"
 #include "auth/login_limiter.hpp"
 #include "service/errors.hpp"
+#include "service/observer.hpp"
 #include "service/user_admin.hpp"
 #include "store/store.hpp"
 
@@ -31,8 +32,9 @@ struct LoginResult {
 
 class AuthService {
  public:
+  // `observer` hears how each login ends.
   AuthService(store::Store& store, const auth::JwtVerifier& verifier, const auth::JwtIssuer& issuer,
-              auth::LoginLimiter& limiter);
+              auth::LoginLimiter& limiter, Observer& observer = Observer::none());
 
   LoginResult login(const std::string& username, const std::string& password,
                     const std::string& address);
@@ -53,6 +55,7 @@ class AuthService {
   const auth::JwtVerifier& verifier_;
   const auth::JwtIssuer& issuer_;
   auth::LoginLimiter& limiter_;
+  Observer& observer_;
 };
 
 // Throws Error(forbidden) unless the user is internal staff.

@@ -1,12 +1,19 @@
 #include "service/comment_writer.hpp"
 
+#include <algorithm>
+
 #include "net/log.hpp"
 #include "service/report_service.hpp"
 
 namespace service {
 
-CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter, std::size_t max_waiting)
-    : store_(store), emitter_(emitter), max_waiting_(max_waiting), thread_([this] { run(); }) {}
+CommentWriter::CommentWriter(store::Store& store, CommentEmitter& emitter, Observer& observer,
+                             std::size_t max_waiting)
+    : store_(store),
+      emitter_(emitter),
+      observer_(observer),
+      max_waiting_(max_waiting),
+      thread_([this] { run(); }) {}
 
 CommentWriter::~CommentWriter() {
   stop();
@@ -72,13 +79,16 @@ void CommentWriter::complete(Pending& pending, Outcome outcome) {
 
 void CommentWriter::write(std::vector<Pending>& batch) {
   std::vector<std::optional<store::Comment>> created;
+  std::chrono::steady_clock::duration took{};
   try {
     std::vector<store::NewComment> comments;
     comments.reserve(batch.size());
     for (const auto& pending : batch) comments.push_back(pending.comment);
+    const auto started = std::chrono::steady_clock::now();
     created = store_.create_comments(
         comments,
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    took = std::chrono::steady_clock::now() - started;
   } catch (...) {
     std::string reason = "unknown";
     bool outcome_unknown = true;
@@ -111,6 +121,12 @@ void CommentWriter::write(std::vector<Pending>& batch) {
     }
     return;
   }
+  // Told outside the try: nothing the observer does may pass for a failed commit.
+  observer_.comments_committed(
+      batch.size(),
+      static_cast<std::size_t>(std::count_if(
+          created.begin(), created.end(), [](const auto& comment) { return comment.has_value(); })),
+      took);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!created[i]) {
       complete(batch[i], Error(Error::Kind::not_found, "report_not_found", "no such report"));

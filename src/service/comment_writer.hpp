@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "service/errors.hpp"
+#include "service/observer.hpp"
 #include "store/store.hpp"
 
 namespace service {
@@ -27,7 +28,8 @@ class CommentWriter {
   // a retry_after), so that a database slower than the clients cannot grow memory without end.
   static constexpr std::size_t kDefaultMaxWaiting = 4096;
 
-  CommentWriter(store::Store& store, CommentEmitter& emitter,
+  // `observer` hears of every transaction that committed.
+  CommentWriter(store::Store& store, CommentEmitter& emitter, Observer& observer = Observer::none(),
                 std::size_t max_waiting = kDefaultMaxWaiting);
   // Writes what is still waiting, then stops.
   ~CommentWriter();
@@ -52,6 +54,7 @@ class CommentWriter {
 
   store::Store& store_;
   CommentEmitter& emitter_;
+  Observer& observer_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> waiting_;

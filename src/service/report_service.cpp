@@ -12,8 +12,9 @@ using Kind = Error::Kind;
 
 }  // namespace
 
-ReportService::ReportService(store::Store& store, CommentEmitter& emitter, Limits limits)
-    : store_(store), limits_(limits), writer_(store, emitter) {}
+ReportService::ReportService(store::Store& store, CommentEmitter& emitter, Limits limits,
+                             Observer& observer)
+    : store_(store), limits_(limits), writer_(store, emitter, observer) {}
 
 store::Report ReportService::create_report(const store::User& user, store::NewReport input) {
   require_text("title", input.title, limits_.max_title_chars, TextKind::line);

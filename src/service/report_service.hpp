@@ -31,7 +31,8 @@ struct Limits {
 
 class ReportService {
  public:
-  ReportService(store::Store& store, CommentEmitter& emitter, Limits limits = {});
+  ReportService(store::Store& store, CommentEmitter& emitter, Limits limits = {},
+                Observer& observer = Observer::none());
 
   store::Report create_report(const store::User& user, store::NewReport input);
   store::Report get_report(const store::User& user, std::int64_t id);

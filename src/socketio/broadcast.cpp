@@ -16,6 +16,7 @@ Broadcast& Broadcast::except(std::string room) & {
 
 void Broadcast::emit(std::string_view event, boost::json::array args,
                      std::vector<std::string> attachments) const {
+  const auto started = std::chrono::steady_clock::now();
   auto packet = make_event_packet(nsp_, event, std::move(args), std::move(attachments));
   // As the Node server does: every broadcast event that is not volatile carries its offset as
   // its last argument, which the client records.
@@ -24,6 +25,7 @@ void Broadcast::emit(std::string_view event, boost::json::array args,
     if (offset) packet.data.as_array().emplace_back(boost::json::string(std::move(*offset)));
   }
   adapter_.broadcast(packet, options_);
+  observer_.broadcast_emitted(std::chrono::steady_clock::now() - started);
 }
 
 }  // namespace socketio

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "socketio/adapter.hpp"
+#include "socketio/observer.hpp"
 #include "socketio/recovery.hpp"
 
 namespace socketio {
@@ -16,8 +17,10 @@ namespace socketio {
 class Broadcast {
  public:
   // `recovery`: the namespace's session store when connection state recovery is on, else null.
-  Broadcast(Adapter& adapter, std::string nsp, SessionStore* recovery = nullptr)
-      : adapter_(adapter), nsp_(std::move(nsp)), recovery_(recovery) {}
+  // `observer` hears how long each emit took.
+  Broadcast(Adapter& adapter, std::string nsp, SessionStore* recovery = nullptr,
+            Observer& observer = Observer::none())
+      : adapter_(adapter), nsp_(std::move(nsp)), recovery_(recovery), observer_(observer) {}
 
   Broadcast& to(std::string room) &;
   Broadcast&& to(std::string room) && { return std::move(to(std::move(room))); }
@@ -49,6 +52,7 @@ class Broadcast {
   Adapter& adapter_;
   std::string nsp_;
   SessionStore* recovery_;
+  Observer& observer_;
   BroadcastOptions options_;
   std::optional<std::string> offset_;
 };

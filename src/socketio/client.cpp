@@ -81,6 +81,7 @@ void Client::on_packet(Packet&& packet) {
 void Client::connect(Packet&& packet) {
   auto* nsp = server_.find(packet.nsp);
   if (!nsp) {
+    server_.observer().connect_refused(ConnectRefusal::invalid_namespace);
     refuse(packet.nsp, ConnectError{"Invalid namespace", nullptr});
     return;
   }
@@ -95,6 +96,7 @@ void Client::connect(Packet&& packet) {
     socket->release_auth();
     if (!self->holds(socket)) return;  // the connection closed while the middleware was deciding
     if (error) {
+      self->server_.observer().connect_refused(ConnectRefusal::middleware);
       self->forget(*socket);
       self->refuse(socket->nsp().name(), std::move(*error));
       return;

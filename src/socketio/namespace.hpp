@@ -10,6 +10,7 @@
 
 #include "socketio/adapter.hpp"
 #include "socketio/broadcast.hpp"
+#include "socketio/observer.hpp"
 #include "socketio/recovery.hpp"
 #include "socketio/socket.hpp"
 
@@ -42,6 +43,8 @@ class Namespace {
   SessionStore* recovery() const { return recovery_.get(); }
 
   Adapter& adapter() { return *adapter_; }
+  // The server's observer (Server::set_observer).
+  Observer& observer() const { return *observer_; }
   std::size_t socket_count() const { return socket_count_.load(); }
 
   // Broadcasting.
@@ -50,10 +53,11 @@ class Namespace {
   void emit(std::string_view event, boost::json::array args = {}) {
     broadcast().emit(event, std::move(args));
   }
-  Broadcast broadcast() { return Broadcast(*adapter_, name_, recovery_.get()); }
+  Broadcast broadcast() { return Broadcast(*adapter_, name_, recovery_.get(), *observer_); }
 
  private:
   friend class Client;
+  friend class Server;
   friend class Socket;
   // Runs the middleware chain on the socket's strand, then `done` with the verdict.
   void authorize(const SocketPtr& socket, std::function<void(std::optional<ConnectError>)> done);
@@ -69,6 +73,7 @@ class Namespace {
   ConnectionHandler on_connection_;
   std::unique_ptr<Adapter> adapter_;
   std::shared_ptr<SessionStore> recovery_;
+  Observer* observer_ = &Observer::none();
   std::atomic<std::size_t> socket_count_{0};
 };
 

@@ -16,8 +16,14 @@ Namespace& Server::of(const std::string& name) {
   if (!nsp) {
     nsp = std::make_unique<Namespace>(name);
     nsp->set_adapter(std::make_unique<LocalAdapter>());
+    nsp->observer_ = observer_;
   }
   return *nsp;
+}
+
+void Server::set_observer(Observer& observer) {
+  observer_ = &observer;
+  for (auto& [name, nsp] : namespaces_) nsp->observer_ = &observer;
 }
 
 Namespace* Server::find(std::string_view name) const {

@@ -9,6 +9,7 @@
 
 #include "engineio/server.hpp"
 #include "socketio/namespace.hpp"
+#include "socketio/observer.hpp"
 #include "socketio/options.hpp"
 
 namespace socketio {
@@ -24,9 +25,14 @@ class Server {
   Namespace& of(const std::string& name);
   Namespace* find(std::string_view name) const;
   const ServerOptions& options() const { return options_; }
+  // Who hears of refused CONNECTs, dropped packets and broadcasts (see observer.hpp), on every
+  // namespace. Install before serving; it must outlive the server.
+  void set_observer(Observer& observer);
+  Observer& observer() const { return *observer_; }
 
  private:
   ServerOptions options_;
+  Observer* observer_ = &Observer::none();
   std::map<std::string, std::unique_ptr<Namespace>, std::less<>> namespaces_;
 };
 

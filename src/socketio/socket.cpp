@@ -34,13 +34,13 @@ void Socket::on_disconnect(DisconnectHandler handler) {
 
 net::SendStatus Socket::emit(std::string_view event, boost::json::array args,
                              std::vector<std::string> attachments) {
-  if (!connected_) return net::SendStatus::dropped_closed;
+  if (!connected_) return dropped(net::SendStatus::dropped_closed, 1 + attachments.size());
   return send_packet(
       make_event_packet(nsp_.name(), event, std::move(args), std::move(attachments)));
 }
 
 net::SendStatus Socket::emit_volatile(std::string_view event, boost::json::array args) {
-  if (!connected_) return net::SendStatus::dropped_closed;
+  if (!connected_) return dropped(net::SendStatus::dropped_closed, 1);
   return deliver(encode(make_event_packet(nsp_.name(), event, std::move(args), {})), true);
 }
 
@@ -115,20 +115,25 @@ net::SendStatus Socket::deliver(const std::vector<engineio::SharedPacket>& packe
                                 bool is_volatile, std::string_view offset) {
   if (!offset.empty() && was_replayed(offset)) return net::SendStatus::queued;  // sent already
   if (replaying_) {
-    if (is_volatile) return net::SendStatus::dropped_not_ready;
+    if (is_volatile) return dropped(net::SendStatus::dropped_not_ready, packets.size());
     asio::dispatch(session_->executor(),
                    [self = shared_from_this(), packets, offset = std::string(offset)]() mutable {
                      self->hold(std::move(packets), std::move(offset));
                    });
     return net::SendStatus::queued;
   }
-  if (!connected_) return net::SendStatus::dropped_closed;
+  if (!connected_) return dropped(net::SendStatus::dropped_closed, packets.size());
   if (packets.size() == 1) {
     return is_volatile ? session_->send_volatile(packets.front()) : session_->send(packets.front());
   }
   // Binary attachments cannot be volatile: half a packet would break the stream.
-  if (is_volatile) return net::SendStatus::dropped_not_ready;
+  if (is_volatile) return dropped(net::SendStatus::dropped_not_ready, packets.size());
   return session_->send(packets);
+}
+
+net::SendStatus Socket::dropped(net::SendStatus why, std::size_t count) const {
+  nsp_.observer().packets_dropped(why, count);
+  return why;
 }
 
 net::SendStatus Socket::send_packet(Packet&& packet) {

@@ -109,6 +109,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void dispatch_event(Packet&& packet);
   void dispatch_ack(Packet&& packet);
   net::SendStatus send_packet(Packet&& packet);
+  // Tells the server's observer that `count` packets were not sent, and returns `why`.
+  net::SendStatus dropped(net::SendStatus why, std::size_t count) const;
   // Strand only: the end of this socket, whoever caused it.
   void close(DisconnectReason reason);
 

@@ -779,3 +779,82 @@ TEST_F(EngineServerTest, VolatilePacketsAreDroppedWhileNoPollWaits) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The observer: what an application counts (reportd's metrics)
+
+namespace {
+
+struct RecordingObserver : engineio::Observer {
+  void handshake_refused(engineio::HandshakeRefusal refusal) override {
+    refusals.push_back(refusal);
+  }
+  void packets_dropped(net::SendStatus why, std::size_t count) override { dropped[why] += count; }
+  void session_closed(engineio::CloseReason reason) override { closed.push_back(reason); }
+
+  std::vector<engineio::HandshakeRefusal> refusals;
+  std::map<net::SendStatus, std::size_t> dropped;
+  std::vector<engineio::CloseReason> closed;
+};
+
+TEST_F(EngineServerTest, TheObserverHearsEachRefusedHandshakeWithItsReason) {
+  auto options = slow_options();
+  options.max_sessions = 2;
+  options.max_sessions_per_address = 1;
+  use_options(options);
+  RecordingObserver observer;
+  server().set_observer(observer);
+  server().set_request_filter([](const net::HttpRequest& request) -> std::optional<std::string> {
+    if (request.header("x-refuse") == "yes") return std::string("no");
+    return std::nullopt;
+  });
+  auto from = [&](const char* address, bool refuse = false) {
+    auto request = make_request("GET", target("EIO=4&transport=polling"));
+    request.remote_address = address;
+    if (refuse) request.headers.emplace_back("x-refuse", "yes");
+    return send(std::move(request))->status();
+  };
+
+  EXPECT_EQ(from("198.51.100.1"), 200u);
+  EXPECT_EQ(from("198.51.100.1"), 429u);
+  EXPECT_EQ(from("198.51.100.2", true), 403u);
+  EXPECT_EQ(from("198.51.100.2"), 200u);
+  EXPECT_EQ(from("198.51.100.3"), 503u);
+  using engineio::HandshakeRefusal;
+  EXPECT_EQ(observer.refusals, (std::vector<HandshakeRefusal>{HandshakeRefusal::address_cap,
+                                                              HandshakeRefusal::request_filter,
+                                                              HandshakeRefusal::session_cap}));
+}
+
+TEST_F(EngineServerTest, TheObserverHearsDroppedPacketsAndWhySessionsEnd) {
+  auto options = slow_options();
+  options.max_buffered_bytes = 4 * 1024;
+  use_options(options);
+  RecordingObserver observer;
+  server().set_observer(observer);
+  const auto slow = handshake();
+  const auto gone = handshake();
+
+  session(slow).send_volatile(engineio::encode_packet(engineio::PacketType::message, "stale"));
+  poll();
+  EXPECT_EQ(observer.dropped[net::SendStatus::dropped_not_ready], 1u);
+
+  const std::string big(1024, 'x');
+  for (int i = 0; i < 8; ++i) session(slow).send_text(big);
+  poll();
+  ASSERT_TRUE(peer(slow).closed());
+  EXPECT_EQ(observer.dropped[net::SendStatus::dropped_overflow], 1u);
+  // Sent after the end: counted at once, from any thread, without reaching the strand.
+  const auto dropped_closed = observer.dropped[net::SendStatus::dropped_closed];
+  session(slow).send_text(big);
+  EXPECT_EQ(observer.dropped[net::SendStatus::dropped_closed], dropped_closed + 1);
+
+  session(gone).close();
+  EXPECT_TRUE(IsPayload(get(gone), "1"));
+  ASSERT_TRUE(run_until([&] { return peer(gone).closed(); }));
+  EXPECT_EQ(observer.closed,
+            (std::vector<engineio::CloseReason>{engineio::CloseReason::send_buffer_overflow,
+                                                engineio::CloseReason::forced_close}));
+}
+
+}  // namespace

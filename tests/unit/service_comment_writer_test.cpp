@@ -160,7 +160,7 @@ TEST_F(CommentWriterTest, AFullQueueRefusesAtOnceWithRetryAfter) {
   // Outlive the writer, whose last completions run while it stops.
   std::vector<std::promise<service::CommentWriter::Outcome>> promises(kMaxWaiting + 1);
   {
-    service::CommentWriter writer(*store_, gate, kMaxWaiting);
+    service::CommentWriter writer(*store_, gate, service::Observer::none(), kMaxWaiting);
     auto submit = [&](std::promise<service::CommentWriter::Outcome>& promise) {
       writer.submit({report_.id, user_.id, "c"}, [&promise](service::CommentWriter::Outcome o) {
         promise.set_value(std::move(o));

@@ -550,4 +550,42 @@ TEST_F(SocketIoServerTest, AServerShutdownEndsTheSocketsWithServerShuttingDown) 
   EXPECT_EQ(io().of("/").socket_count(), 0u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The observer: what an application counts (reportd's metrics)
+
+struct RecordingObserver : socketio::Observer {
+  void connect_refused(socketio::ConnectRefusal refusal) override { refusals.push_back(refusal); }
+  void packets_dropped(net::SendStatus why, std::size_t count) override { dropped[why] += count; }
+  void broadcast_emitted(std::chrono::steady_clock::duration took) override {
+    broadcasts.push_back(took);
+  }
+  std::vector<socketio::ConnectRefusal> refusals;
+  std::map<net::SendStatus, std::size_t> dropped;
+  std::vector<std::chrono::steady_clock::duration> broadcasts;
+};
+
+TEST_F(SocketIoServerTest, TheObserverHearsRefusedConnectsWithTheirReason) {
+  RecordingObserver observer;
+  serve("/open");
+  serve("/closed").use([](Socket&, Namespace::Next next) { next(ConnectError{"no", {}}); });
+  io().set_observer(observer);  // also reaches the namespaces made before
+  const auto sid = open_session();
+  post_packets(sid, {"0/unknown,", "0/closed,", "0/open,"});
+  ASSERT_EQ(receive(sid).size(), 3u);
+  EXPECT_EQ(observer.refusals,
+            (std::vector<socketio::ConnectRefusal>{socketio::ConnectRefusal::invalid_namespace,
+                                                   socketio::ConnectRefusal::middleware}));
+}
+
+TEST_F(SocketIoRoomsTest, TheObserverHearsEachBroadcastAndTheSocketsThatCouldNotTakeIt) {
+  RecordingObserver observer;
+  io().set_observer(observer);
+  nsp().to("r").emit("news", {1});
+  nsp().emit("all");
+  EXPECT_EQ(observer.broadcasts.size(), 2u);
+  // A binary broadcast cannot be volatile: it is dropped for each recipient, all its packets.
+  nsp().to("r").make_volatile().emit("blob", {}, {std::string("\x01")});
+  EXPECT_EQ(observer.dropped[net::SendStatus::dropped_not_ready], 4u) << "a and b, 2 packets each";
+}
+
 }  // namespace
