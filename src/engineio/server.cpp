@@ -57,7 +57,7 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
   }
   if (filter_) {
     if (auto refusal = filter_(request)) {
-      observer_->handshake_refused(HandshakeRefusal::request_filter);
+      report_refusal(HandshakeRefusal::request_filter);
       exchange->respond(error_response(Error::forbidden, *refusal, 403));
       return;
     }
@@ -120,16 +120,20 @@ bool Server::admit(const std::shared_ptr<Session>& session, net::HttpExchange& e
   }
   net::log_event(net::LogLevel::warn, "engineio_sessions_full",
                  {{"scope", "server"}, {"remote", session->request().remote_address}});
-  observer_->handshake_refused(HandshakeRefusal::session_cap);
+  report_refusal(HandshakeRefusal::session_cap);
   exchange.respond(error_response(Error::bad_request, "Too many sessions", 503));
   return false;
+}
+
+ENGINEIO_OBSERVER_CALL void Server::report_refusal(HandshakeRefusal refusal) {
+  observer_->handshake_refused(refusal);
 }
 
 void Server::refuse_address(const Session& session, net::HttpExchange& exchange,
                             std::string_view scope) {
   net::log_event(net::LogLevel::warn, "engineio_sessions_full",
                  {{"scope", scope}, {"remote", session.request().remote_address}});
-  observer_->handshake_refused(HandshakeRefusal::address_cap);
+  report_refusal(HandshakeRefusal::address_cap);
   exchange.respond(error_response(Error::bad_request, "Too many sessions from this address", 429));
 }
 

@@ -48,6 +48,7 @@ class Server : public net::HttpHandler {
   void open_session(net::HttpRequest&& request, bool websocket, net::HttpExchangePtr exchange);
   bool admit(const std::shared_ptr<Session>& session, net::HttpExchange& exchange);
   void refuse_address(const Session& session, net::HttpExchange& exchange, std::string_view scope);
+  void report_refusal(HandshakeRefusal refusal);
   void start_session(const std::shared_ptr<Session>& session, bool websocket,
                      net::HttpExchangePtr exchange);
   void route_to_session(const std::string& sid, net::HttpRequest&& request, bool websocket,

@@ -180,9 +180,14 @@ net::SendStatus Session::send_now(SharedPacket packet) {
   return net::SendStatus::queued;
 }
 
-net::SendStatus Session::dropped(net::SendStatus why, std::size_t count) const {
+ENGINEIO_OBSERVER_CALL net::SendStatus Session::dropped(net::SendStatus why,
+                                                        std::size_t count) const {
   if (count > 0) observer_.packets_dropped(why, count);
   return why;
+}
+
+ENGINEIO_OBSERVER_CALL void Session::report_closed(CloseReason reason) const {
+  observer_.session_closed(reason);
 }
 
 void Session::on_packet(Packet&& packet) {
@@ -256,7 +261,7 @@ void Session::close_now(CloseReason reason, Initiator initiator) {
 
   net::log_event(net::LogLevel::debug, "engineio_session_closed",
                  {{"sid", id_}, {"reason", to_string(reason)}});
-  observer_.session_closed(reason);
+  report_closed(reason);
   if (auto on_close = std::move(close_handler_)) on_close(reason);
   // Dropping the handlers breaks the cycles they may hold (session -> handler -> session); it
   // is deferred because this may run inside the message handler itself.

@@ -87,6 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::SendStatus send_now(SharedPacket packet);
   // Tells the observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;
+  void report_closed(CloseReason reason) const;
   net::SendStatus send_volatile_now(SharedPacket packet);
   bool can_send_immediately() const;
   void schedule_flush();
