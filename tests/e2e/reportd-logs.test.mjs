@@ -8,7 +8,7 @@
 
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { printLogIfFailed, sleep } from './lib/server.mjs';
+import { eventually, printLogIfFailed } from './lib/server.mjs';
 import { api, login, startReportd, stopCleanly } from './lib/reportd.mjs';
 
 const T = { timeout: 20000 };
@@ -32,15 +32,9 @@ function jsonLines(srv) {
   });
 }
 
-/** Resolves the first item of `read()` (re-read until then) that `match` accepts. */
-async function waitForEntry(read, match, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = read().find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no log line for ${what} within ${timeoutMs} ms`);
-    await sleep(20);
-  }
+/** The first entry of `read()` (re-read until then) that `match` accepts. */
+function waitForEntry(read, match, what) {
+  return eventually(() => read().find(match), `log line for ${what}`);
 }
 
 /** The access line of the request whose response carried `requestId`. */

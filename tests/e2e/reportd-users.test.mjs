@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { printLogIfFailed, sleep, startServer } from './lib/server.mjs';
+import { eventually, printLogIfFailed, startServer } from './lib/server.mjs';
 import {
   stopCleanly,
   startReportd,
@@ -311,9 +311,7 @@ describe('demo data', () => {
     try {
       // Printed before reportd listens; the pipe may still be delivering it.
       const adminLine = /^ {2}admin +admin \/ (\S+)$/m;
-      for (let waited = 0; !adminLine.test(demo.log()) && waited < 5000; waited += 50) await sleep(50);
-      const password = adminLine.exec(demo.log())?.[1];
-      assert.ok(password, `the admin's password in the output:\n${demo.log()}`);
+      const password = (await eventually(() => adminLine.exec(demo.log()), "the admin's password in the output"))[1];
       const token = await login(demo.url, 'admin', password);
       const r = await api(demo.url, 'GET', '/api/users', { token });
       assert.equal(r.status, 200, r.text);

@@ -79,6 +79,21 @@ export function sleep(ms) {
 }
 
 /**
+ * Resolves the first truthy value of `read()`, called again every 20 ms until it gives one;
+ * rejects after `timeoutMs`, naming `what`. For state that changes without an event to wait on
+ * (a log line, a file).
+ */
+export async function eventually(read, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/**
  * Waits for `event` on `emitter` (EventEmitter or EventTarget-like with on/off).
  * Resolves with the array of the event's arguments. Rejects after `timeoutMs`,
  * and (unless `event` is 'error' or rejectOnError is false) when 'error' is emitted first.
