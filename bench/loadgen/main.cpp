@@ -181,6 +181,16 @@ awaitable<std::string> ws_read_packet(Ws& ws, beast::flat_buffer& buffer) {
   }
 }
 
+// The next message that is not an event: the answer to a request, which a room's events (such
+// as reportd's report.viewers) may precede.
+awaitable<std::string> ws_read_reply(Ws& ws, beast::flat_buffer& buffer,
+                                     const std::string& event_prefix) {
+  for (;;) {
+    auto message = co_await ws_read_packet(ws, buffer);
+    if (!message.starts_with(event_prefix)) co_return message;
+  }
+}
+
 // What a client's session tells the client about itself.
 struct Session {
   bool first;           // the client's first session: its join counts in Counters::joined
@@ -204,6 +214,7 @@ awaitable<void> ws_session(const Options& o, int index, std::int64_t report, boo
   co_await ws.async_handshake(o.host, target, use_awaitable);
   beast::flat_buffer buffer;
   const std::string event_prefix = "42" + o.nsp + ",[\"comment.created\"";
+  const std::string any_event_prefix = "42" + o.nsp + ",[";
   if (!raw) {
     auto open = co_await ws_read(ws, buffer);
     if (!open.starts_with("0{")) throw std::runtime_error("no open packet");
@@ -211,7 +222,7 @@ awaitable<void> ws_session(const Options& o, int index, std::int64_t report, boo
     auto connected = co_await ws_read_packet(ws, buffer);
     if (!connected.starts_with(connected_prefix)) throw std::runtime_error("refused");
     co_await ws.async_write(asio::buffer(join), use_awaitable);
-    auto ack = co_await ws_read_packet(ws, buffer);
+    auto ack = co_await ws_read_reply(ws, buffer, any_event_prefix);
     if (!ack.starts_with(ack_prefix)) throw std::runtime_error("join refused");
   }
   session.joined = true;
