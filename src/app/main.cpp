@@ -160,7 +160,7 @@ int serve(const app::Config& config) {
   Core core(config, broadcaster, metrics, cluster.make_login_limiter());
   live::AccessWatch access(core.auth, workers,
                            {.recheck_interval = std::chrono::seconds(config.user_recheck_seconds)});
-  live::Presence presence(internal, workers, {});
+  live::Presence presence(internal, workers, {.cluster_wide = redis_adapter != nullptr});
   live::InternalChannel channel(internal, core.auth, core.reports, workers, access, presence);
   access.start();
   std::shared_ptr<live::StoredSessions> sessions;
@@ -224,6 +224,7 @@ int serve(const app::Config& config) {
   // only then are the objects destroyed, in reverse order of construction.
   access.stop();
   presence.stop();
+  channel.stop();
   if (sessions) sessions->stop();
   if (redis_adapter) redis_adapter->stop();
   cluster.stop();

@@ -40,20 +40,18 @@ void AccessWatch::stop() {
 
 void AccessWatch::watch(std::int64_t user_id, const std::shared_ptr<socketio::Socket>& socket) {
   std::lock_guard lock(mutex_);
-  auto& sockets = sockets_by_user_[user_id];
-  std::erase_if(sockets, [](const auto& weak) { return weak.expired(); });
-  sockets.push_back(socket);
+  if (watched_.try_emplace(socket.get(), Watched{user_id, socket}).second) {
+    ++sockets_per_user_[user_id];
+  }
 }
 
 void AccessWatch::forget(std::int64_t user_id, const socketio::Socket& socket) {
   std::lock_guard lock(mutex_);
-  auto it = sockets_by_user_.find(user_id);
-  if (it == sockets_by_user_.end()) return;
-  std::erase_if(it->second, [&socket](const auto& weak) {
-    auto held = weak.lock();
-    return !held || held.get() == &socket;
-  });
-  if (it->second.empty()) sockets_by_user_.erase(it);
+  if (watched_.erase(&socket) == 0) return;
+  if (auto count = sockets_per_user_.find(user_id);
+      count != sockets_per_user_.end() && --count->second == 0) {
+    sockets_per_user_.erase(count);
+  }
 }
 
 // Runs `action` every `interval` on the strand until stop(); an interval <= 0 means never.
@@ -78,7 +76,7 @@ void AccessWatch::read_feed() {
     }
     {
       std::lock_guard lock(mutex_);
-      std::erase_if(users, [this](std::int64_t id) { return !sockets_by_user_.contains(id); });
+      std::erase_if(users, [this](std::int64_t id) { return !sockets_per_user_.contains(id); });
     }
     for (auto id : users) check(id);
   } catch (const std::exception& e) {
@@ -93,8 +91,8 @@ void AccessWatch::recheck_everyone() {
 std::vector<std::int64_t> AccessWatch::watched_users() const {
   std::lock_guard lock(mutex_);
   std::vector<std::int64_t> ids;
-  ids.reserve(sockets_by_user_.size());
-  for (const auto& [id, sockets] : sockets_by_user_) ids.push_back(id);
+  ids.reserve(sockets_per_user_.size());
+  for (const auto& [id, count] : sockets_per_user_) ids.push_back(id);
   return ids;
 }
 
@@ -114,10 +112,12 @@ void AccessWatch::check(std::int64_t user_id) {
   std::vector<std::weak_ptr<socketio::Socket>> sockets;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = sockets_by_user_.find(user_id); it != sockets_by_user_.end()) {
-      sockets = std::move(it->second);
-      sockets_by_user_.erase(it);
-    }
+    std::erase_if(watched_, [&](const auto& entry) {
+      if (entry.second.user_id != user_id) return false;
+      sockets.push_back(entry.second.socket);
+      return true;
+    });
+    sockets_per_user_.erase(user_id);
   }
   for (const auto& weak : sockets) {
     if (auto socket = weak.lock()) socket->disconnect();

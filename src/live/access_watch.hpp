@@ -59,8 +59,15 @@ class AccessWatch {
   std::int64_t feed_position_ = 0;
   bool stopped_ = false;
 
+  // Keyed by socket, so that watching and forgetting one of a user's many sockets costs the
+  // same as one of few; finding a user's sockets walks them all, which only a lost access does.
+  struct Watched {
+    std::int64_t user_id;
+    std::weak_ptr<socketio::Socket> socket;
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::int64_t, std::vector<std::weak_ptr<socketio::Socket>>> sockets_by_user_;
+  std::unordered_map<const socketio::Socket*, Watched> watched_;
+  std::unordered_map<std::int64_t, std::size_t> sockets_per_user_;
 };
 
 }  // namespace live

@@ -77,7 +77,12 @@ constexpr int kCatchUpComments = 100;
 InternalChannel::InternalChannel(socketio::Namespace& nsp, service::AuthService& auth,
                                  service::ReportService& reports, asio::thread_pool& workers,
                                  AccessWatch& access, Presence& presence)
-    : auth_(auth), reports_(reports), workers_(workers), access_(access), presence_(presence) {
+    : auth_(auth),
+      reports_(reports),
+      workers_(workers),
+      access_(access),
+      presence_(presence),
+      expiry_(workers) {
   nsp.use([this](socketio::Socket& socket, socketio::Namespace::Next next) {
     authenticate(socket, std::move(next));
   });
@@ -110,8 +115,8 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
       principal.user.password_hash.clear();  // no secrets kept for the connection's lifetime
       principal.user.password_hash.shrink_to_fit();
       socket->set_data(Presence::socket_data(principal.user));
-      socket->extensions.insert(std::make_shared<Member>(
-          std::move(principal.user), principal.expires_at, asio::make_strand(workers_)));
+      socket->extensions.insert(
+          std::make_shared<Member>(std::move(principal.user), principal.expires_at));
       next(std::nullopt);
     } catch (const service::Error& e) {
       net::log_event(net::LogLevel::info, "live_refused",
@@ -138,35 +143,20 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
                   {"remote", socket.request().remote_address}});
 
   // A token is only good until it expires, and so is the connection it opened.
-  // In seconds, and capped: an external issuer may set exp centuries ahead.
-  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  const auto left = std::clamp(member->expires_at - now, std::chrono::seconds(0),
-                               std::chrono::seconds(std::chrono::hours(24 * 365)));
-  member->expiry = std::make_unique<asio::steady_timer>(socket.executor());
-  member->expiry->expires_after(left);
-  member->expiry->async_wait([weak = socket.weak_from_this()](boost::system::error_code ec) {
-    if (ec) return;
-    if (auto expired = weak.lock()) {
-      net::log_event(net::LogLevel::info, "live_token_expired", {{"socket", expired->id()}});
-      expired->disconnect();
-    }
-  });
+  expiry_.add(*member, socket.shared_from_this());
 
   // A resumed session is back in its rooms without a join_report.
   for (const auto& room : socket.rooms()) {
-    if (auto id = report_of_room(room)) {
-      member->followed(*id, true);
-      presence_.changed(*id);
-    }
+    if (auto id = report_of_room(room)) followed(*member, *id, true);
   }
   socket.on("join_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
   socket.on("leave_report",
             [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
   access_.watch(member->user.id, socket.shared_from_this());
   socket.on_disconnect([this, member](socketio::Socket& s, socketio::DisconnectReason reason) {
-    member->expiry.reset();
+    expiry_.remove(*member);
     access_.forget(member->user.id, s);
-    for (auto id : member->following()) presence_.changed(id);
+    for (auto id : member->following()) presence_.follow(id, member->user, false);
     net::log_event(net::LogLevel::info, "live_disconnected",
                    {{"user_id", std::to_string(member->user.id)},
                     {"socket", s.id()},
@@ -220,8 +210,7 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     const auto room = report_room(*id);
     // Leaving needs no database, and no join is waiting that it could overtake.
     socket.leave(room);
-    member->followed(*id, false);
-    presence_.changed(*id);
+    followed(*member, *id, false);
     event.ack({json::object{{"ok", true}, {"room", room}}});
     return;
   }
@@ -231,15 +220,14 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
     return;
   }
   auto pending = std::make_shared<socketio::Event>(std::move(event));
-  asio::post(member->requests, [this, socket = socket.shared_from_this(), member, pending, id = *id,
-                                join, after = after.value] {
+  asio::post(member->request_strand(workers_), [this, socket = socket.shared_from_this(), member,
+                                                pending, id = *id, join, after = after.value] {
     guarded(*socket, *member, *pending, id, [&] {
       if (join) {
         start_join(socket, member, pending, id, after);
       } else {
         socket->leave(report_room(id));
-        member->followed(id, false);
-        presence_.changed(id);
+        followed(*member, id, false);
         pending->ack({json::object{{"ok", true}, {"room", report_room(id)}}});
         member->pending.fetch_sub(1);
       }
@@ -255,19 +243,32 @@ void InternalChannel::start_join(const socketio::SocketPtr& socket,
   auth_.check_still_internal(member->user.id);
   reports_.check_report_exists(report_id);
   socket->join(report_room(report_id), [this, socket, member, pending, report_id, after] {
-    member->followed(report_id, true);
-    presence_.changed(report_id);
+    followed(*member, report_id, true);
+    json::object answer{{"ok", true}, {"room", report_room(report_id)}};
+    if (!after) {
+      ack_with_viewers(pending, std::move(answer), member->user, report_id);
+      member->pending.fetch_sub(1);
+      return;
+    }
     // In the room now, so the comments read from here on are all either in the answer or still
     // to come as comment.created (one may be both: the README says to keep one per id).
-    asio::post(workers_, [this, socket, member, pending, report_id, after] {
+    asio::post(workers_, [this, socket, member, pending, report_id, after,
+                          answer = std::move(answer)]() mutable {
       guarded(*socket, *member, *pending, report_id, [&] {
-        json::object answer{{"ok", true}, {"room", report_room(report_id)}};
-        if (after) catch_up(answer, member->user, report_id, *after);
+        catch_up(answer, member->user, report_id, *after);
         ack_with_viewers(pending, std::move(answer), member->user, report_id);
         member->pending.fetch_sub(1);
       });
     });
   });
+}
+
+void InternalChannel::followed(Member& member, std::int64_t report_id, bool following) {
+  if (member.followed(report_id, following)) presence_.follow(report_id, member.user, following);
+}
+
+void InternalChannel::stop() {
+  expiry_.stop();
 }
 
 void InternalChannel::guarded(socketio::Socket& socket, Member& member, socketio::Event& pending,

@@ -8,6 +8,7 @@
 #include "live/access_watch.hpp"
 #include "live/member.hpp"
 #include "live/presence.hpp"
+#include "live/token_expiry.hpp"
 #include "service/auth_service.hpp"
 #include "service/report_service.hpp"
 #include "socketio/namespace.hpp"
@@ -20,16 +21,19 @@ class InternalChannel {
                   service::ReportService& reports, boost::asio::thread_pool& workers,
                   AccessWatch& access, Presence& presence);
 
+  // Cancels the token expiry timer; call before joining the worker pool.
+  void stop();
+
  private:
   void authenticate(socketio::Socket& socket, socketio::Namespace::Next next);
   void on_connection(socketio::Socket& socket);
   void follow(socketio::Socket& socket, socketio::Event& event, bool join);
-  // join_report with afterCommentId: the comments after it (as comment.created carries them),
-  // and whether more follow.
   // join_report once the request is checked: joins, then answers (on the worker pool).
   void start_join(const socketio::SocketPtr& socket, const std::shared_ptr<Member>& member,
                   const std::shared_ptr<socketio::Event>& pending, std::int64_t report_id,
                   std::optional<std::int64_t> after);
+  // The member follows a report now, or no longer: presence hears of it (once per socket).
+  void followed(Member& member, std::int64_t report_id, bool following);
   // Runs one step of a join/leave request; a failure answers the request (and a user who lost
   // their access is disconnected), and the request no longer counts as pending.
   void guarded(socketio::Socket& socket, Member& member, socketio::Event& pending,
@@ -37,6 +41,8 @@ class InternalChannel {
   // Acknowledges a join with who follows the report now.
   void ack_with_viewers(std::shared_ptr<socketio::Event> pending, boost::json::object answer,
                         const store::User& user, std::int64_t report_id);
+  // join_report with afterCommentId: the comments after it (as comment.created carries them),
+  // and whether more follow.
   void catch_up(boost::json::object& answer, const store::User& user, std::int64_t report_id,
                 std::int64_t after);
 
@@ -45,6 +51,7 @@ class InternalChannel {
   boost::asio::thread_pool& workers_;
   AccessWatch& access_;
   Presence& presence_;
+  TokenExpiry expiry_;
 };
 
 }  // namespace live

@@ -1,17 +1,20 @@
 #pragma once
 // What the /ws/internal channel keeps per connected user, in the socket's extensions: who they
-// are, until when their token is good, and the order of their join/leave requests.
+// are, until when their token is good, and the order of their join/leave requests. Kept small:
+// every idle connection has one.
 
+#include <algorithm>
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "live/token_expiry.hpp"
 #include "socketio/socket.hpp"
 #include "store/store.hpp"
 
@@ -20,38 +23,48 @@ namespace live {
 using WorkerStrand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 
 struct Member {
-  Member(store::User u, std::chrono::sys_seconds expiry_time, WorkerStrand strand)
-      : user(std::move(u)), expires_at(expiry_time), requests(strand) {}
+  Member(store::User u, std::chrono::sys_seconds expiry_time)
+      : user(std::move(u)), expires_at(expiry_time) {}
 
   store::User user;
   std::chrono::sys_seconds expires_at;
-  // join/leave requests of one socket run in order on the worker pool.
-  WorkerStrand requests;
+  // Its entry in TokenExpiry (guarded by TokenExpiry's mutex).
+  std::optional<TokenExpiry::Due::iterator> expiry;
+  // join/leave requests of one socket that need the worker pool run there in order; the strand
+  // is made at the first such request (most joins need none). Socket strand only.
+  WorkerStrand& request_strand(boost::asio::thread_pool& workers) {
+    if (!requests_) requests_.emplace(boost::asio::make_strand(workers));
+    return *requests_;
+  }
   std::atomic<int> pending{0};
-  std::unique_ptr<boost::asio::steady_timer> expiry;
   // Connection state recovery: this connection's hold on its saved session (see
   // store::RecoverySession::owner), and where a client with no offset resumes.
   std::string recovery_owner;
   std::int64_t recovery_since = 0;
 
   // The reports this socket follows, for the presence announcements when it goes away (by then
-  // the adapter has forgotten its rooms). Any thread.
-  void followed(std::int64_t report_id, bool following) {
+  // the adapter has forgotten its rooms). Any thread. Whether it changed anything.
+  bool followed(std::int64_t report_id, bool following) {
     std::lock_guard lock(follow_mutex);
+    const auto at = std::lower_bound(following_.begin(), following_.end(), report_id);
+    if (following == (at != following_.end() && *at == report_id)) return false;
     if (following) {
-      following_.insert(report_id);
+      following_.insert(at, report_id);
     } else {
-      following_.erase(report_id);
+      following_.erase(at);
     }
+    return true;
   }
-  std::set<std::int64_t> following() const {
+  std::vector<std::int64_t> following() const {
     std::lock_guard lock(follow_mutex);
     return following_;
   }
 
  private:
+  std::optional<WorkerStrand> requests_;
   mutable std::mutex follow_mutex;
-  std::set<std::int64_t> following_;
+  // Sorted. Mostly one or a few reports, for which a vector is half the size of a set.
+  std::vector<std::int64_t> following_;
 };
 
 // The member that the channel's middleware left on `socket`; null before it ran.

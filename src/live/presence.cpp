@@ -41,6 +41,12 @@ json::value Presence::socket_data(const store::User& user) {
 void Presence::viewers(std::int64_t report_id, ViewersHandler done) {
   {
     std::unique_lock lock(mutex_);
+    if (!options_.cluster_wide) {
+      auto viewers = tallied(report_id);
+      lock.unlock();
+      done(std::move(viewers));
+      return;
+    }
     const auto now = Clock::now();
     forget_stale(now);
     auto& known = known_[report_id];
@@ -58,6 +64,46 @@ void Presence::viewers(std::int64_t report_id, ViewersHandler done) {
     known.waiting.push_back(std::move(done));
   }
   read(report_id, [this, report_id](json::array viewers) { learned(report_id, viewers); });
+}
+
+json::array Presence::tallied(std::int64_t report_id) const {
+  json::array viewers;
+  const auto audience = audiences_.find(report_id);
+  if (audience == audiences_.end()) return viewers;
+  viewers.reserve(audience->second.followers.size());
+  for (const auto& [id, follower] : audience->second.followers) {
+    viewers.push_back(json::object{{"id", id}, {"username", follower.username}});
+  }
+  return viewers;
+}
+
+void Presence::follow(std::int64_t report_id, const store::User& user, bool following) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& audience = audiences_[report_id];
+    auto& follower = audience.followers[user.id];
+    const int change = following ? 1 : -1;
+    follower.sockets += change;
+    audience.sockets += change;
+    if (follower.sockets > 0) {
+      follower.username = user.username;
+    } else {
+      audience.followers.erase(user.id);
+      if (audience.followers.empty()) audiences_.erase(report_id);
+    }
+  }
+  changed(report_id);
+}
+
+std::chrono::milliseconds Presence::debounce_interval(std::size_t sockets, const Options& options) {
+  const auto interval = std::chrono::ceil<std::chrono::milliseconds>(
+      options.per_listener * static_cast<std::int64_t>(sockets));
+  return std::clamp(interval, options.debounce, std::max(options.debounce, options.longest));
+}
+
+std::chrono::milliseconds Presence::debounce_for(std::int64_t report_id) const {
+  const auto audience = audiences_.find(report_id);
+  return debounce_interval(audience == audiences_.end() ? 0 : audience->second.sockets, options_);
 }
 
 void Presence::learned(std::int64_t report_id, const json::array& viewers) {
@@ -95,7 +141,7 @@ void Presence::changed(std::int64_t report_id) {
   // The list known here is stale now: the next join reads it again.
   if (auto known = known_.find(report_id); known != known_.end()) known->second.read_at = {};
   if (stopped_ || waiting_.contains(report_id)) return;  // its announcement is on its way
-  auto timer = std::make_unique<boost::asio::steady_timer>(workers_, options_.debounce);
+  auto timer = std::make_unique<boost::asio::steady_timer>(workers_, debounce_for(report_id));
   timer->async_wait([this, report_id](boost::system::error_code ec) {
     if (!ec) announce(report_id);
   });
@@ -103,22 +149,31 @@ void Presence::changed(std::int64_t report_id) {
 }
 
 void Presence::announce(std::int64_t report_id) {
+  json::array local;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
     waiting_.erase(report_id);  // a change from now on gets an announcement of its own
+    if (!options_.cluster_wide) local = tallied(report_id);
   }
-  read(report_id, [this, report_id](json::array viewers) {
+  auto tell_room = [this, report_id](json::array viewers) {
     {
       std::lock_guard lock(mutex_);
-      auto& known = known_[report_id];
-      known.viewers = viewers;
-      known.read_at = Clock::now();
+      if (options_.cluster_wide) {
+        auto& known = known_[report_id];
+        known.viewers = viewers;
+        known.read_at = Clock::now();
+      }
     }
     nsp_.to(report_room(report_id))
         .emit("report.viewers",
               {json::object{{"reportId", report_id}, {"viewers", std::move(viewers)}}});
-  });
+  };
+  if (options_.cluster_wide) {
+    read(report_id, std::move(tell_room));
+  } else {
+    tell_room(std::move(local));
+  }
 }
 
 void Presence::stop() {

@@ -563,4 +563,28 @@ describe('token expiry', () => {
     assert.ok(at >= exp * 1000 - 100, `not disconnected before exp (${at} vs ${exp * 1000})`);
     assert.equal(s.connected, false);
   });
+
+  test('sockets whose tokens expire at different times end each at its own expiry, an earlier one added last included; a later one stays', T, async () => {
+    // One timer serves every connection: a token that expires before the one it waits for must
+    // still end on time, and an expiry must end only its own socket.
+    const now = Math.floor(Date.now() / 1000);
+    const token = (seconds) => signJwt(
+      { sub: String(users.op1.id), role: 'operator', internal: true, iat: now, exp: now + seconds, iss: 'reportd' },
+      srv.secret,
+    );
+    const late = await live({ auth: { token: token(3) }, transports: ['websocket'] });
+    const early = await live({ auth: { token: token(2) }, transports: ['websocket'] });
+    const lasting = await live({ auth: { token: token(3600) }, transports: ['websocket'] });
+    const ended = (s) => waitFor(s, 'disconnect', 5000).then(([reason]) => ({ reason, at: Date.now() }));
+    const [first, second] = await Promise.all([ended(early), ended(late)]);
+    assert.equal(first.reason, 'io server disconnect');
+    assert.equal(second.reason, 'io server disconnect');
+    assert.ok(first.at >= (now + 2) * 1000 - 100 && first.at <= (now + 2) * 1000 + 700,
+      `the 2 s token ended at its expiry (${first.at - now * 1000} ms)`);
+    assert.ok(second.at >= (now + 3) * 1000 - 100, `the 3 s token not before its expiry (${second.at - now * 1000} ms)`);
+    assert.ok(first.at < second.at, 'in the order of their expiry');
+    assert.equal(lasting.connected, true, 'the socket with an hour left is still connected');
+    assert.deepEqual((await emitAck(lasting, 'join_report', { reportId: (await createReport()).id })).ok, true);
+    closeLive(lasting);
+  });
 });
