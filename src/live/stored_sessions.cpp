@@ -210,6 +210,20 @@ void StoredSessions::missed(const socketio::Socket& socket, const socketio::Save
 
 void StoredSessions::write(Kind kind, store::RecoverySession session) {
   std::lock_guard lock(mutex_);
+  const auto queued = mergeable_.find(session.pid);
+  if (kind == Kind::rooms && queued != mergeable_.end() &&
+      queued_[queued->second].session.owner == session.owner) {
+    // The session's insert or last change of rooms is still queued: the new rooms ride along
+    // with it (both set `since` when the batch is written), so that a connect and its first
+    // join_report cost one statement, not two.
+    queued_[queued->second].session.report_ids = std::move(session.report_ids);
+    return;
+  }
+  if (kind == Kind::open || kind == Kind::rooms) {
+    mergeable_.insert_or_assign(session.pid, queued_.size());
+  } else if (queued != mergeable_.end()) {
+    mergeable_.erase(queued);  // rooms changed after this write must follow it
+  }
   queued_.push_back({kind, std::move(session)});
   if (flushing_) return;
   flushing_ = true;
@@ -226,6 +240,7 @@ void StoredSessions::flush() {
         return;
       }
       batch.swap(queued_);
+      mergeable_.clear();
     }
     try {
       store_.write_recovery_sessions(batch);

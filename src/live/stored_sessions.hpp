@@ -15,6 +15,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "socketio/recovery.hpp"
@@ -67,6 +68,8 @@ class StoredSessions : public socketio::SessionStore {
   const std::string node_;  // this process, among the nodes sharing the database
   std::mutex mutex_;
   std::vector<store::RecoveryWrite> queued_;
+  // The queued open or rooms write of each session, by pid, that a change of rooms may merge into.
+  std::unordered_map<std::string, std::size_t> mergeable_;
   bool flushing_ = false;
   boost::asio::strand<boost::asio::thread_pool::executor_type> heartbeat_strand_;
   boost::asio::steady_timer heartbeat_;  // heartbeat_strand_ only
