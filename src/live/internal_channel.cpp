@@ -229,7 +229,7 @@ void InternalChannel::follow(socketio::Socket& socket, socketio::Event& event, b
         socket->leave(report_room(id));
         followed(*member, id, false);
         pending->ack({json::object{{"ok", true}, {"room", report_room(id)}}});
-        member->pending.fetch_sub(1);
+        member->request_done();
       }
     });
   });
@@ -247,7 +247,7 @@ void InternalChannel::start_join(const socketio::SocketPtr& socket,
     json::object answer{{"ok", true}, {"room", report_room(report_id)}};
     if (!after) {
       ack_with_viewers(pending, std::move(answer), member->user, report_id);
-      member->pending.fetch_sub(1);
+      member->request_done();
       return;
     }
     // In the room now, so the comments read from here on are all either in the answer or still
@@ -257,7 +257,7 @@ void InternalChannel::start_join(const socketio::SocketPtr& socket,
       guarded(*socket, *member, *pending, report_id, [&] {
         catch_up(answer, member->user, report_id, *after);
         ack_with_viewers(pending, std::move(answer), member->user, report_id);
-        member->pending.fetch_sub(1);
+        member->request_done();
       });
     });
   });
@@ -292,7 +292,7 @@ void InternalChannel::guarded(socketio::Socket& socket, Member& member, socketio
         {{"socket", socket.id()}, {"report_id", std::to_string(report_id)}, {"error", e.what()}});
     pending.ack({failure("unavailable", "try again later")});
   }
-  member.pending.fetch_sub(1);
+  member.request_done();
 }
 
 }  // namespace live

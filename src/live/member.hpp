@@ -30,13 +30,21 @@ struct Member {
   std::chrono::sys_seconds expires_at;
   // Its entry in TokenExpiry (guarded by TokenExpiry's mutex).
   std::optional<TokenExpiry::Due::iterator> expiry;
-  // join/leave requests of one socket that need the worker pool run there in order; the strand
-  // is made at the first such request (most joins need none). Socket strand only.
-  WorkerStrand& request_strand(boost::asio::thread_pool& workers) {
+  // join/leave requests of one socket that need the worker pool run there in order, on a strand
+  // that lives while requests are pending: an idle member keeps none. Socket strand only.
+  WorkerStrand request_strand(boost::asio::thread_pool& workers) {
+    std::lock_guard lock(mutex_);
     if (!requests_) requests_.emplace(boost::asio::make_strand(workers));
     return *requests_;
   }
+  // The requests accepted and not answered yet: counted up on the socket strand before a
+  // request is queued, down by request_done() once it is answered (any thread).
   std::atomic<int> pending{0};
+  void request_done() {
+    if (pending.fetch_sub(1) != 1) return;
+    std::lock_guard lock(mutex_);
+    if (pending == 0) requests_.reset();  // the next request makes a new strand
+  }
   // Connection state recovery: this connection's hold on its saved session (see
   // store::RecoverySession::owner), and where a client with no offset resumes.
   std::string recovery_owner;
@@ -45,7 +53,7 @@ struct Member {
   // The reports this socket follows, for the presence announcements when it goes away (by then
   // the adapter has forgotten its rooms). Any thread. Whether it changed anything.
   bool followed(std::int64_t report_id, bool following) {
-    std::lock_guard lock(follow_mutex);
+    std::lock_guard lock(mutex_);
     const auto at = std::lower_bound(following_.begin(), following_.end(), report_id);
     if (following == (at != following_.end() && *at == report_id)) return false;
     if (following) {
@@ -56,13 +64,13 @@ struct Member {
     return true;
   }
   std::vector<std::int64_t> following() const {
-    std::lock_guard lock(follow_mutex);
+    std::lock_guard lock(mutex_);
     return following_;
   }
 
  private:
+  mutable std::mutex mutex_;  // requests_ and following_
   std::optional<WorkerStrand> requests_;
-  mutable std::mutex follow_mutex;
   // Sorted. Mostly one or a few reports, for which a vector is half the size of a set.
   std::vector<std::int64_t> following_;
 };
