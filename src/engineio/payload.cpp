@@ -4,18 +4,20 @@
 
 namespace engineio {
 
-std::string encode_payload(std::span<const SharedPacket> packets) {
-  std::string body;
+std::vector<net::SharedBytes> encode_payload(std::span<const SharedPacket> packets) {
+  static const auto separator = std::make_shared<const std::string>(1, kRecordSeparator);
+  std::vector<net::SharedBytes> pieces;
+  pieces.reserve(packets.size() * 2);
   for (const auto& packet : packets) {
-    if (!body.empty()) body.push_back(kRecordSeparator);
+    if (!pieces.empty()) pieces.push_back(separator);
     if (packet->binary) {
-      body.push_back('b');
-      body += base::encode_base64(packet->bytes, base::Base64::standard);
+      pieces.push_back(std::make_shared<const std::string>(
+          'b' + base::encode_base64(packet->bytes, base::Base64::standard)));
     } else {
-      body += packet->bytes;
+      pieces.push_back(bytes_of(packet));
     }
   }
-  return body;
+  return pieces;
 }
 
 std::optional<std::vector<Packet>> decode_payload(std::string_view body) {

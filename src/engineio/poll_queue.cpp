@@ -15,7 +15,9 @@ std::size_t cost_of(const EncodedPacket& packet) {
 }  // namespace
 
 net::HttpResponse packets_response(std::span<const SharedPacket> packets) {
-  return net::HttpResponse::text(200, encode_payload(packets));
+  auto response = net::HttpResponse::text(200, {});
+  response.shared_body = encode_payload(packets);
+  return response;
 }
 
 const SharedPacket& noop_packet() {

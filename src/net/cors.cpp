@@ -53,7 +53,7 @@ std::optional<HttpResponse> CorsPolicy::preflight(const HttpRequest& request) co
   if (request.method != "OPTIONS" || !request.header("access-control-request-method")) {
     return std::nullopt;
   }
-  HttpResponse response{204, "", {}, ""};
+  HttpResponse response{204, "", {}, "", {}};
   auto origin = request.header("origin");
   if (origin && allows(*origin)) {
     decorate(origin, response);

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "net/log.hpp"
+#include "net/response_body.hpp"
 #include "net/websocket_accept.hpp"
 
 namespace net {
@@ -141,11 +142,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       head.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    beast::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec) head.remote_address = client_address(req, remote.address().to_string());
+    if (auto peer = peer_address()) head.remote_address = client_address(req, *peer);
     head.websocket_upgrade = beast::websocket::is_upgrade(req);
     return head;
+  }
+
+  // The peer's address, asked of the kernel once per connection rather than once per request
+  // (a long-polling client sends a request per answer); nullptr if the socket has none.
+  const std::string* peer_address() {
+    if (!peer_address_) {
+      beast::error_code ec;
+      auto remote = stream_.socket().remote_endpoint(ec);
+      if (ec) return nullptr;
+      peer_address_ = remote.address().to_string();
+    }
+    return &*peer_address_;
   }
 
   std::string client_address(const BeastRequest& req, std::string peer) const {
@@ -242,17 +253,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt,
                            response);
-    auto res = std::make_shared<http::response<http::string_body>>(
+    auto res = std::make_shared<http::response<ResponseBody>>(
         static_cast<http::status>(response.status), 11);
     res->set(http::field::server, "reportd");
     if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) res->insert(name, value);
-    res->body() = std::move(response.body);
+    res->body().owned = std::move(response.body);
+    res->body().shared = std::move(response.shared_body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
     // RFC 9110 §9.3.2: the answer to HEAD is that of GET, Content-Length included, without the
     // content.
-    if (answering_head_) res->body().clear();
+    if (answering_head_) res->body() = {};
     stream_.expires_after(options_.write_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, on_sent = std::move(on_sent)](
@@ -340,6 +352,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest head_;
   std::optional<std::string> origin_;  // of the request being answered, for CORS
+  std::optional<std::string> peer_address_;
   const HttpServerOptions& options_;
   HttpHandler& handler_;
   std::size_t drained_ = 0;

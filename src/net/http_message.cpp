@@ -53,12 +53,18 @@ bool HttpRequest::has_media_type(std::string_view lower_type) const {
   return equals_ignoring_case(trim_blanks(type.substr(0, type.find(';'))), lower_type);
 }
 
+std::string HttpResponse::body_text() const {
+  std::string text = body;
+  for (const auto& piece : shared_body) text += *piece;
+  return text;
+}
+
 HttpResponse HttpResponse::text(unsigned status, std::string body) {
-  return HttpResponse{status, "text/plain; charset=UTF-8", {}, std::move(body)};
+  return HttpResponse{status, "text/plain; charset=UTF-8", {}, std::move(body), {}};
 }
 
 HttpResponse HttpResponse::json(unsigned status, std::string body) {
-  return HttpResponse{status, "application/json", {}, std::move(body)};
+  return HttpResponse{status, "application/json", {}, std::move(body), {}};
 }
 
 HttpResponse HttpResponse::json_value(unsigned status, const boost::json::value& body) {

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/shared_bytes.hpp"
+
 namespace net {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -38,6 +40,12 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=UTF-8";
   HeaderList headers;
   std::string body;
+  // The rest of the body, after `body`: bytes shared with other responses (one broadcast's
+  // packet in every polling answer), written as they are in one gather write, never copied.
+  std::vector<SharedBytes> shared_body;
+
+  // The whole body: `body`, then `shared_body`.
+  std::string body_text() const;
 
   static HttpResponse text(unsigned status, std::string body);
   static HttpResponse json(unsigned status, std::string body);

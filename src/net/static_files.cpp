@@ -132,7 +132,7 @@ HttpResponse StaticFiles::respond_to(const HttpRequest& request) const {
     return with_headers(std::move(response));
   }
   const auto& file = found->second;
-  HttpResponse response{200, file.content_type, {}, {}};
+  HttpResponse response{200, file.content_type, {}, {}, {}};
   response.headers.emplace_back("ETag", file.etag);
   response.headers.emplace_back("Cache-Control", options_.cache_control);
   if (none_match_names(request.header("if-none-match").value_or(""), file.etag)) {

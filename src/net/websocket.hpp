@@ -12,11 +12,9 @@
 
 #include "net/executor.hpp"
 #include "net/send_status.hpp"
+#include "net/shared_bytes.hpp"
 
 namespace net {
-
-// Bytes that many connections may send at once without copying them.
-using SharedBytes = std::shared_ptr<const std::string>;
 
 struct WebSocketLimits {
   std::size_t max_message_bytes = 1'000'000;

@@ -35,10 +35,25 @@ TEST(Payload, EncodesPacketsJoinedByRecordSeparator) {
   std::vector<SharedPacket> packets = {encode_packet(PacketType::message, "hello"),
                                        encode_binary_message(std::string("\x01\x02\x03\x04", 4)),
                                        encode_packet(PacketType::ping)};
-  EXPECT_EQ(encode_payload(packets),
+  const auto pieces = encode_payload(packets);
+  std::string payload;
+  for (const auto& piece : pieces) payload += *piece;
+  EXPECT_EQ(payload,
             "4hello\x1e"
             "bAQIDBA==\x1e"
             "2");
+}
+
+TEST(Payload, SharesTextPacketBytesInsteadOfCopyingThem) {
+  const auto packet = encode_packet(PacketType::message, "hello");
+  const std::vector<SharedPacket> packets = {packet, packet};
+  const auto pieces = encode_payload(packets);
+  ASSERT_EQ(pieces.size(), 3u);
+  // The same bytes as the packet, owned with it: many answers share one broadcast's packet.
+  EXPECT_EQ(pieces[0].get(), &packet->bytes);
+  EXPECT_EQ(pieces[2].get(), &packet->bytes);
+  EXPECT_EQ(*pieces[1], "\x1e");
+  EXPECT_TRUE(encode_payload({}).empty());
 }
 
 TEST(Payload, DecodesTextAndBinaryPackets) {

@@ -32,7 +32,11 @@ inline constexpr auto kLongWait = 3s;  // bound on waiting for something that mu
 // Records what the server answers; a polling request must never be turned into a WebSocket.
 class FakeExchange : public net::HttpExchange {
  public:
-  void respond(net::HttpResponse response) override { responses.push_back(std::move(response)); }
+  void respond(net::HttpResponse response) override {
+    response.body = response.body_text();  // one string, as the client reads it
+    response.shared_body.clear();
+    responses.push_back(std::move(response));
+  }
   void accept_websocket(net::Strand, const net::WebSocketLimits&,
                         std::function<void(net::WebSocketPtr)>) override;
 
