@@ -38,14 +38,12 @@ Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
                  HeartbeatScheduler& heartbeats)
     : id_(std::move(id)),
       strand_(strand),
-      request_(std::move(request)),
+      request_(std::move(static_cast<net::RequestHead&>(request))),
       options_(options),
       registry_(registry),
       observer_(observer),
       heartbeat_(heartbeats, *this) {
   ++live_sessions;
-  request_.body.clear();
-  request_.body.shrink_to_fit();
   std::erase_if(request_.headers, [this](const auto& header) {
     return std::find(options_.kept_headers.begin(), options_.kept_headers.end(), header.first) ==
            options_.kept_headers.end();

@@ -40,8 +40,9 @@ class Session : public std::enable_shared_from_this<Session>,
   ~Session();
 
   const std::string& id() const { return id_; }
-  // The HTTP request that opened the session (headers, target, remote address; no body).
-  const net::HttpRequest& request() const { return request_; }
+  // What the session keeps of the HTTP request that opened it: target, remote address, and the
+  // headers in ServerOptions::kept_headers.
+  const net::RequestHead& request() const { return request_; }
   net::Strand executor() const { return strand_; }
 
   // Strand only. Set these when the server announces the session; they run on the strand.
@@ -110,7 +111,7 @@ class Session : public std::enable_shared_from_this<Session>,
 
   const std::string id_;
   net::Strand strand_;
-  net::HttpRequest request_;
+  net::RequestHead request_;
   const ServerOptions& options_;
   SessionRegistry& registry_;
   Observer& observer_;
