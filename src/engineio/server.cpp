@@ -13,7 +13,9 @@ namespace engineio {
 namespace asio = boost::asio;
 
 Server::Server(net::IoContext& ioc, ServerOptions options)
-    : ioc_(ioc), options_(std::move(options)) {}
+    : ioc_(ioc),
+      options_(std::move(options)),
+      heartbeats_(std::make_shared<HeartbeatScheduler>(ioc)) {}
 
 void Server::close_all() {
   // Discarded, not closed: a polling client that is not polling right now would otherwise keep
@@ -62,8 +64,9 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
       return;
     }
   }
-  auto session = std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_),
-                                           std::move(request), options_, registry_, *observer_);
+  auto session =
+      std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_), std::move(request),
+                                options_, registry_, *observer_, *heartbeats_);
   if (!admit(session, *exchange)) return;
   if (!quota_) {
     start_session(session, websocket, std::move(exchange));

@@ -56,6 +56,8 @@ class Server : public net::HttpHandler {
 
   net::IoContext& ioc_;
   const ServerOptions options_;
+  // Shared with its pending timer wait, which may outlive the server during a shutdown.
+  std::shared_ptr<HeartbeatScheduler> heartbeats_;
   SessionRegistry registry_;
   RequestFilter filter_;
   ConnectionHandler on_connection_;

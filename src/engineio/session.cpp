@@ -34,17 +34,16 @@ const SharedPacket& close_packet() {
 }  // namespace
 
 Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
-                 const ServerOptions& options, SessionRegistry& registry, Observer& observer)
+                 const ServerOptions& options, SessionRegistry& registry, Observer& observer,
+                 HeartbeatScheduler& heartbeats)
     : id_(std::move(id)),
       strand_(strand),
-      request_(std::move(request)),
+      request_(std::move(static_cast<net::RequestHead&>(request))),
       options_(options),
       registry_(registry),
       observer_(observer),
-      heartbeat_(strand) {
+      heartbeat_(heartbeats, *this) {
   ++live_sessions;
-  request_.body.clear();
-  request_.body.shrink_to_fit();
   std::erase_if(request_.headers, [this](const auto& header) {
     return std::find(options_.kept_headers.begin(), options_.kept_headers.end(), header.first) ==
            options_.kept_headers.end();
@@ -53,6 +52,8 @@ Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
 }
 
 Session::~Session() {
+  // First: the scheduler may be about to call heartbeat_due(), which needs the whole object.
+  heartbeat_.stop();
   --live_sessions;
 }
 
@@ -216,10 +217,22 @@ void Session::on_packet(Packet&& packet) {
 }
 
 void Session::start_heartbeat(std::chrono::milliseconds delay) {
-  heartbeat_.start(delay, [self = shared_from_this()] { self->on_heartbeat(); });
+  BOOST_ASSERT(strand_.running_in_this_thread());
+  heartbeat_.start(delay);
+}
+
+void Session::heartbeat_due(std::uint64_t generation) {
+  // Under the scheduler's lock: the session is either still owned or in its destructor, which
+  // waits for that lock (in heartbeat_.stop()) before anything of it goes away.
+  auto self = weak_from_this().lock();
+  if (!self) return;
+  asio::post(strand_, [self = std::move(self), generation] {
+    if (self->heartbeat_.is_current(generation)) self->on_heartbeat();
+  });
 }
 
 void Session::on_heartbeat() {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   if (state_ == State::closed) return;
   if (state_ == State::closing || heartbeat_.awaiting_pong()) {
     close_now(state_ == State::closing ? closing_reason_ : CloseReason::ping_timeout,

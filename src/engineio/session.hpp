@@ -26,19 +26,23 @@ namespace engineio {
 
 class SessionRegistry;
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>,
+                public net::WebSocketListener,
+                public HeartbeatOwner {
  public:
   enum class Transport : std::uint8_t { polling, websocket };
   using MessageHandler = std::function<void(std::string&& data, bool binary)>;
   using CloseHandler = std::function<void(CloseReason reason)>;
 
   Session(std::string id, net::Strand strand, net::HttpRequest request,
-          const ServerOptions& options, SessionRegistry& registry, Observer& observer);
+          const ServerOptions& options, SessionRegistry& registry, Observer& observer,
+          HeartbeatScheduler& heartbeats);
   ~Session();
 
   const std::string& id() const { return id_; }
-  // The HTTP request that opened the session (headers, target, remote address; no body).
-  const net::HttpRequest& request() const { return request_; }
+  // What the session keeps of the HTTP request that opened it: target, remote address, and the
+  // headers in ServerOptions::kept_headers.
+  const net::RequestHead& request() const { return request_; }
   net::Strand executor() const { return strand_; }
 
   // Strand only. Set these when the server announces the session; they run on the strand.
@@ -93,20 +97,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void schedule_flush();
   void flush_poll();
   void on_packet(Packet&& packet);
-  void on_websocket_message(const net::WebSocket* from, std::string&& data, bool binary);
-  void on_websocket_closed(const net::WebSocket* from, boost::system::error_code reason);
+  void on_websocket_message(const net::WebSocket& from, std::string&& data, bool binary) override;
+  void on_websocket_closed(const net::WebSocket& from, boost::system::error_code reason) override;
   void on_probe_packet(Packet&& packet);
   void attach_websocket(net::WebSocketPtr ws);
   void complete_upgrade();
   void abandon_upgrade();
   void start_heartbeat(std::chrono::milliseconds delay);
+  void heartbeat_due(std::uint64_t generation) override;
   void on_heartbeat();
   void end(CloseReason reason, bool discard);
   void close_now(CloseReason reason, Initiator initiator);
 
   const std::string id_;
   net::Strand strand_;
-  net::HttpRequest request_;
+  net::RequestHead request_;
   const ServerOptions& options_;
   SessionRegistry& registry_;
   Observer& observer_;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -36,7 +37,9 @@ class SessionRegistry {
     std::shared_ptr<Session> session;
     AddressQuota* quota = nullptr;  // set when the session holds a place of it
   };
-  std::unordered_map<std::string, Entry> sessions_;
+  // Keyed by a view of the session's own id, which lives as long as the entry holds the session:
+  // no second copy of every sid.
+  std::unordered_map<std::string_view, Entry> sessions_;
   std::unordered_map<std::string, std::size_t> sessions_per_address_;
 };
 

@@ -21,15 +21,7 @@ void Session::start_websocket(net::WebSocketPtr ws, const std::function<void(Ses
 }
 
 void Session::attach_websocket(net::WebSocketPtr ws) {
-  const net::WebSocket* raw = ws.get();
-  ws->start({
-      [self = shared_from_this(), raw](std::string&& data, bool binary) {
-        self->on_websocket_message(raw, std::move(data), binary);
-      },
-      [self = shared_from_this(), raw](boost::system::error_code reason) {
-        self->on_websocket_closed(raw, reason);
-      },
-  });
+  ws->start(shared_from_this());
   if (transport_ == Transport::websocket && !websocket_) {
     websocket_ = std::move(ws);
   } else {
@@ -62,7 +54,7 @@ void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
   });
 }
 
-void Session::on_websocket_message(const net::WebSocket* from, std::string&& data, bool binary) {
+void Session::on_websocket_message(const net::WebSocket& from, std::string&& data, bool binary) {
   if (state_ == State::closed) return;
   std::optional<Packet> packet;
   if (binary) {
@@ -70,7 +62,7 @@ void Session::on_websocket_message(const net::WebSocket* from, std::string&& dat
   } else {
     packet = decode_text_packet(data);
   }
-  if (from == probe_.get()) {
+  if (&from == probe_.get()) {
     if (!packet) {
       abandon_upgrade();
       return;
@@ -78,7 +70,7 @@ void Session::on_websocket_message(const net::WebSocket* from, std::string&& dat
     on_probe_packet(std::move(*packet));
     return;
   }
-  if (from != websocket_.get()) return;
+  if (&from != websocket_.get()) return;
   if (!packet) {
     close_now(CloseReason::parse_error, Initiator::server);
     return;
@@ -123,12 +115,12 @@ void Session::abandon_upgrade() {
   }
 }
 
-void Session::on_websocket_closed(const net::WebSocket* from, boost::system::error_code reason) {
-  if (from == probe_.get()) {
+void Session::on_websocket_closed(const net::WebSocket& from, boost::system::error_code reason) {
+  if (&from == probe_.get()) {
     abandon_upgrade();
     return;
   }
-  if (from == websocket_.get() && state_ != State::closed) {
+  if (&from == websocket_.get() && state_ != State::closed) {
     close_now(close_reason_of_websocket(reason), Initiator::client);
   }
 }

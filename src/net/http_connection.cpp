@@ -327,7 +327,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Re-register the descriptor under the session's strand so that the session and its
     // WebSocket share one strand and talk without hops between threads.
     const auto fd = ec ? -1 : socket.release(ec);
-    tcp::socket moved(executor);
+    WebSocketSocket moved(executor.get_inner_executor());
     if (!ec) {
       moved.assign(protocol, fd, ec);
       if (ec) ::close(fd);  // released above, owned by nobody now

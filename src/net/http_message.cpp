@@ -8,12 +8,12 @@
 
 namespace net {
 
-std::string_view HttpRequest::path() const {
+std::string_view RequestHead::path() const {
   std::string_view t = target;
   return t.substr(0, t.find('?'));
 }
 
-std::optional<std::string_view> HttpRequest::header(std::string_view lower_name) const {
+std::optional<std::string_view> RequestHead::header(std::string_view lower_name) const {
   for (const auto& [name, value] : headers) {
     if (name == lower_name) return value;
   }
@@ -37,7 +37,7 @@ std::string_view trim_blanks(std::string_view s) {
 
 }  // namespace
 
-std::string_view HttpRequest::bearer_token() const {
+std::string_view RequestHead::bearer_token() const {
   auto value = header("authorization");
   constexpr std::string_view scheme = "bearer ";
   if (!value || value->size() <= scheme.size()) return {};

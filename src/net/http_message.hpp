@@ -15,13 +15,12 @@ namespace net {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-struct HttpRequest {
-  std::string method;  // upper case, as sent: "GET", "POST", ...
+// What a long-lived connection keeps of the request that opened it (an Engine.IO session keeps
+// this, not the whole HttpRequest: no method, no body).
+struct RequestHead {
   std::string target;  // origin-form, e.g. "/socket.io/?EIO=4&transport=polling"
   HeaderList headers;  // names in lower case
-  std::string body;
   std::string remote_address;
-  bool websocket_upgrade = false;
 
   // The path part of the target (before '?').
   std::string_view path() const;
@@ -30,6 +29,12 @@ struct HttpRequest {
   // The credentials of "Authorization: Bearer <token>" (scheme matched case-insensitively, as
   // RFC 9110 says); empty when there are none.
   std::string_view bearer_token() const;
+};
+
+struct HttpRequest : RequestHead {
+  std::string method;  // upper case, as sent: "GET", "POST", ...
+  std::string body;
+  bool websocket_upgrade = false;
   // Whether the Content-Type names this media type (lower case), ignoring parameters such as
   // charset and, as RFC 9110 §8.3.1 says, case.
   bool has_media_type(std::string_view lower_type) const;

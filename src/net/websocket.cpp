@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -54,7 +55,7 @@ std::string accept_key(std::string_view client_key) {
 
 class LeanWebSocket final : public WebSocket, public std::enable_shared_from_this<LeanWebSocket> {
  public:
-  LeanWebSocket(tcp::socket socket, Strand executor, const WebSocketLimits& limits)
+  LeanWebSocket(WebSocketSocket socket, Strand executor, const WebSocketLimits& limits)
       : socket_(std::move(socket)), executor_(executor), limits_(limits) {
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
@@ -70,41 +71,45 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     const auto key = request[http::field::sec_websocket_key];
     const bool valid =
         request[http::field::sec_websocket_version] == "13" && !key.empty() && key.size() <= 64;
-    handshake_ = valid ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nServer: reportd\r\nSec-WebSocket-Accept: " +
-                             accept_key(key) + "\r\n\r\n"
-                       : "HTTP/1.1 400 Bad Request\r\nServer: reportd\r\nContent-Length: 0\r\n"
-                         "Connection: close\r\n\r\n";
+    // Held by the write's handler, not by the connection, which needs it only this once.
+    auto response = std::make_unique<const std::string>(
+        valid ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nServer: reportd\r\nSec-WebSocket-Accept: " +
+                    accept_key(key) + "\r\n\r\n"
+              : "HTTP/1.1 400 Bad Request\r\nServer: reportd\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n");
+    const auto bytes = asio::buffer(*response);
     close_timer_ = std::make_unique<asio::steady_timer>(executor_, limits_.handshake_timeout);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->abort(Error::handshake_timeout);
     });
-    asio::async_write(socket_, asio::buffer(handshake_),
-                      [self = shared_from_this(), valid, on_open = std::move(on_open)](
-                          boost::system::error_code ec, std::size_t) {
-                        release(self->handshake_);
-                        self->close_timer_.reset();
-                        if (ec || !valid || self->phase_ == Phase::closed) {
-                          self->abort(Error::handshake_failed);
-                          on_open(nullptr);
-                          return;
-                        }
-                        on_open(self);
-                      });
+    asio::async_write(
+        socket_, bytes,
+        asio::bind_executor(
+            executor_, [self = shared_from_this(), valid, response = std::move(response),
+                        on_open = std::move(on_open)](boost::system::error_code ec, std::size_t) {
+              self->close_timer_.reset();
+              if (ec || !valid || self->phase_ == Phase::closed) {
+                self->abort(Error::handshake_failed);
+                on_open(nullptr);
+                return;
+              }
+              on_open(self);
+            }));
   }
 
   Strand executor() const override { return executor_; }
 
-  void start(Handlers handlers) override {
+  void start(std::shared_ptr<WebSocketListener> listener) override {
     BOOST_ASSERT(executor_.running_in_this_thread());
     const bool reading = std::exchange(reading_, true);
-    handlers_ = std::move(handlers);
+    listener_ = std::move(listener);
     if (phase_ == Phase::closed) {
       // Gone already (e.g. the handshake timer fired): still say so, once.
       asio::post(executor_, [self = shared_from_this()] {
-        auto handlers = std::move(self->handlers_);
-        self->handlers_ = {};
-        if (handlers.on_close) handlers.on_close(make_error_code(self->end_reason_));
+        if (auto listener = std::exchange(self->listener_, nullptr)) {
+          listener->on_websocket_closed(*self, make_error_code(self->end_reason_));
+        }
       });
       return;
     }
@@ -171,25 +176,42 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     if (!writing_) write_queued();
   }
 
-  // Everything queued goes out in one gather-write.
+  // Everything queued goes out in one gather-write. The write keeps its own copy of the buffer
+  // list (Asio copies it): one frame, the usual case, goes as two buffers with no allocation.
   void write_queued() {
     writing_ = true;
     batch_.swap(queue_);
-    buffers_.clear();
-    for (const auto& out : batch_) {
-      buffers_.emplace_back(out.header.bytes.data(), out.header.size);
-      if (!out.payload->empty()) buffers_.emplace_back(out.payload->data(), out.payload->size());
+    auto on_written = asio::bind_executor(
+        executor_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          self->on_written(ec);
+        });
+    if (batch_.size() == 1) {
+      const auto& out = batch_.front();
+      const std::array<asio::const_buffer, 2> buffers{
+          asio::const_buffer(out.header.bytes.data(), out.header.size),
+          asio::const_buffer(out.payload->data(), out.payload->size())};
+      asio::async_write(socket_, buffers, std::move(on_written));
+      return;
     }
-    asio::async_write(socket_, buffers_,
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        self->on_written(ec);
-                      });
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(2 * batch_.size());
+    for (const auto& out : batch_) {
+      buffers.emplace_back(out.header.bytes.data(), out.header.size);
+      if (!out.payload->empty()) buffers.emplace_back(out.payload->data(), out.payload->size());
+    }
+    asio::async_write(socket_, buffers, std::move(on_written));
   }
 
   void on_written(boost::system::error_code ec) {
     writing_ = false;
     for (const auto& out : batch_) queued_bytes_ -= cost(out.payload);
     batch_.clear();
+    if (queue_.empty()) {
+      // Idle: an idle connection keeps no queue memory (the next frame allocates it again, as
+      // the write's copy of a buffer list did before).
+      std::vector<Outgoing>().swap(batch_);
+      std::vector<Outgoing>().swap(queue_);
+    }
     if (phase_ == Phase::closed) {
       if (!queue_.empty()) {
         write_queued();  // the close frame that was waiting behind the last write
@@ -212,14 +234,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   }
 
   void wait_readable() {
-    socket_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this()](boost::system::error_code ec) {
-                         if (ec) {
-                           self->finish(ec);
-                           return;
-                         }
-                         self->on_readable();
-                       });
+    socket_.async_wait(
+        tcp::socket::wait_read,
+        asio::bind_executor(executor_, [self = shared_from_this()](boost::system::error_code ec) {
+          if (ec) {
+            self->finish(ec);
+            return;
+          }
+          self->on_readable();
+        }));
   }
 
   void on_readable() {
@@ -300,8 +323,10 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     if (phase_ != Phase::open) return;  // the peer's data after our close frame is dropped
     auto message = std::move(message_);
     release(message_);
-    // A copy: the handler may end this connection, which drops handlers_ while it runs.
-    if (auto on_message = handlers_.on_message) on_message(std::move(message), message_binary_);
+    // A copy: the listener may end this connection, which drops listener_ while it runs.
+    if (auto listener = listener_) {
+      listener->on_websocket_message(*this, std::move(message), message_binary_);
+    }
   }
 
   void on_close_frame(const std::string& payload) {
@@ -380,9 +405,9 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
         });
       }
     }
-    auto handlers = std::move(handlers_);
-    handlers_ = {};
-    if (handlers.on_close) handlers.on_close(reason);
+    if (auto listener = std::exchange(listener_, nullptr)) {
+      listener->on_websocket_closed(*this, reason);
+    }
   }
 
   void close_socket() {
@@ -391,18 +416,18 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     close_timer_.reset();
   }
 
-  tcp::socket socket_;
+  // On the io_context's own executor, which takes 8 bytes where tcp::socket's polymorphic one
+  // takes 56; every handler is bound to executor_ instead.
+  WebSocketSocket socket_;
   Strand executor_;
   WebSocketLimits limits_;
-  Handlers handlers_;
-  std::string handshake_;  // only while the 101 is being written
-  std::string partial_;    // bytes of a frame not yet complete
-  std::string message_;    // a fragmented message being assembled
+  std::shared_ptr<WebSocketListener> listener_;
+  std::string partial_;  // bytes of a frame not yet complete
+  std::string message_;  // a fragmented message being assembled
   bool message_binary_ = false;
   bool in_message_ = false;
   std::vector<Outgoing> queue_;  // waiting for the write in flight
   std::vector<Outgoing> batch_;  // being written
-  std::vector<asio::const_buffer> buffers_;
   std::size_t queued_bytes_ = 0;
   std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing or handshaking
   // open: messages flow both ways. closing: our close frame is queued or sent, and we read
@@ -422,9 +447,9 @@ std::size_t live_websocket_count() {
   return live_websockets.load();
 }
 
-void accept_websocket(tcp::socket socket, Strand executor, http::request<http::string_body> request,
-                      std::string early_bytes, const WebSocketLimits& limits,
-                      std::function<void(WebSocketPtr)> on_open) {
+void accept_websocket(WebSocketSocket socket, Strand executor,
+                      http::request<http::string_body> request, std::string early_bytes,
+                      const WebSocketLimits& limits, std::function<void(WebSocketPtr)> on_open) {
   auto ws = std::make_shared<LeanWebSocket>(std::move(socket), executor, limits);
   ws->accept(request, std::move(early_bytes), std::move(on_open));
 }

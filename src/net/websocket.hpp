@@ -5,7 +5,6 @@
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,18 +25,28 @@ struct WebSocketLimits {
   std::chrono::milliseconds handshake_timeout{5'000};
 };
 
+class WebSocket;
+
+// What hears a WebSocket's messages and its end: an interface rather than two std::function
+// members, so that an idle connection holds one pointer instead of two type-erased handlers
+// (and their heap blocks). Called on the connection's strand.
+class WebSocketListener {
+ public:
+  virtual void on_websocket_message(const WebSocket& from, std::string&& data, bool binary) = 0;
+  // Called once, when the connection is gone: a net::Error, or the socket's own error code.
+  virtual void on_websocket_closed(const WebSocket& from, boost::system::error_code reason) = 0;
+
+ protected:
+  ~WebSocketListener() = default;
+};
+
 class WebSocket {
  public:
-  struct Handlers {
-    std::function<void(std::string&& data, bool binary)> on_message;
-    // Called once, when the connection is gone: a net::Error, or the socket's own error code.
-    std::function<void(boost::system::error_code reason)> on_close;
-  };
-
   virtual ~WebSocket() = default;
   virtual Strand executor() const = 0;
-  // Starts the read loop. Handlers are dropped after on_close, which breaks reference cycles.
-  virtual void start(Handlers handlers) = 0;
+  // Starts the read loop. The listener is dropped after on_websocket_closed, which breaks
+  // reference cycles.
+  virtual void start(std::shared_ptr<WebSocketListener> listener) = 0;
   // Queues one message. Messages are written in order, one frame each.
   virtual SendStatus send(SharedBytes bytes, bool binary) = 0;
   // Bytes accepted by send() and not yet written to the socket.

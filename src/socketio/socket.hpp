@@ -41,7 +41,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   Namespace& nsp() const { return nsp_; }
   // The HTTP request that opened the connection (only the headers the Engine.IO server keeps),
   // and the CONNECT packet's auth payload: for middleware only, it is null once they have run.
-  const net::HttpRequest& request() const { return session_->request(); }
+  const net::RequestHead& request() const { return session_->request(); }
   const boost::json::value& auth() const { return auth_; }
   bool connected() const { return connected_; }
   // The strand that handlers run on (the Engine.IO session's).

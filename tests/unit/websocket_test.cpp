@@ -93,7 +93,7 @@ class WebSocketTest : public ::testing::Test, public harness::IoDriver {
     // Small socket buffers, so that a peer that does not read holds the server's writes soon.
     client_.set_option(tcp::socket::receive_buffer_size(4096));
     client_.connect(acceptor_.local_endpoint());
-    tcp::socket server(strand_);
+    net::WebSocketSocket server(strand_.get_inner_executor());
     acceptor_.accept(server);
     server.set_option(tcp::socket::send_buffer_size(4096));
 
@@ -129,11 +129,20 @@ class WebSocketTest : public ::testing::Test, public harness::IoDriver {
     opened_ = true;
     ws_ = std::move(ws);
     if (!ws_) return;
-    ws_->start(
-        {.on_message = [this](std::string&& data,
-                              bool binary) { messages_.emplace_back(std::move(data), binary); },
-         .on_close = [this](boost::system::error_code reason) { reasons_.push_back(reason); }});
+    ws_->start(std::make_shared<Recorder>(*this));
   }
+
+  // Writes down what the WebSocket tells its listener.
+  struct Recorder final : net::WebSocketListener {
+    explicit Recorder(WebSocketTest& test) : test(test) {}
+    void on_websocket_message(const net::WebSocket&, std::string&& data, bool binary) override {
+      test.messages_.emplace_back(std::move(data), binary);
+    }
+    void on_websocket_closed(const net::WebSocket&, boost::system::error_code reason) override {
+      test.reasons_.push_back(reason);
+    }
+    WebSocketTest& test;
+  };
 
   void read_from_server() {
     client_.async_read_some(asio::buffer(read_buffer_),
