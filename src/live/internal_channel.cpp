@@ -114,7 +114,8 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
       }
       principal.user.password_hash.clear();  // no secrets kept for the connection's lifetime
       principal.user.password_hash.shrink_to_fit();
-      socket->set_data(Presence::socket_data(principal.user));
+      // Other nodes learn who is there from the sockets' data; one node keeps its own tally.
+      if (presence_.cluster_wide()) socket->set_data(Presence::socket_data(principal.user));
       socket->extensions.insert(
           std::make_shared<Member>(std::move(principal.user), principal.expires_at));
       next(std::nullopt);

@@ -45,7 +45,8 @@ class Presence {
   // How long a report's room waits between announcements while `sockets` of this node are in
   // it: the debounce, longer for a crowd, at most `longest`.
   static std::chrono::milliseconds debounce_interval(std::size_t sockets, const Options& options);
-  // What a socket of `user` carries for the others to see (its Socket::data).
+  bool cluster_wide() const { return options_.cluster_wide; }
+  // What a socket of `user` carries for the other nodes to see (its Socket::data).
   static boost::json::value socket_data(const store::User& user);
   // The users following `report_id`, [{id, username}] by id, as read at most one debounce
   // interval ago; `done` runs once, on any thread.
