@@ -46,7 +46,7 @@ BASELINE = ROOT / "bench/baseline-node/server.mjs"
 RECOVERY = ROOT / "bench/recovery.mjs"
 PASSWORD = "bench-password-1"
 USERS = [f"bench{i}" for i in range(4)]
-SCENARIOS = ["idle", "fanout", "rooms", "polling", "slow", "pg", "cluster", "recovery"]
+SCENARIOS = ["idle", "fanout", "rooms", "polling", "slow", "roomsize", "pg", "cluster", "recovery"]
 
 
 def default_pg_bin():
@@ -59,19 +59,63 @@ def default_pg_bin():
 PG_BIN = Path(os.environ.get("PG_BIN") or default_pg_bin())
 REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
 
-FULL = dict(idle=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
+FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
             rooms_clients=10_000,
             rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
-            step_seconds=4,
+            step_seconds=4, roomsize_clients=10_000, roomsize_sizes=[10, 100, 1000, 10_000],
+            roomsize_comments_per_room=10, roomsize_in_flight=8,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             cluster_clients=2000, cluster_comments=40,
             recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
             recovery_quiet_ms=2000, recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
-SMOKE = dict(idle=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
-             rates=[20, 40], step_seconds=1, polling_clients=20, polling_comments=5,
+SMOKE = dict(idle=[100, 200], idle_targets=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
+             rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 200],
+             roomsize_comments_per_room=2, roomsize_in_flight=8, polling_clients=20, polling_comments=5,
              slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
              recovery_clients=50, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
              recovery_quiet_ms=500, recovery_procs=1, recovery_timeout=10, client_procs=2, deadline=30)
+
+
+class Pinning:
+    """Which CPUs the server under test and the load generator run on (`taskset`), so that the
+    two do not take turns on one core: the first half of the CPUs this process may use for the
+    server, the rest for the client and poster processes. Off with fewer than 2 CPUs, without
+    taskset, or by choice (--no-pin); `note` says which."""
+
+    def __init__(self, wanted=True):
+        cpus = sorted(os.sched_getaffinity(0))
+        self.server, self.load = [], []
+        if not wanted:
+            self.note = "not pinned (--no-pin)"
+        elif len(cpus) < 2:
+            self.note = f"not pinned: this process may use only {len(cpus)} CPU"
+        elif not shutil.which("taskset"):
+            self.note = "not pinned: taskset (util-linux) is missing"
+        else:
+            self.server, self.load = cpus[:len(cpus) // 2], cpus[len(cpus) // 2:]
+            self.note = (f"server under test on CPU {self.cpu_list(self.server)}, load generator "
+                         f"on CPU {self.cpu_list(self.load)}")
+
+    @staticmethod
+    def cpu_list(cpus):
+        return ",".join(map(str, cpus))
+
+    def _wrap(self, cmd, cpus, pin):
+        return ["taskset", "-c", self.cpu_list(cpus), *map(str, cmd)] if pin and cpus else list(map(str, cmd))
+
+    def server_cmd(self, cmd, pin=True):
+        return self._wrap(cmd, self.server, pin)
+
+    def load_cmd(self, cmd, pin=True):
+        return self._wrap(cmd, self.load, pin)
+
+    def server_threads(self, pin=True):
+        """Network threads for a pinned server: one per core it has, as its default means
+        (std::thread::hardware_concurrency does not see the affinity). None: its default."""
+        return len(self.server) if pin and self.server else None
+
+
+PIN = Pinning()
 
 
 def log(*parts):
@@ -262,7 +306,7 @@ class Clients:
     """Loadgen client processes, each from its own 127.0.0.x source address."""
 
     def __init__(self, port, token, total, procs, deadline, protocol="socketio-ws", reports=(1,),
-                 room_size=0, stalled=0.0, churn=0.0):
+                 room_size=0, stalled=0.0, churn=0.0, pin=True):
         self.procs, self.lines = [], queue.Queue()
         per_proc = [total // procs + (1 if i < total % procs else 0) for i in range(procs)]
         offset = 0
@@ -281,7 +325,7 @@ class Clients:
                    "--deadline-ms", str(deadline * 1000)]
             if churn:
                 cmd += ["--churn", str(churn)]
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(PIN.load_cmd(cmd, pin), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             threading.Thread(target=self._read, args=(i, proc), daemon=True).start()
             self.procs.append(proc)
             offset += count
@@ -364,7 +408,7 @@ def merge_latency(parts):
 
 
 def post(port, token, count, in_flight=1, rate=0, reports=(1,), random=False, path=None,
-         deadline=120):
+         deadline=120, pin=True):
     cmd = [str(LOADGEN), "post", "--port", str(port), "--token", token, "--count", str(count),
            "--in-flight", str(in_flight), "--rate", str(rate),
            "--reports", ",".join(map(str, reports)), "--deadline-ms", str(deadline * 1000)]
@@ -372,7 +416,7 @@ def post(port, token, count, in_flight=1, rate=0, reports=(1,), random=False, pa
         cmd.append("--random")
     if path:
         cmd += ["--broadcast-path", path]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=deadline + 30)
+    out = subprocess.run(PIN.load_cmd(cmd, pin), capture_output=True, text=True, timeout=deadline + 30)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -406,7 +450,7 @@ def merged(parts):
 # ---- servers ----
 
 def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name="reportd", seed=True,
-                  recovery=None):
+                  recovery=None, pin=True):
     """reportd on SQLite in `workdir`, or on the PostgreSQL URL `database`; with `redis` (a URL),
     through the Redis adapter. `seed`: add the users and reports (once per database).
     `recovery`: RECOVERY_SECONDS (otherwise reportd's default, on)."""
@@ -419,6 +463,8 @@ def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name
         env.update(REDIS_URL=redis, REDIS_PREFIX="bench-reportd")
     if recovery is not None:
         env["RECOVERY_SECONDS"] = str(recovery)
+    if PIN.server_threads(pin):
+        env["IO_THREADS"] = str(PIN.server_threads(pin))
     for user in USERS if seed else []:
         done = subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
                                "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,
@@ -426,7 +472,7 @@ def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name
         if done.returncode != 0:
             raise RuntimeError(f"reportd user add failed on {env['DATABASE_URL']}: "
                                f"{(done.stderr + done.stdout).strip()}")
-    server = Server(name, [str(REPORTD), "serve"], env, port, "/readyz", workdir)
+    server = Server(name, PIN.server_cmd([REPORTD, "serve"], pin), env, port, "/readyz", workdir)
     token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
                  {"username": USERS[0], "password": PASSWORD})["token"]
     for i in range(reports if seed else 0):
@@ -436,7 +482,7 @@ def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name
 
 
 def start_node(workdir, secret, reports=1000, database=None, redis=None, name="node", seed=True,
-               recovery=None):
+               recovery=None, pin=True):
     """The Node baseline on better-sqlite3 in `workdir`, or on PostgreSQL (pg) at `database`;
     with `redis`, through @socket.io/redis-adapter; with `recovery` (seconds), Socket.IO's
     connection state recovery, in memory (off otherwise: only (h) turns it on)."""
@@ -453,36 +499,51 @@ def start_node(workdir, secret, reports=1000, database=None, redis=None, name="n
                               env={**os.environ, **env}, cwd=workdir, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"node seed failed: {(done.stderr + done.stdout).strip()}")
-    server = Server(name, ["node", str(BASELINE)], env, port, "/healthz", workdir)
+    server = Server(name, PIN.server_cmd(["node", BASELINE], pin), env, port, "/healthz", workdir)
     token = http("POST", f"http://127.0.0.1:{port}/api/auth/login",
                  {"username": USERS[0], "password": PASSWORD})["token"]
     return server, token
 
 
-def start_ceiling(workdir, reports=0):
+def start_ceiling(workdir, reports=0, pin=True):
     port = free_port()
-    server = Server("ceiling", [str(CEILING), "--port", str(port)], {}, port, "/stats", workdir)
+    cmd = [CEILING, "--port", port] + (["--threads", PIN.server_threads(pin)] if PIN.server_threads(pin) else [])
+    server = Server("ceiling", PIN.server_cmd(cmd, pin), {}, port, "/stats", workdir)
     return server, "none"
 
 
 # ---- scenarios ----
 
-def scenario_idle(server, token, size, cfg):
+def scenario_idle(server, token, cfg):
+    """(a) On one fresh server, connections are added in batches up to each size in turn and
+    none closes before the last size, so memory freed by an earlier size is never reused: the
+    memory per connection at a size is the growth since the start over every connection open;
+    connections per second is the batch's own rate (with the earlier batches still open)."""
     time.sleep(0.5)
     before = server.rss_kib()
-    clients = Clients(server.port, token, size, cfg["client_procs"], cfg["deadline"],
-                      protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")
+    results, batches, opened, joined = {}, [], 0, 0
     try:
-        ready = clients.wait_ready(cfg["deadline"])
-        time.sleep(1.0)
-        after = server.rss_kib()
+        for size in cfg["idle"]:
+            # Each batch lives until the last size is measured.
+            batches.append(Clients(server.port, token, size - opened, cfg["client_procs"],
+                                   cfg["deadline"] * len(cfg["idle"]),
+                                   protocol="raw-ws" if server.name == "ceiling" else "socketio-ws"))
+            ready = batches[-1].wait_ready(cfg["deadline"])
+            joined += ready["joined"]
+            time.sleep(1.0)
+            after = server.rss_kib()
+            result = {"clients": size, "batch": size - opened, "joined": joined, "failed": ready["failed"],
+                      "connections_per_second": ready["per_second"],
+                      "rss_before_mib": before / 1024, "rss_after_mib": after / 1024,
+                      "bytes_per_connection": (after - before) * 1024 / max(1, joined)}
+            results[f"idle_{size}"], opened = result, size
+            log(f"  idle {server.name}: {joined} open, {result['bytes_per_connection']:.0f} bytes each, "
+                f"batch of {result['batch']} at {ready['per_second']:.0f}/s")
     finally:
-        clients.quit()
+        for batch in batches:
+            batch.quit()
     time.sleep(1.0)
-    return {"clients": size, "joined": ready["joined"], "failed": ready["failed"],
-            "connections_per_second": ready["per_second"],
-            "rss_before_mib": before / 1024, "rss_after_mib": after / 1024,
-            "bytes_per_connection": (after - before) * 1024 / max(1, ready["joined"])}
+    return results
 
 
 def fanout_steps(server, token, clients, joined, cfg, steps):
@@ -570,6 +631,41 @@ def scenario_rooms(server, token, cfg):
     return {"steps": steps, "highest_sustained_rate": best}
 
 
+def scenario_roomsize(server, token, cfg):
+    """Server CPU per delivery against room size: `roomsize_clients` clients in rooms of S, for
+    each S in turn (new connections each time), and `roomsize_comments_per_room` comments posted
+    to every room in turn (`roomsize_in_flight` at a time), so that every size has the same
+    number of deliveries. The ceiling broadcasts to every client: it has only S = all."""
+    total = cfg["roomsize_clients"]
+    sizes = [total] if server.name == "ceiling" else cfg["roomsize_sizes"]
+    steps = []
+    for size in sizes:
+        rooms = list(range(1, total // size + 1))
+        clients = Clients(server.port, token, total, cfg["client_procs"], cfg["deadline"], reports=rooms,
+                          room_size=size, protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")
+        try:
+            joined = clients.wait_ready(cfg["deadline"])["joined"]
+            clients.report()  # reset the histograms
+            cpu, started = server.cpu_seconds(), time.time()
+            result = post(server.port, token, len(rooms) * cfg["roomsize_comments_per_room"],
+                          cfg["roomsize_in_flight"], reports=rooms,
+                          path="/broadcast" if server.name == "ceiling" else None)
+            delivered, closed, parts = drain(clients, result["posted"] * size * joined // total, 30)
+            used = server.cpu_seconds() - cpu
+            steps.append({"room_size": size, "rooms": len(rooms), "joined": joined,
+                          "posted": result["posted"], "failed_posts": result["failed"],
+                          "deliveries": delivered, "expected": result["posted"] * size,
+                          "seconds": time.time() - started, "cpu_seconds": used,
+                          "cpu_seconds_per_million": used * 1e6 / max(1, delivered),
+                          "latency": merged(parts), "closed_clients": closed})
+            log(f"  roomsize {server.name} S={size}: {result['posted']} comments, {delivered} deliveries, "
+                f"{used:.2f} CPU-s ({steps[-1]['cpu_seconds_per_million']:.1f} per million)")
+        finally:
+            clients.quit()
+            time.sleep(1.0)
+    return {"clients": total, "steps": steps}
+
+
 def scenario_polling(server, token, cfg):
     clients = Clients(server.port, token, cfg["polling_clients"], cfg["client_procs"],
                       cfg["deadline"], protocol="socketio-polling")
@@ -588,13 +684,13 @@ def scenario_cluster(a, b, token, cfg, redis):
     comment posted to A (delivered locally: the single-node reference) and one posted to B
     (delivered through Redis), one at a time, each waiting for every delivery, so that both
     paths see the same clients, the same machine state and any drift alike."""
-    clients = Clients(a.port, token, cfg["cluster_clients"], cfg["client_procs"], cfg["deadline"])
+    clients = Clients(a.port, token, cfg["cluster_clients"], cfg["client_procs"], cfg["deadline"], pin=False)
     try:
         joined = clients.wait_ready(cfg["deadline"])["joined"]
         # B's subscription may still be settling: a comment posted to B must reach every client on
         # A (three tries) before anything is measured; otherwise there is no cross-node delivery.
         for attempt in range(3):
-            result = post(b.port, token, 1, 1)
+            result = post(b.port, token, 1, 1, pin=False)
             got, _, _ = drain(clients, result["posted"] * joined, 5)
             if result["posted"] and got >= joined:
                 break
@@ -607,7 +703,7 @@ def scenario_cluster(a, b, token, cfg, redis):
         for _ in range(cfg["cluster_comments"]):
             for key, target in paths.items():
                 cpu = a.cpu_seconds() + b.cpu_seconds() + redis.cpu_seconds()
-                result = post(target.port, token, 1, 1)
+                result = post(target.port, token, 1, 1, pin=False)
                 got, closed, parts = drain(clients, result["posted"] * joined, 20)
                 entry = acc[key]
                 entry["cpu"] += a.cpu_seconds() + b.cpu_seconds() + redis.cpu_seconds() - cpu
@@ -662,7 +758,7 @@ def scenario_recovery(server, token, cfg):
            "--healthy-rate", str(cfg["recovery_rate"]), "--healthy-quiet-ms", str(cfg["recovery_quiet_ms"]),
            "--procs", str(cfg["recovery_procs"]),
            "--recovery-timeout-ms", str(timeout * 1000), "--deadline-ms", str(deadline * 1000)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(PIN.load_cmd(cmd), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     lines = queue.Queue()
 
     def read():
@@ -726,16 +822,15 @@ def recovery_failures(result):
 
 def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None):
     results = {}
-    for size in (cfg["idle"] if "idle" in scenarios else []):
-        # A fresh process for each size, so that memory freed by an earlier step is not reused.
-        log(f"{name}: (a) idle memory with {size} connections")
-        Path(f"{workdir}/idle-{size}").mkdir(parents=True)
-        server, token = starter(f"{workdir}/idle-{size}", reports=1)
+    if "idle" in scenarios:
+        log(f"{name}: (a) idle memory with {', '.join(map(str, cfg['idle']))} connections")
+        Path(f"{workdir}/idle").mkdir(parents=True)
+        server, token = starter(f"{workdir}/idle", reports=1)
         try:
-            results[f"idle_{size}"] = scenario_idle(server, token, size, cfg)
+            results.update(scenario_idle(server, token, cfg))
         finally:
             server.stop()
-    if {"fanout", "rooms", "polling", "slow"} & set(scenarios):
+    if {"fanout", "rooms", "polling", "slow", "roomsize"} & set(scenarios):
         log(f"{name}: starting for (b)-(e)")
         Path(f"{workdir}/load").mkdir(parents=True)
         server, token = starter(f"{workdir}/load")
@@ -753,6 +848,9 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
                 log(f"{name}: (e) slow consumers")
                 results["slow"] = scenario_fanout(server, token, cfg, stalled=0.1,
                                                   steps=[("one_at_a_time", cfg["slow_comments"], 1)])
+            if "roomsize" in scenarios:
+                log(f"{name}: CPU per delivery against room size")
+                results["roomsize"] = scenario_roomsize(server, token, cfg)
         finally:
             server.stop()
     if name != "ceiling" and "pg" in scenarios:
@@ -767,10 +865,10 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
         log(f"{name}: (g) two nodes through Redis, one PostgreSQL database")
         database = postgres.database(f"{name}_cluster")
         a, token = starter(f"{workdir}/cluster-a", reports=1, database=database, redis=redis.url,
-                           name=f"{name}-a")
+                           name=f"{name}-a", pin=False)
         try:
             b, _ = starter(f"{workdir}/cluster-b", database=database, redis=redis.url,
-                           name=f"{name}-b", seed=False)
+                           name=f"{name}-b", seed=False, pin=False)
             try:
                 results["cluster"] = scenario_cluster(a, b, token, cfg, redis)
             finally:
@@ -1026,11 +1124,16 @@ def main():
                         help="a subset of reportd,node,ceiling (the report needs all three)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         help=f"a subset of {','.join(SCENARIOS)} (the report needs all)")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the servers and the load generator share every CPU (no taskset)")
     parser.add_argument("--fanout-clients", type=int, help="clients in the one room of (b)")
     parser.add_argument("--recovery-clients", type=int, help="recovering clients in (h)")
     parser.add_argument("--recovery-procs", type=int, choices=range(1, 5),
                         help="client processes of (h) (besides the one of the healthy room)")
     args = parser.parse_args()
+    global PIN
+    PIN = Pinning(wanted=not args.no_pin)
+    log(f"pinning: {PIN.note}")
     cfg = dict(SMOKE if args.smoke else FULL)
     if args.fanout_clients:
         cfg["fanout_clients"] = args.fanout_clients
