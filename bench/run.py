@@ -1026,12 +1026,13 @@ def write_report(results, cfg, out, smoke, elapsed, infra):
     """The report `out` (.md) with its charts beside it, and the raw results as `out`.json,
     which spread.py reads."""
     rows = [table_line(row) for row in comparison_rows(results, cfg)]
-    raw = out.with_suffix(".json")
+    raw, machine = out.with_suffix(".json"), versions()
     raw.write_text(json.dumps({"kind": "reportd-bench", "date": datetime.date.today().isoformat(),
                                "finished": time.time(), "smoke": smoke, "elapsed_seconds": elapsed,
                                "pinning": {"note": PIN.note, "server_cpus": PIN.server,
                                            "load_cpus": PIN.load},
-                               "config": cfg, "infra": infra, "results": results}, indent=1))
+                               "config": cfg, "versions": machine, "infra": infra, "results": results},
+                              indent=1))
 
     stem = out.with_suffix("")
     charts = draw_charts(results, cfg, stem)
@@ -1067,7 +1068,7 @@ def write_report(results, cfg, out, smoke, elapsed, infra):
         lines.append(f"![{chart.stem}]({chart.name})")
     lines += ["", *scaling_section(results, cfg, stem)]
     lines += ["", "## Machine and versions", ""]
-    lines += [f"- {k}: {v}" for k, v in {**versions(), **infra}.items()]
+    lines += [f"- {k}: {v}" for k, v in {**machine, **infra}.items()]
     lines += ["", f"Raw results (`bench/spread.py` reads them): [{raw.name}]({raw.name})", ""]
     out.write_text("\n".join(lines))
     log(f"wrote {out}")
