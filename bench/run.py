@@ -63,13 +63,13 @@ FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000], fa
             rooms_clients=10_000,
             rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
             step_seconds=4, roomsize_clients=10_000, roomsize_sizes=[10, 100, 1000, 10_000],
-            roomsize_comments_per_room=10, roomsize_in_flight=8,
+            roomsize_comments_per_room=5, roomsize_in_flight=8,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             cluster_clients=2000, cluster_comments=40,
             recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
             recovery_quiet_ms=2000, recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
 SMOKE = dict(idle=[100, 200], idle_targets=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
-             rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 200],
+             rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 100, 200],
              roomsize_comments_per_room=2, roomsize_in_flight=8, polling_clients=20, polling_comments=5,
              slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
              recovery_clients=50, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
@@ -579,7 +579,8 @@ def fanout_steps(server, token, clients, joined, cfg, steps):
     return results
 
 
-def scenario_fanout(server, token, cfg, stalled=0.0, steps=None):
+def scenario_fanout(server, token, cfg, stalled=0.0, steps=None, then=None):
+    """(b), or (e) with `stalled`; `then(clients, joined)` runs on the same connections after."""
     size = cfg["slow_clients"] if stalled else cfg["fanout_clients"]
     clients = Clients(server.port, token, size, cfg["client_procs"], cfg["deadline"],
                       protocol="raw-ws" if server.name == "ceiling" else "socketio-ws",
@@ -588,7 +589,10 @@ def scenario_fanout(server, token, cfg, stalled=0.0, steps=None):
         ready = clients.wait_ready(cfg["deadline"])
         healthy = ready["joined"] - ready["stalled"]
         steps = steps or [("one_at_a_time", cfg["fanout_one"], 1), ("four_in_flight", cfg["fanout_four"], 4)]
-        return {"clients": size, **fanout_steps(server, token, clients, healthy, cfg, steps)}
+        results = {"clients": size, **fanout_steps(server, token, clients, healthy, cfg, steps)}
+        if then:
+            then(clients, healthy)
+        return results
     finally:
         clients.quit()
         time.sleep(1.0)
@@ -611,13 +615,14 @@ def rooms_step(server, token, clients, rooms, rate, cfg, steps):
     return ok
 
 
-def scenario_rooms(server, token, cfg):
+def scenario_rooms(server, token, cfg, then=None):
+    """(c), or (f) on PostgreSQL; `then(clients, joined)` runs on the same connections after."""
     rooms = list(range(1, cfg["rooms_clients"] // 10 + 1))
     clients = Clients(server.port, token, cfg["rooms_clients"], cfg["client_procs"], cfg["deadline"],
                       reports=rooms, room_size=10)
     steps, best = [], 0
     try:
-        clients.wait_ready(cfg["deadline"])
+        joined = clients.wait_ready(cfg["deadline"])["joined"]
         for rate in cfg["rates"]:
             # A step may fail once by bad luck on this shared machine: it gets a second try
             # before the rate counts as not sustained (for every server alike).
@@ -628,45 +633,64 @@ def scenario_rooms(server, token, cfg):
             if not ok:
                 break
             best = rate
+        if then:
+            time.sleep(1.0)  # what the last, perhaps overloaded, rate left queued
+            then(clients, joined)
     finally:
         clients.quit()
         time.sleep(1.0)
     return {"steps": steps, "highest_sustained_rate": best}
 
 
-def scenario_roomsize(server, token, cfg):
-    """Server CPU per delivery against room size: `roomsize_clients` clients in rooms of S, for
-    each S in turn (new connections each time), and `roomsize_comments_per_room` comments posted
-    to every room in turn (`roomsize_in_flight` at a time), so that every size has the same
-    number of deliveries. The ceiling broadcasts to every client: it has only S = all."""
+def roomsize_sizes(server, cfg):
+    """The room sizes of `roomsize` for this server: the ceiling broadcasts to every client and
+    has no rooms, so it has only S = all."""
+    return [cfg["roomsize_clients"]] if server.name == "ceiling" else cfg["roomsize_sizes"]
+
+
+def roomsize_step(server, token, clients, joined, size, cfg):
+    """One room size of `roomsize`, on clients in rooms of `size` (reports 1, 2, …):
+    `roomsize_comments_per_room` comments posted to every room in turn, `roomsize_in_flight` at a
+    time, so that every size has the same number of deliveries; the server's CPU time from the
+    first post to the last delivery."""
     total = cfg["roomsize_clients"]
-    sizes = [total] if server.name == "ceiling" else cfg["roomsize_sizes"]
-    steps = []
-    for size in sizes:
-        rooms = list(range(1, total // size + 1))
-        clients = Clients(server.port, token, total, cfg["client_procs"], cfg["deadline"], reports=rooms,
-                          room_size=size, protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")
+    rooms = list(range(1, total // size + 1))
+    clients.report()  # reset the histograms
+    cpu, started = server.cpu_seconds(), time.time()
+    result = post(server.port, token, len(rooms) * cfg["roomsize_comments_per_room"],
+                  cfg["roomsize_in_flight"], reports=rooms,
+                  path="/broadcast" if server.name == "ceiling" else None)
+    delivered, closed, parts = drain(clients, result["posted"] * size * joined // total, 30)
+    used = server.cpu_seconds() - cpu
+    step = {"room_size": size, "rooms": len(rooms), "joined": joined,
+            "posted": result["posted"], "failed_posts": result["failed"],
+            "deliveries": delivered, "expected": result["posted"] * size,
+            "seconds": time.time() - started, "cpu_seconds": used,
+            "cpu_seconds_per_million": used * 1e6 / max(1, delivered),
+            "latency": merged(parts), "closed_clients": closed}
+    log(f"  roomsize {server.name} S={size}: {result['posted']} comments, {delivered} deliveries, "
+        f"{used:.2f} CPU-s ({step['cpu_seconds_per_million']:.1f} per million)")
+    return step
+
+
+def scenario_roomsize(server, token, cfg, measured):
+    """Server CPU per delivery against room size: `roomsize_clients` clients in rooms of S, for
+    each S. `measured`: the steps already measured on the connections of (b) (S = all) and (c)
+    (S = 10), which are the same clients in the same rooms; the other sizes get new ones."""
+    total, steps = cfg["roomsize_clients"], dict(measured)
+    for size in roomsize_sizes(server, cfg):
+        if size in steps:
+            continue
+        clients = Clients(server.port, token, total, cfg["client_procs"], cfg["deadline"],
+                          reports=list(range(1, total // size + 1)), room_size=size,
+                          protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")
         try:
             joined = clients.wait_ready(cfg["deadline"])["joined"]
-            clients.report()  # reset the histograms
-            cpu, started = server.cpu_seconds(), time.time()
-            result = post(server.port, token, len(rooms) * cfg["roomsize_comments_per_room"],
-                          cfg["roomsize_in_flight"], reports=rooms,
-                          path="/broadcast" if server.name == "ceiling" else None)
-            delivered, closed, parts = drain(clients, result["posted"] * size * joined // total, 30)
-            used = server.cpu_seconds() - cpu
-            steps.append({"room_size": size, "rooms": len(rooms), "joined": joined,
-                          "posted": result["posted"], "failed_posts": result["failed"],
-                          "deliveries": delivered, "expected": result["posted"] * size,
-                          "seconds": time.time() - started, "cpu_seconds": used,
-                          "cpu_seconds_per_million": used * 1e6 / max(1, delivered),
-                          "latency": merged(parts), "closed_clients": closed})
-            log(f"  roomsize {server.name} S={size}: {result['posted']} comments, {delivered} deliveries, "
-                f"{used:.2f} CPU-s ({steps[-1]['cpu_seconds_per_million']:.1f} per million)")
+            steps[size] = roomsize_step(server, token, clients, joined, size, cfg)
         finally:
             clients.quit()
             time.sleep(1.0)
-    return {"clients": total, "steps": steps}
+    return {"clients": total, "steps": [steps[size] for size in sorted(steps)]}
 
 
 def scenario_polling(server, token, cfg):
@@ -837,13 +861,25 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
         log(f"{name}: starting for (b)-(e)")
         Path(f"{workdir}/load").mkdir(parents=True)
         server, token = starter(f"{workdir}/load")
+        roomsize = {}
+
+        def roomsize_on(size, total):
+            """Lets (b) or (c) measure `roomsize`'s step of `size` on their connections, when
+            they are the same clients in the same rooms."""
+            if ("roomsize" not in scenarios or total != cfg["roomsize_clients"]
+                    or size not in roomsize_sizes(server, cfg)):
+                return None
+            return lambda clients, joined: roomsize.update(
+                {size: roomsize_step(server, token, clients, joined, size, cfg)})
+
         try:
             if "fanout" in scenarios:
                 log(f"{name}: (b) fan-out")
-                results["fanout"] = scenario_fanout(server, token, cfg)
+                results["fanout"] = scenario_fanout(server, token, cfg,
+                                                    then=roomsize_on(cfg["fanout_clients"], cfg["fanout_clients"]))
             if name != "ceiling" and "rooms" in scenarios:
                 log(f"{name}: (c) many rooms")
-                results["rooms"] = scenario_rooms(server, token, cfg)
+                results["rooms"] = scenario_rooms(server, token, cfg, then=roomsize_on(10, cfg["rooms_clients"]))
             if name != "ceiling" and "polling" in scenarios:
                 log(f"{name}: (d) long-polling")
                 results["polling"] = scenario_polling(server, token, cfg)
@@ -853,7 +889,7 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
                                                   steps=[("one_at_a_time", cfg["slow_comments"], 1)])
             if "roomsize" in scenarios:
                 log(f"{name}: CPU per delivery against room size")
-                results["roomsize"] = scenario_roomsize(server, token, cfg)
+                results["roomsize"] = scenario_roomsize(server, token, cfg, roomsize)
         finally:
             server.stop()
     if name != "ceiling" and "pg" in scenarios:
@@ -1119,7 +1155,8 @@ def scaling_section(results, cfg, stem):
     lines += ["", f"Server CPU per delivery against room size: {cfg['roomsize_clients']:,} clients in "
               f"rooms of the size, {cfg['roomsize_comments_per_room']} comments",
               f"posted to each room in turn, {cfg['roomsize_in_flight']} at a time, so every size has "
-              "the same number of deliveries (new connections for each size).",
+              "the same number of deliveries. All in one room and rooms of 10 are measured",
+              "on the connections of (b) and of (c), after them; the other sizes get new connections.",
               "The ceiling only broadcasts to every client: it has the largest size only.", "",
               "| room size | rooms | deliveries | " + " | ".join(f"{n} CPU-s per million deliveries"
                                                         for n in names) + " | reportd vs Node |",
