@@ -2,18 +2,20 @@
 """Runs the benchmark scenarios against reportd, the Node.js socket.io baseline and the bare
 WebSocket ceiling in one invocation, and writes a side-by-side report with ratios and charts.
 
-    /usr/bin/python3 bench/run.py            # the short full run (under 12 minutes)
+    /usr/bin/python3 bench/run.py            # the short full run (under 10 minutes)
     /usr/bin/python3 bench/run.py --smoke    # tiny sizes: checks that the harness works
 
 Scenarios (see README of bench/): (a) idle memory per signed-in, joined WebSocket connection
 and connections per second; (b) fan-out to one room, comments one at a time and 4 in flight;
 (c) many small rooms at rising comment rates; (d) long-polling clients; (e) slow consumers;
+`roomsize`: server CPU per delivery against room size;
 (f) (c) with both servers on PostgreSQL; (g) two nodes through Redis, clients on one node and
 comments posted to the other; (h) connection state recovery: socket.io-client clients (in
 `recovery.mjs`) cut at once, comments posted while they are away, all reconnecting at once.
 PostgreSQL and Redis are started here, in temporary folders on
 free loopback ports, and stopped at the end. Every server, client process and step is bounded
-in time; only 127.0.0.0/8 is used.
+in time; only 127.0.0.0/8 is used. The server under test and the load generator run on
+different CPUs (taskset) where the scenario allows; the report says which.
 """
 
 import argparse
@@ -59,8 +61,8 @@ def default_pg_bin():
 PG_BIN = Path(os.environ.get("PG_BIN") or default_pg_bin())
 REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
 
-FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000], fanout_clients=10_000, fanout_one=30, fanout_four=60,
-            rooms_clients=10_000,
+FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000],
+            fanout_clients=10_000, fanout_one=30, fanout_four=60, rooms_clients=10_000,
             rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
             step_seconds=4, roomsize_clients=10_000, roomsize_sizes=[10, 100, 1000, 10_000],
             roomsize_comments_per_room=5, roomsize_in_flight=8,
@@ -68,7 +70,8 @@ FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000], fa
             cluster_clients=2000, cluster_comments=40,
             recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
             recovery_quiet_ms=2000, recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
-SMOKE = dict(idle=[100, 200], idle_targets=[200], fanout_clients=200, fanout_one=10, fanout_four=20, rooms_clients=200,
+SMOKE = dict(idle=[100, 200], idle_targets=[200], fanout_clients=200, fanout_one=10, fanout_four=20,
+             rooms_clients=200,
              rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 100, 200],
              roomsize_comments_per_room=2, roomsize_in_flight=8, polling_clients=20, polling_comments=5,
              slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
@@ -101,7 +104,8 @@ class Pinning:
         return ",".join(map(str, cpus))
 
     def _wrap(self, cmd, cpus, pin):
-        return ["taskset", "-c", self.cpu_list(cpus), *map(str, cmd)] if pin and cpus else list(map(str, cmd))
+        cmd = list(map(str, cmd))
+        return ["taskset", "-c", self.cpu_list(cpus), *cmd] if pin and cpus else cmd
 
     def server_cmd(self, cmd, pin=True):
         return self._wrap(cmd, self.server, pin)
@@ -325,7 +329,8 @@ class Clients:
                    "--deadline-ms", str(deadline * 1000)]
             if churn:
                 cmd += ["--churn", str(churn)]
-            proc = subprocess.Popen(PIN.load_cmd(cmd, pin), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(PIN.load_cmd(cmd, pin), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    text=True)
             threading.Thread(target=self._read, args=(i, proc), daemon=True).start()
             self.procs.append(proc)
             offset += count
@@ -510,7 +515,8 @@ def start_node(workdir, secret, reports=1000, database=None, redis=None, name="n
 
 def start_ceiling(workdir, reports=0, pin=True):
     port = free_port()
-    cmd = [CEILING, "--port", port] + (["--threads", PIN.server_threads(pin)] if PIN.server_threads(pin) else [])
+    threads = PIN.server_threads(pin)
+    cmd = [CEILING, "--port", port] + (["--threads", threads] if threads else [])
     server = Server("ceiling", PIN.server_cmd(cmd, pin), {}, port, "/stats", workdir)
     return server, "none"
 
@@ -875,11 +881,12 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
         try:
             if "fanout" in scenarios:
                 log(f"{name}: (b) fan-out")
-                results["fanout"] = scenario_fanout(server, token, cfg,
-                                                    then=roomsize_on(cfg["fanout_clients"], cfg["fanout_clients"]))
+                then = roomsize_on(cfg["fanout_clients"], cfg["fanout_clients"])
+                results["fanout"] = scenario_fanout(server, token, cfg, then=then)
             if name != "ceiling" and "rooms" in scenarios:
                 log(f"{name}: (c) many rooms")
-                results["rooms"] = scenario_rooms(server, token, cfg, then=roomsize_on(10, cfg["rooms_clients"]))
+                then = roomsize_on(10, cfg["rooms_clients"])
+                results["rooms"] = scenario_rooms(server, token, cfg, then=then)
             if name != "ceiling" and "polling" in scenarios:
                 log(f"{name}: (d) long-polling")
                 results["polling"] = scenario_polling(server, token, cfg)
@@ -1170,8 +1177,8 @@ def scaling_section(results, cfg, stem):
                      + f" | {'–' if math.isnan(vs_node) else f'{vs_node:.2f}x'} |")
     rates = {n: last_step_per_rate(results[n]["rooms"]["steps"]) for n in ("reportd", "node")
              if "rooms" in results.get(n, {})}
-    lines += ["", f"p99 against comments per second ((c): {cfg['rooms_clients'] // 10:,} rooms of 10; each rate's last try; "
-              "the run stops at the first rate not sustained):", "",
+    lines += ["", f"p99 against comments per second ((c): {cfg['rooms_clients'] // 10:,} rooms of 10; "
+              "each rate's last try; the run stops at the first rate not sustained):", "",
               "| comments/s asked | " + " | ".join(f"{n} achieved/s | {n} p99, ms" for n in rates) + " |",
               "|---|" + "---|---|" * len(rates)]
     for rate in cfg["rates"]:

@@ -24,8 +24,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def read_run(path):
-    data = json.loads(Path(path).read_text())
-    if data.get("kind") != "reportd-bench":
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: {e}")
+    if not isinstance(data, dict) or data.get("kind") != "reportd-bench":
         raise ValueError(f"{path}: not the raw results of bench/run.py")
     data["path"] = Path(path)
     return data
@@ -37,7 +40,7 @@ def newest_runs(folder, count):
     for path in folder.glob("*.json"):
         try:
             data = read_run(path)
-        except (ValueError, json.JSONDecodeError):
+        except ValueError:
             continue
         if not data["smoke"]:
             runs.append(data)
@@ -99,7 +102,10 @@ def main():
     parser.add_argument("--out", type=Path,
                         help="where to write the table (default bench/results/spread-<date>.md)")
     args = parser.parse_args()
-    runs = [read_run(path) for path in args.files] if args.files else newest_runs(RESULTS, args.newest)
+    try:
+        runs = [read_run(path) for path in args.files] if args.files else newest_runs(RESULTS, args.newest)
+    except ValueError as e:
+        sys.exit(str(e))
     if not runs:
         sys.exit("no raw results of bench/run.py to read")
     if not args.files and len(runs) < args.newest:
