@@ -69,7 +69,10 @@ FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000],
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             cluster_clients=2000, cluster_comments=40,
             recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
-            recovery_quiet_ms=2000, recovery_procs=1, recovery_timeout=30, client_procs=4, deadline=120)
+            recovery_quiet_ms=2000, recovery_procs=1, recovery_timeout=30, client_procs=4,
+            # Bounds every client process's life and wait: a server pinned to one core while others
+            # use the machine may take minutes for (b) (Node: 10k connections at ~200/s).
+            deadline=240)
 SMOKE = dict(idle=[100, 200], idle_targets=[200], fanout_clients=200, fanout_one=10, fanout_four=20,
              rooms_clients=200,
              rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 100, 200],
@@ -365,8 +368,12 @@ class Clients:
 
     def report(self):
         for proc in self.procs:
-            proc.stdin.write("report\n")
-            proc.stdin.flush()
+            try:
+                proc.stdin.write("report\n")
+                proc.stdin.flush()
+            except BrokenPipeError:
+                raise RuntimeError(f"a loadgen client process ended (exit code {proc.poll()}; "
+                                   "after its --deadline-ms?)")
         reports = self._collect("report", 30)
         return {"deliveries": sum(r["deliveries"] for r in reports),
                 "closed": sum(r["closed"] for r in reports),
@@ -535,7 +542,7 @@ def scenario_idle(server, token, cfg):
         for size in cfg["idle"]:
             # Each batch lives until the last size is measured.
             batches.append(Clients(server.port, token, size - opened, cfg["client_procs"],
-                                   cfg["deadline"] * len(cfg["idle"]),
+                                   cfg["deadline"] * 2,
                                    protocol="raw-ws" if server.name == "ceiling" else "socketio-ws"))
             ready = batches[-1].wait_ready(cfg["deadline"])
             joined += ready["joined"]
