@@ -1009,7 +1009,7 @@ def comparison_rows(results, cfg):
                 met=(rs["latency"][q] <= cs["latency"][q]) if q == "p99_ms" and cs else None, fmt="{:.2f}")
     rr, nr = r["rooms"]["highest_sustained_rate"], n["rooms"]["highest_sustained_rate"]
     row("(c) highest comments/s with p99 < 50 ms (1,000 rooms of 10)", rr, nr,
-        target="≥ 10x Node", met=rr >= 10 * nr, fmt="{:.0f}")
+        target="≥ 10x Node", met=rr >= 10 * nr if nr else None, fmt="{:.0f}")
     rp, np_ = r["polling"]["one_at_a_time"], n["polling"]["one_at_a_time"]
     row("(d) long-polling: deliveries per second", rp["deliveries_per_second"], np_["deliveries_per_second"],
         target="≥ 2x Node at no worse p99", fmt="{:.0f}",
@@ -1023,7 +1023,7 @@ def comparison_rows(results, cfg):
         met=rslow["latency"]["p99_ms"] <= 2 * max(base, 0.001), fmt="{:.2f}")
     rf, nf = r["pg"]["highest_sustained_rate"], n["pg"]["highest_sustained_rate"]
     row("(f) highest comments/s with p99 < 50 ms on PostgreSQL (1,000 rooms of 10)", rf, nf,
-        target="≥ 10x Node", met=rf >= 10 * nf, fmt="{:.0f}")
+        target="≥ 10x Node", met=rf >= 10 * nf if nf else None, fmt="{:.0f}")
     rg, ng = r["cluster"], n["cluster"]
     for key, label in (("cross_node", "cross-node"), ("single_node", "single-node, same run")):
         row(f"(g) {label}: deliveries per second", rg[key]["deliveries_per_second"],
@@ -1302,13 +1302,12 @@ def draw_scaling_chart(results, cfg, stem):
                  marker="o", label=name if len(steps) > 1 else f"{name} (broadcast to all only)")
         if "rooms" in results[name]:
             by_rate = last_step_per_rate(results[name]["rooms"]["steps"])
-            latency.plot([s["achieved"] for s in by_rate.values()], [s["p99_ms"] for s in by_rate.values()],
-                         marker="o", label=name)
+            latency.plot(list(by_rate), [s["p99_ms"] for s in by_rate.values()], marker="o", label=name)
     memory.set(title="(a) RSS against idle connections", xlabel="connections", ylabel="RSS growth, MiB")
     cpu.set(title=f"server CPU per delivery, {cfg['roomsize_clients']:,} clients", xlabel="room size",
             ylabel="CPU-s per million deliveries", xscale="log", yscale="log")
     latency.axhline(50, color="grey", linestyle="--", linewidth=1, label="50 ms")
-    latency.set(title="(c) p99 against comments per second", xlabel="comments/s achieved",
+    latency.set(title="(c) p99 against comments per second", xlabel="comments/s asked",
                 ylabel="p99, ms", xscale="log", yscale="log")
     for ax in (memory, cpu, latency):
         ax.grid(True, alpha=0.3)

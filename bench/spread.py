@@ -69,7 +69,7 @@ def spread_table(runs):
             continue
         met = sum(1 for row in rows if row["met"])
         judged = sum(1 for row in rows if row["met"] is not None)
-        met_text = f"{met}/{judged}" + ("" if met == judged else " **no**")
+        met_text = "–" if not judged else f"{met}/{judged}" + ("" if met == judged else " **no**")
         node = [row["node"] for row in rows if row["node"] is not None]
         vs_node = [run.advantage(row["better"], row["reportd"], row["node"]) for row in rows]
         vs_ceiling = [run.advantage(row["better"], row["reportd"], row["ceiling"])
