@@ -65,7 +65,7 @@ FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000],
             fanout_clients=10_000, fanout_one=30, fanout_four=60, rooms_clients=10_000,
             rates=[200, 400, 600, 800, 1000, 1200, 1600, 2400, 3200, 4800, 6400, 8000, 9600, 12800],
             step_seconds=4, roomsize_clients=10_000, roomsize_sizes=[10, 100, 1000, 10_000],
-            roomsize_comments_per_room=5, roomsize_in_flight=8,
+            roomsize_deliveries=50_000, roomsize_in_flight=8,
             polling_clients=1000, polling_comments=30, slow_clients=10_000, slow_comments=30,
             cluster_clients=2000, cluster_comments=40,
             recovery_clients=1000, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
@@ -75,8 +75,8 @@ FULL = dict(idle=[1000, 5000, 10_000, 19_000], idle_targets=[10_000, 19_000],
             deadline=240)
 SMOKE = dict(idle=[100, 200], idle_targets=[200], fanout_clients=200, fanout_one=10, fanout_four=20,
              rooms_clients=200,
-             rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 100, 200],
-             roomsize_comments_per_room=2, roomsize_in_flight=8, polling_clients=20, polling_comments=5,
+             rates=[20, 40], step_seconds=1, roomsize_clients=200, roomsize_sizes=[10, 50, 100, 200],
+             roomsize_deliveries=400, roomsize_in_flight=8, polling_clients=20, polling_comments=5,
              slow_clients=200, slow_comments=10, cluster_clients=100, cluster_comments=5,
              recovery_clients=50, recovery_missed=10, recovery_healthy=5, recovery_rate=20,
              recovery_quiet_ms=500, recovery_procs=1, recovery_timeout=10, client_procs=2, deadline=30)
@@ -661,19 +661,16 @@ def roomsize_sizes(server, cfg):
     return [cfg["roomsize_clients"]] if server.name == "ceiling" else cfg["roomsize_sizes"]
 
 
-def roomsize_step(server, token, clients, joined, size, cfg):
-    """One room size of `roomsize`, on clients in rooms of `size` (reports 1, 2, …):
-    `roomsize_comments_per_room` comments posted to every room in turn, `roomsize_in_flight` at a
-    time, so that every size has the same number of deliveries; the server's CPU time from the
-    first post to the last delivery."""
-    total = cfg["roomsize_clients"]
-    rooms = list(range(1, total // size + 1))
+def roomsize_step(server, token, clients, joined, size, rooms, cfg):
+    """One room size of `roomsize`, on the clients of `rooms` (of `size` each): the same
+    `roomsize_deliveries` at every size, as deliveries / size comments posted to the rooms in
+    turn, `roomsize_in_flight` at a time; the server's CPU time from the first post to the last
+    delivery."""
     clients.report()  # reset the histograms
     cpu, started = server.cpu_seconds(), time.time()
-    result = post(server.port, token, len(rooms) * cfg["roomsize_comments_per_room"],
-                  cfg["roomsize_in_flight"], reports=rooms,
-                  path="/broadcast" if server.name == "ceiling" else None)
-    delivered, closed, parts = drain(clients, result["posted"] * size * joined // total, 30)
+    result = post(server.port, token, max(1, cfg["roomsize_deliveries"] // size), cfg["roomsize_in_flight"],
+                  reports=rooms, path="/broadcast" if server.name == "ceiling" else None)
+    delivered, closed, parts = drain(clients, result["posted"] * size * joined // (size * len(rooms)), 30)
     used = server.cpu_seconds() - cpu
     step = {"room_size": size, "rooms": len(rooms), "joined": joined,
             "posted": result["posted"], "failed_posts": result["failed"],
@@ -687,21 +684,31 @@ def roomsize_step(server, token, clients, joined, size, cfg):
 
 
 def scenario_roomsize(server, token, cfg, measured):
-    """Server CPU per delivery against room size: `roomsize_clients` clients in rooms of S, for
-    each S. `measured`: the steps already measured on the connections of (b) (S = all) and (c)
-    (S = 10), which are the same clients in the same rooms; the other sizes get new ones."""
+    """Server CPU per delivery against room size, `roomsize_clients` clients on the server.
+    `measured`: the steps already measured on the connections of (b) (S = all) and (c) (S = 10).
+    The other sizes share one set of new connections, split evenly between them (rooms of 100 on
+    one half, of 1,000 on the other): a comment reaches its own room only, so the clients of the
+    other size cost next to nothing meanwhile. A size too large for its share gets all the
+    clients to itself, after."""
     total, steps = cfg["roomsize_clients"], dict(measured)
-    for size in roomsize_sizes(server, cfg):
-        if size in steps:
-            continue
-        clients = Clients(server.port, token, total, cfg["client_procs"], cfg["deadline"],
-                          reports=list(range(1, total // size + 1)), room_size=size,
-                          protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")
+    todo = [size for size in roomsize_sizes(server, cfg) if size not in steps]
+    alone = [size for size in todo if size * len(todo) > total]
+    together = [size for size in todo if size not in alone]
+    for sizes in ([together] if together else []) + [[size] for size in alone]:
+        share, groups, first = total // len(sizes), [], 1
         try:
-            joined = clients.wait_ready(cfg["deadline"])["joined"]
-            steps[size] = roomsize_step(server, token, clients, joined, size, cfg)
+            for size in sizes:
+                rooms = list(range(first, first + share // size))
+                first += len(rooms)
+                groups.append((size, rooms, Clients(
+                    server.port, token, share, cfg["client_procs"], cfg["deadline"], reports=rooms,
+                    room_size=size, protocol="raw-ws" if server.name == "ceiling" else "socketio-ws")))
+            for size, rooms, clients in groups:
+                joined = clients.wait_ready(cfg["deadline"])["joined"]
+                steps[size] = roomsize_step(server, token, clients, joined, size, rooms, cfg)
         finally:
-            clients.quit()
+            for _, _, clients in groups:
+                clients.quit()
             time.sleep(1.0)
     return {"clients": total, "steps": [steps[size] for size in sorted(steps)]}
 
@@ -882,8 +889,9 @@ def run_server(name, starter, cfg, workdir, scenarios, postgres=None, redis=None
             if ("roomsize" not in scenarios or total != cfg["roomsize_clients"]
                     or size not in roomsize_sizes(server, cfg)):
                 return None
+            rooms = list(range(1, total // size + 1))
             return lambda clients, joined: roomsize.update(
-                {size: roomsize_step(server, token, clients, joined, size, cfg)})
+                {size: roomsize_step(server, token, clients, joined, size, rooms, cfg)})
 
         try:
             if "fanout" in scenarios:
@@ -1166,20 +1174,21 @@ def scaling_section(results, cfg, stem):
                       f(idle and idle["connections_per_second"], "{:.0f}")]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     steps = {n: {s["room_size"]: s for s in results[n].get("roomsize", {}).get("steps", [])} for n in names}
-    lines += ["", f"Server CPU per delivery against room size: {cfg['roomsize_clients']:,} clients in "
-              f"rooms of the size, {cfg['roomsize_comments_per_room']} comments",
-              f"posted to each room in turn, {cfg['roomsize_in_flight']} at a time, so every size has "
-              "the same number of deliveries. All in one room and rooms of 10 are measured",
-              "on the connections of (b) and of (c), after them; the other sizes get new connections.",
+    lines += ["", f"Server CPU per delivery against room size: {cfg['roomsize_clients']:,} clients on the "
+              f"server, the same {cfg['roomsize_deliveries']:,} deliveries at every size S",
+              f"(deliveries / S comments posted to the rooms in turn, {cfg['roomsize_in_flight']} at a "
+              "time). All in one room and rooms of 10 are measured on the connections of (b)",
+              "and of (c), after them; the other sizes share one set of new connections, split evenly "
+              "between them (a comment reaches only its own room).",
               "The ceiling only broadcasts to every client: it has the largest size only.", "",
               "| room size | rooms | deliveries | " + " | ".join(f"{n} CPU-s per million deliveries"
                                                         for n in names) + " | reportd vs Node |",
               "|---|---|---|" + "---|" * len(names) + "---|"]
     for size in cfg["roomsize_sizes"]:
         cpu = {n: steps[n][size]["cpu_seconds_per_million"] if size in steps[n] else None for n in names}
-        delivered = steps["reportd"].get(size, {}).get("deliveries")
+        step = next((steps[n][size] for n in names if size in steps[n]), {})
         vs_node = advantage("lower", cpu.get("reportd"), cpu.get("node"))
-        lines.append(f"| {size:,} | {cfg['roomsize_clients'] // size:,} | {f(delivered, '{:,}')} | "
+        lines.append(f"| {size:,} | {f(step.get('rooms'), '{:,}')} | {f(step.get('deliveries'), '{:,}')} | "
                      + " | ".join(f(cpu[n], "{:.1f}") for n in names)
                      + f" | {'–' if math.isnan(vs_node) else f'{vs_node:.2f}x'} |")
     rates = {n: last_step_per_rate(results[n]["rooms"]["steps"]) for n in ("reportd", "node")
