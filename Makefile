@@ -23,7 +23,7 @@ e2e_servers = REPORTD_BIN=$(CURDIR)/$(1)/src/app/reportd \
   PROTOCOL_ECHO_BIN=$(CURDIR)/$(1)/examples/protocol-echo/protocol-echo \
   SOCKETIO_TEST_SERVER_BIN=$(CURDIR)/$(1)/tests/servers/socketio-test-server
 
-.PHONY: all deps build run deb test unit e2e consumer package-test asan tsan bench bench-smoke soak fuzz fuzz-build fuzz-smoke format clean
+.PHONY: all deps build run deb test unit e2e consumer package-test asan tsan bench bench-smoke bench-spread soak fuzz fuzz-build fuzz-smoke format clean
 
 all: build
 
@@ -86,9 +86,17 @@ tsan: deps
 	  tests/e2e/reportd-recovery.test.mjs
 
 # reportd side by side with the Node.js socket.io baseline and the WebSocket ceiling; writes
-# bench/results/<date>.md (under 12 minutes; the report states the total).
+# bench/results/<date>.md (or <date>-N.md), its charts and its raw results <date>.json (under 10
+# minutes; the report states the total).
 bench: build
 	/usr/bin/python3 bench/run.py
+
+# BENCH_RUNS (default 3) runs of make bench one after the other, then the spread of each target
+# over them (min / median / max, runs that met it) in bench/results/spread-<date>.md.
+BENCH_RUNS ?= 3
+bench-spread: build
+	for run in $$(seq $(BENCH_RUNS)); do /usr/bin/python3 bench/run.py || exit 1; done
+	/usr/bin/python3 bench/spread.py --newest $(BENCH_RUNS)
 
 # The same harness at tiny sizes (1-1.5 minutes, with PostgreSQL and Redis started by run.py),
 # so that it cannot rot; asserts no speed.
