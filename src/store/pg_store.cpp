@@ -139,6 +139,11 @@ const Statement kClaimRecoverySession{
     "claim_recovery_session", "UPDATE recovery_sessions SET owner = $1, node = $2, expires_at = " +
                                   from_millis(3) + " WHERE pid = $4 AND expires_at > " +
                                   from_millis(5) + " RETURNING " + kRecoverySessionColumns};
+// Recovery sessions are a convenience: a crash that loses the latest writes costs their clients a
+// resume, never data. Their transactions commit without waiting for the WAL flush
+// (synchronous_commit off for that transaction only: still atomic and consistent).
+const Statement kRelaxedCommit{"relaxed_commit",
+                               "SELECT set_config('synchronous_commit', 'off', true)"};
 const Statement kRefreshRecoverySessions{
     "refresh_recovery_sessions",
     "UPDATE recovery_sessions SET expires_at = " + from_millis(1) + " WHERE node = $2"};
@@ -592,7 +597,8 @@ std::vector<Comment> PgStore::comments_after(const std::vector<std::int64_t>& re
 void PgStore::write_recovery_sessions(const std::vector<RecoveryWrite>& writes) {
   if (writes.empty()) return;
   std::vector<Step> steps;
-  steps.reserve(writes.size());
+  steps.reserve(writes.size() + 1);
+  steps.push_back({&kRelaxedCommit, Params()});
   for (const auto& w : writes) steps.push_back(recovery_step(w));
   run_transaction(*pool_.acquire(), steps);
 }
