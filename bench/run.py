@@ -117,8 +117,9 @@ class Pinning:
         return self._wrap(cmd, self.load, pin)
 
     def server_threads(self, pin=True):
-        """Network threads for a pinned server: one per core it has, as its default means
-        (std::thread::hardware_concurrency does not see the affinity). None: its default."""
+        """Network threads for the pinned ceiling: one per core it has, as its default means
+        (std::thread::hardware_concurrency does not see the affinity; reportd's default counts
+        the cores it may use). None: its default."""
         return len(self.server) if pin and self.server else None
 
 
@@ -478,8 +479,6 @@ def start_reportd(workdir, secret, reports=1000, database=None, redis=None, name
         env.update(REDIS_URL=redis, REDIS_PREFIX="bench-reportd")
     if recovery is not None:
         env["RECOVERY_SECONDS"] = str(recovery)
-    if PIN.server_threads(pin):
-        env["IO_THREADS"] = str(PIN.server_threads(pin))
     for user in USERS if seed else []:
         done = subprocess.run([str(REPORTD), "user", "add", "--username", user, "--role", "operator",
                                "--internal", "--password-stdin"], input=PASSWORD + "\n", text=True,
@@ -1139,8 +1138,8 @@ def pinning_notes():
                 f"{len(os.sched_getaffinity(0))} CPU(s)."]
     server, load = Pinning.cpu_list(PIN.server), Pinning.cpu_list(PIN.load)
     return [f"Pinning (`taskset`): in (a)-(e), the room-size scenario and (h) the server under test "
-            f"runs on CPU {server} (reportd with",
-            f"`IO_THREADS={len(PIN.server)}` and the ceiling with `--threads {len(PIN.server)}`: one "
+            f"runs on CPU {server} (reportd's default and the ceiling with `--threads "
+            f"{len(PIN.server)}`: one",
             "network thread per core it has) and every load generator",
             f"process (loadgen's clients and poster, `recovery.mjs`) on CPU {load}. (f) pins the "
             "server and the load generator the same way,",

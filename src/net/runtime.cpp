@@ -1,5 +1,7 @@
 #include "net/runtime.hpp"
 
+#include <sched.h>
+
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -53,6 +55,12 @@ struct Shutdown : std::enable_shared_from_this<Shutdown> {
 }  // namespace
 
 unsigned default_io_threads() {
+  // The cores this process may run on (taskset, a container's cpuset), which
+  // hardware_concurrency ignores: more threads than those only take turns on them.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    return std::max(1, CPU_COUNT(&allowed));
+  }
   return std::max(1u, std::thread::hardware_concurrency());
 }
 

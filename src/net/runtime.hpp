@@ -20,7 +20,7 @@ struct ShutdownPlan {
 // Returns once the io_context has stopped and all threads have joined.
 void run_until_signalled(IoContext& ioc, unsigned threads, ShutdownPlan plan);
 
-// The number of IO threads to use when none is configured: one per core.
+// The number of IO threads to use when none is configured: one per core this process may use.
 unsigned default_io_threads();
 
 }  // namespace net
