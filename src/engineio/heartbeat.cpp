@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engineio/no_vptr_check.hpp"
+
 namespace engineio {
 
 void HeartbeatScheduler::schedule(Heartbeat& beat, std::chrono::milliseconds delay) {
@@ -47,7 +49,7 @@ void HeartbeatScheduler::arm(Clock::time_point deadline) {
   });
 }
 
-void HeartbeatScheduler::on_timer() {
+ENGINEIO_NO_VPTR_CHECK void HeartbeatScheduler::on_timer() {
   std::lock_guard lock(mutex_);
   const auto now = Clock::now();
   auto next = Clock::time_point::max();

@@ -8,13 +8,8 @@
 #include <cstdint>
 
 #include "engineio/close_reason.hpp"
+#include "engineio/no_vptr_check.hpp"
 #include "net/send_status.hpp"
-
-// For the functions that call the observer. UBSan's vptr check, the first time it meets a dynamic
-// type, tests that the vtable is readable by writing it into a pipe; when the process is out of
-// file descriptors (which the server is built to survive, and is tested in) the pipe cannot be
-// made and UBSan reports a false "invalid vptr" and aborts the sanitizer build.
-#define ENGINEIO_OBSERVER_CALL __attribute__((no_sanitize("vptr")))
 
 namespace engineio {
 

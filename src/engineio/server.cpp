@@ -128,7 +128,7 @@ bool Server::admit(const std::shared_ptr<Session>& session, net::HttpExchange& e
   return false;
 }
 
-ENGINEIO_OBSERVER_CALL void Server::report_refusal(HandshakeRefusal refusal) {
+ENGINEIO_NO_VPTR_CHECK void Server::report_refusal(HandshakeRefusal refusal) {
   observer_->handshake_refused(refusal);
 }
 

@@ -181,13 +181,13 @@ net::SendStatus Session::send_now(SharedPacket packet) {
   return net::SendStatus::queued;
 }
 
-ENGINEIO_OBSERVER_CALL net::SendStatus Session::dropped(net::SendStatus why,
+ENGINEIO_NO_VPTR_CHECK net::SendStatus Session::dropped(net::SendStatus why,
                                                         std::size_t count) const {
   if (count > 0) observer_.packets_dropped(why, count);
   return why;
 }
 
-ENGINEIO_OBSERVER_CALL void Session::report_closed(CloseReason reason) const {
+ENGINEIO_NO_VPTR_CHECK void Session::report_closed(CloseReason reason) const {
   observer_.session_closed(reason);
 }
 
