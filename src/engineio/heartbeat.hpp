@@ -64,8 +64,10 @@ class HeartbeatScheduler : public std::enable_shared_from_this<HeartbeatSchedule
 
 class Heartbeat {
  public:
+  // Holds the scheduler weakly: a session may outlive its server (a handler still queued when
+  // the io_context is destroyed), and then there is no beat left to stop.
   Heartbeat(HeartbeatScheduler& scheduler, HeartbeatOwner& owner)
-      : scheduler_(scheduler), owner_(owner) {}
+      : scheduler_(scheduler.weak_from_this()), owner_(owner) {}
   ~Heartbeat() { stop(); }
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
@@ -74,10 +76,12 @@ class Heartbeat {
   // or stopped first. Forgets any pong it was waiting for.
   void start(std::chrono::milliseconds delay) {
     awaiting_pong_ = false;
-    scheduler_.schedule(*this, delay);
+    if (auto scheduler = scheduler_.lock()) scheduler->schedule(*this, delay);
   }
   // On the owner's strand (or in its destructor).
-  void stop() { scheduler_.unschedule(*this); }
+  void stop() {
+    if (auto scheduler = scheduler_.lock()) scheduler->unschedule(*this);
+  }
   // On the owner's strand: whether the beat heartbeat_due() announced is still the live one (a
   // beat handed over just before a start() or stop() is stale).
   bool is_current(std::uint64_t generation) const { return generation == generation_; }
@@ -89,7 +93,7 @@ class Heartbeat {
  private:
   friend class HeartbeatScheduler;
 
-  HeartbeatScheduler& scheduler_;
+  std::weak_ptr<HeartbeatScheduler> scheduler_;
   HeartbeatOwner& owner_;
   // Changed only under the scheduler's lock, and only from the owner's strand.
   HeartbeatScheduler::Queue* queue_ = nullptr;  // where the pending beat is, if any
