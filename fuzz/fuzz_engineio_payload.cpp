@@ -41,7 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(!packets->empty());
   std::vector<engineio::SharedPacket> encoded;
   for (const auto& packet : *packets) encoded.push_back(reencode(packet));
-  const auto again = engineio::decode_payload(engineio::encode_payload(encoded));
+  std::string body_again;
+  for (const auto& piece : engineio::encode_payload(encoded)) body_again += *piece;
+  const auto again = engineio::decode_payload(body_again);
   FUZZ_CHECK(again && again->size() == packets->size());
   for (std::size_t i = 0; i < packets->size(); ++i) FUZZ_CHECK(same((*packets)[i], (*again)[i]));
   return 0;

@@ -89,13 +89,14 @@ std::shared_ptr<RecordedExchange> send(std::string method, std::string target, s
 }
 
 std::string sid_of_handshake(const net::HttpResponse& response) {
-  FUZZ_CHECK(response.status == 200 && response.body.starts_with('0'));
-  const auto open = boost::json::parse(std::string_view(response.body).substr(1));
+  const auto body = response.body_text();
+  FUZZ_CHECK(response.status == 200 && body.starts_with('0'));
+  const auto open = boost::json::parse(std::string_view(body).substr(1));
   return std::string(open.at("sid").as_string());
 }
 
 void check_answer(const net::HttpResponse& response, bool poll) {
-  if (poll && response.status == 200) FUZZ_CHECK(engineio::decode_payload(response.body));
+  if (poll && response.status == 200) FUZZ_CHECK(engineio::decode_payload(response.body_text()));
 }
 
 }  // namespace
