@@ -557,19 +557,17 @@ void SqliteStore::write_recovery_sessions(const std::vector<RecoveryWrite>& writ
   // syncs it too); a sync per batch was a tenth of the CPU of a storm of connects.
   std::lock_guard lock(write_mutex_);
   writer_->exec("PRAGMA synchronous = NORMAL");
-  struct RestoreFullSync {
-    Connection& db;
-    ~RestoreFullSync() {
-      try {
-        db.exec("PRAGMA synchronous = FULL");
-      } catch (...) {
-        // A connection that cannot take a pragma fails its next statement as well.
-      }
-    }
-  } restore{*writer_};
-  Transaction tx(*writer_);
-  for (const auto& w : writes) apply_recovery_write(*writer_, w);
-  tx.commit();
+  try {
+    Transaction tx(*writer_);
+    for (const auto& w : writes) apply_recovery_write(*writer_, w);
+    tx.commit();
+  } catch (...) {
+    // Comments must never commit without their sync: restore it before reporting the failure
+    // (if even that fails, the connection is unusable and the next write fails too).
+    writer_->exec("PRAGMA synchronous = FULL");
+    throw;
+  }
+  writer_->exec("PRAGMA synchronous = FULL");
 }
 
 std::optional<RecoverySession> SqliteStore::claim_recovery_session(std::string_view pid,
