@@ -87,6 +87,11 @@ InternalChannel::InternalChannel(socketio::Namespace& nsp, service::AuthService&
     authenticate(socket, std::move(next));
   });
   nsp.on_connection([this](socketio::Socket& socket) { on_connection(socket); });
+  nsp.on("join_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
+  nsp.on("leave_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
+  nsp.on_disconnect([this](socketio::Socket& socket, socketio::DisconnectReason reason) {
+    on_disconnect(socket, reason);
+  });
 }
 
 void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace::Next next) {
@@ -112,12 +117,11 @@ void InternalChannel::authenticate(socketio::Socket& socket, socketio::Namespace
         next(refusal("forbidden", 403));
         return;
       }
-      principal.user.password_hash.clear();  // no secrets kept for the connection's lifetime
-      principal.user.password_hash.shrink_to_fit();
+      // Only who they are is kept for the connection's lifetime: no secrets, and little memory.
+      Viewer user{principal.user.id, std::move(principal.user.username)};
       // Other nodes learn who is there from the sockets' data; one node keeps its own tally.
-      if (presence_.cluster_wide()) socket->set_data(Presence::socket_data(principal.user));
-      socket->extensions.insert(
-          std::make_shared<Member>(std::move(principal.user), principal.expires_at));
+      if (presence_.cluster_wide()) socket->set_data(Presence::socket_data(user));
+      socket->extensions.insert(std::make_shared<Member>(std::move(user), principal.expires_at));
       next(std::nullopt);
     } catch (const service::Error& e) {
       net::log_event(net::LogLevel::info, "live_refused",
@@ -150,23 +154,22 @@ void InternalChannel::on_connection(socketio::Socket& socket) {
   for (const auto& room : socket.rooms()) {
     if (auto id = report_of_room(room)) followed(*member, *id, true);
   }
-  socket.on("join_report", [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, true); });
-  socket.on("leave_report",
-            [this](socketio::Socket& s, socketio::Event& e) { follow(s, e, false); });
   access_.watch(member->user.id, socket.shared_from_this());
-  socket.on_disconnect([this, member](socketio::Socket& s, socketio::DisconnectReason reason) {
-    expiry_.remove(*member);
-    access_.forget(member->user.id, s);
-    for (auto id : member->following()) presence_.follow(id, member->user, false);
-    net::log_event(net::LogLevel::info, "live_disconnected",
-                   {{"user_id", std::to_string(member->user.id)},
-                    {"socket", s.id()},
-                    {"reason", socketio::to_string(reason)}});
-  });
+}
+
+void InternalChannel::on_disconnect(socketio::Socket& socket, socketio::DisconnectReason reason) {
+  const auto member = member_of(socket);
+  expiry_.remove(*member);
+  access_.forget(member->user.id, socket);
+  for (auto id : member->following()) presence_.follow(id, member->user, false);
+  net::log_event(net::LogLevel::info, "live_disconnected",
+                 {{"user_id", std::to_string(member->user.id)},
+                  {"socket", socket.id()},
+                  {"reason", socketio::to_string(reason)}});
 }
 
 void InternalChannel::ack_with_viewers(std::shared_ptr<socketio::Event> pending,
-                                       json::object answer, const store::User& user,
+                                       json::object answer, const Viewer& user,
                                        std::int64_t report_id) {
   presence_.viewers(report_id, [pending, answer = std::move(answer), self = user.id,
                                 data = Presence::socket_data(user)](json::array viewers) mutable {
@@ -241,9 +244,10 @@ void InternalChannel::start_join(const socketio::SocketPtr& socket,
                                  const std::shared_ptr<socketio::Event>& pending,
                                  std::int64_t report_id, std::optional<std::int64_t> after) {
   // The user may have lost their access since they connected.
-  auth_.check_still_internal(member->user.id);
+  auto user = auth_.check_still_internal(member->user.id);
   reports_.check_report_exists(report_id);
-  socket->join(report_room(report_id), [this, socket, member, pending, report_id, after] {
+  // The comments are read as this user, as stored now.
+  auto joined = [this, socket, member, pending, report_id, after, user = std::move(user)] {
     followed(*member, report_id, true);
     json::object answer{{"ok", true}, {"room", report_room(report_id)}};
     if (!after) {
@@ -253,15 +257,16 @@ void InternalChannel::start_join(const socketio::SocketPtr& socket,
     }
     // In the room now, so the comments read from here on are all either in the answer or still
     // to come as comment.created (one may be both: the README says to keep one per id).
-    asio::post(workers_, [this, socket, member, pending, report_id, after,
+    asio::post(workers_, [this, socket, member, pending, report_id, after, user,
                           answer = std::move(answer)]() mutable {
       guarded(*socket, *member, *pending, report_id, [&] {
-        catch_up(answer, member->user, report_id, *after);
+        catch_up(answer, user, report_id, *after);
         ack_with_viewers(pending, std::move(answer), member->user, report_id);
         member->request_done();
       });
     });
-  });
+  };
+  socket->join(report_room(report_id), std::move(joined));
 }
 
 void InternalChannel::followed(Member& member, std::int64_t report_id, bool following) {

@@ -27,6 +27,7 @@ class InternalChannel {
  private:
   void authenticate(socketio::Socket& socket, socketio::Namespace::Next next);
   void on_connection(socketio::Socket& socket);
+  void on_disconnect(socketio::Socket& socket, socketio::DisconnectReason reason);
   void follow(socketio::Socket& socket, socketio::Event& event, bool join);
   // join_report once the request is checked: joins, then answers (on the worker pool).
   void start_join(const socketio::SocketPtr& socket, const std::shared_ptr<Member>& member,
@@ -40,7 +41,7 @@ class InternalChannel {
                std::int64_t report_id, const std::function<void()>& step);
   // Acknowledges a join with who follows the report now.
   void ack_with_viewers(std::shared_ptr<socketio::Event> pending, boost::json::object answer,
-                        const store::User& user, std::int64_t report_id);
+                        const Viewer& user, std::int64_t report_id);
   // join_report with afterCommentId: the comments after it (as comment.created carries them),
   // and whether more follow.
   void catch_up(boost::json::object& answer, const store::User& user, std::int64_t report_id,

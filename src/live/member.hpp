@@ -14,19 +14,19 @@
 #include <string>
 #include <vector>
 
+#include "live/presence.hpp"
 #include "live/token_expiry.hpp"
 #include "socketio/socket.hpp"
-#include "store/store.hpp"
 
 namespace live {
 
 using WorkerStrand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 
 struct Member {
-  Member(store::User u, std::chrono::sys_seconds expiry_time)
+  Member(Viewer u, std::chrono::sys_seconds expiry_time)
       : user(std::move(u)), expires_at(expiry_time) {}
 
-  store::User user;
+  Viewer user;
   std::chrono::sys_seconds expires_at;
   // Its entry in TokenExpiry (guarded by TokenExpiry's mutex).
   std::optional<TokenExpiry::Due::iterator> expiry;

@@ -34,7 +34,7 @@ json::array viewers_of(const std::vector<socketio::SocketInfo>& sockets) {
 Presence::Presence(socketio::Namespace& nsp, boost::asio::thread_pool& workers, Options options)
     : nsp_(nsp), workers_(workers), options_(options) {}
 
-json::value Presence::socket_data(const store::User& user) {
+json::value Presence::socket_data(const Viewer& user) {
   return json::object{{"user", {{"id", user.id}, {"username", user.username}}}};
 }
 
@@ -77,7 +77,7 @@ json::array Presence::tallied(std::int64_t report_id) const {
   return viewers;
 }
 
-void Presence::follow(std::int64_t report_id, const store::User& user, bool following) {
+void Presence::follow(std::int64_t report_id, const Viewer& user, bool following) {
   {
     std::lock_guard lock(mutex_);
     auto& audience = audiences_[report_id];

@@ -27,9 +27,15 @@
 #include <unordered_map>
 
 #include "socketio/namespace.hpp"
-#include "store/store.hpp"
 
 namespace live {
+
+// Who a follower is, as viewers lists show them: all that presence, and a connection, keep of a
+// user (a whole store::User would keep its role, password hash and timestamps per connection).
+struct Viewer {
+  std::int64_t id = 0;
+  std::string username;
+};
 
 class Presence {
  public:
@@ -49,13 +55,13 @@ class Presence {
   static std::chrono::milliseconds debounce_interval(std::size_t sockets, const Options& options);
   bool cluster_wide() const { return options_.cluster_wide; }
   // What a socket of `user` carries for the other nodes to see (its Socket::data).
-  static boost::json::value socket_data(const store::User& user);
+  static boost::json::value socket_data(const Viewer& user);
   // The users following `report_id`, [{id, username}] by id, as read at most one debounce
   // interval ago; `done` runs once, on any thread.
   void viewers(std::int64_t report_id, ViewersHandler done);
   // A socket of `user` on this node started or stopped following `report_id` (each socket once
   // per report): the room hears the list once the debounce interval ends, if it changed.
-  void follow(std::int64_t report_id, const store::User& user, bool following);
+  void follow(std::int64_t report_id, const Viewer& user, bool following);
   // Cancels the announcements not made yet (before the worker pool stops).
   void stop();
 

@@ -86,10 +86,11 @@ Principal AuthService::authenticate_internal(std::string_view token) {
   return principal;
 }
 
-void AuthService::check_still_internal(std::int64_t user_id) {
+store::User AuthService::check_still_internal(std::int64_t user_id) {
   auto user = store_call([&] { return store_.find_user(user_id); });
   if (!user || !user->active) throw unauthorized("unknown or inactive user");
   require_internal(*user);
+  return std::move(*user);
 }
 
 std::int64_t AuthService::latest_user_change() {

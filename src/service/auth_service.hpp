@@ -43,9 +43,9 @@ class AuthService {
   // Like authenticate, and the user must be internal staff.
   Principal authenticate_internal(std::string_view token);
 
-  // Whether the user still may use the live channel: exists, active and internal. Throws
-  // Error(unauthorized) or Error(forbidden) otherwise.
-  void check_still_internal(std::int64_t user_id);
+  // The user as stored now, if they still may use the live channel: exists, active and
+  // internal. Throws Error(unauthorized) or Error(forbidden) otherwise.
+  store::User check_still_internal(std::int64_t user_id);
   // The feed of changes to users' access: the newest seq, and the changes after a seq.
   std::int64_t latest_user_change();
   std::vector<store::UserChange> user_changes_after(std::int64_t seq);

@@ -71,8 +71,20 @@ bool Namespace::admit(const SocketPtr& socket) {
 }
 
 void Namespace::welcome(Socket& socket) {
+  socket.welcomed_ = true;
   if (recovery_) recovery_->opened(socket);
   if (on_connection_) on_connection_(socket);
+}
+
+void Namespace::on(std::string event, Socket::EventHandler handler) {
+  handlers_.emplace_back(std::move(event), std::move(handler));
+}
+
+const Socket::EventHandler* Namespace::handler_for(std::string_view event) const {
+  for (const auto& [name, handler] : handlers_) {
+    if (name == event) return &handler;
+  }
+  return nullptr;
 }
 
 void Namespace::disconnected(const Socket& socket) {

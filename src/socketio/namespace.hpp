@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "socketio/adapter.hpp"
@@ -35,6 +37,14 @@ class Namespace {
   // Register before serving; middleware runs in order for every connection.
   void use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
   void on_connection(ConnectionHandler handler) { on_connection_ = std::move(handler); }
+  // Handlers for every socket of the namespace, registered once before serving instead of on
+  // each socket in the connection handler: a socket then carries no handler of its own, which
+  // is most of what an idle connection would spend on them. A socket's own handler for an
+  // event (Socket::on) comes first; a namespace's disconnect handlers run after the socket's.
+  void on(std::string event, Socket::EventHandler handler);
+  void on_disconnect(Socket::DisconnectHandler handler) {
+    disconnect_handlers_.push_back(std::move(handler));
+  }
   void set_adapter(std::unique_ptr<Adapter> adapter) { adapter_ = std::move(adapter); }
   // Turns connection state recovery on (see recovery.hpp): CONNECT replies carry a private id,
   // broadcast events an offset, and a client that comes back resumes its session. Off by
@@ -67,10 +77,17 @@ class Namespace {
   // Then, once it is ready, the application meets it.
   void welcome(Socket& socket);
   void disconnected(const Socket& socket);
+  // The namespace-wide handler for `event`, or null.
+  const Socket::EventHandler* handler_for(std::string_view event) const;
+  const std::vector<Socket::DisconnectHandler>& disconnect_handlers() const {
+    return disconnect_handlers_;
+  }
 
   std::string name_;
   std::vector<Middleware> middleware_;
   ConnectionHandler on_connection_;
+  std::vector<std::pair<std::string, Socket::EventHandler>> handlers_;
+  std::vector<Socket::DisconnectHandler> disconnect_handlers_;
   std::unique_ptr<Adapter> adapter_;
   std::shared_ptr<SessionStore> recovery_;
   Observer* observer_ = &Observer::none();

@@ -222,6 +222,10 @@ void Socket::dispatch_event(Packet&& packet) {
       return;
     }
   }
+  if (const auto* handler = nsp_.handler_for(event.name())) {
+    (*handler)(*this, event);
+    return;
+  }
   net::log_event(net::LogLevel::debug, "socketio_unhandled_event",
                  {{"nsp", nsp_.name()}, {"socket", id_}, {"name", event.name()}});
 }
@@ -252,6 +256,9 @@ void Socket::close(DisconnectReason reason) {
   net::log_event(net::LogLevel::debug, "socketio_disconnect",
                  {{"nsp", nsp_.name()}, {"socket", id_}, {"reason", to_string(reason)}});
   for (auto& handler : disconnect_handlers_) handler(*this, reason);
+  if (welcomed_) {
+    for (const auto& handler : nsp_.disconnect_handlers()) handler(*this, reason);
+  }
   // Handlers may hold this socket; dropping them breaks that cycle. Deferred, since this may run
   // inside one of them.
   asio::post(session_->executor(), [self = shared_from_this()] {

@@ -58,7 +58,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
     data_ = std::move(data);
   }
 
-  // Strand only (typically in the namespace's connection handler).
+  // Strand only (typically in the namespace's connection handler). Handlers that every socket
+  // of a namespace shares are cheaper registered once there (Namespace::on).
   void on(std::string event, EventHandler handler);
   void on_disconnect(DisconnectHandler handler);
 
@@ -86,6 +87,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
  private:
   friend class Client;
   friend class Event;
+  friend class Namespace;
   struct PendingAck {
     std::uint64_t id;
     AckCallback callback;
@@ -129,6 +131,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   std::string pid_;
   boost::json::value data_ = boost::json::object();  // {} as in Node
   bool recovered_ = false;
+  // Met by the namespace's connection handler, so its disconnect handlers are owed (strand only).
+  bool welcomed_ = false;
   std::atomic<bool> replaying_{false};
   std::atomic<bool> remembers_replay_{false};  // spares every delivery a load of replayed_
   std::vector<HeldBroadcast> held_;            // strand only

@@ -19,11 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-store::User user(std::int64_t id, std::string name) {
-  store::User u;
-  u.id = id;
-  u.username = std::move(name);
-  return u;
+live::Viewer user(std::int64_t id, std::string name) {
+  return {id, std::move(name)};
 }
 
 class PresenceTest : public harness::SocketIoHarness {

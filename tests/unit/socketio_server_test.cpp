@@ -241,6 +241,45 @@ TEST_F(SocketIoServerTest, EventsReachTheirHandlerWithTheirArguments) {
   EXPECT_TRUE(main.socket->connected()) << "an unhandled event is no error";
 }
 
+TEST_F(SocketIoServerTest, NamespaceHandlersServeEverySocketAfterItsOwn) {
+  // Shared: the namespace's disconnect handler also runs when TearDown ends the first socket.
+  auto seen = std::make_shared<std::vector<std::string>>();
+  int connections = 0;
+  auto& nsp = serve("/", [&connections, seen](Socket& socket) {
+    if (++connections == 2) {
+      socket.on("greet", [seen](Socket&, Event&) { seen->push_back("own"); });
+      socket.on_disconnect([seen](Socket&, DisconnectReason) { seen->push_back("own gone"); });
+    }
+  });
+  nsp.on("greet", [seen](Socket&, Event& event) {
+    seen->push_back("shared " + boost::json::serialize(event.args()));
+  });
+  nsp.on_disconnect([seen](Socket&, DisconnectReason reason) {
+    seen->push_back("shared gone " + std::string(socketio::to_string(reason)));
+  });
+  const auto first = connect_client();
+  const auto second = connect_client();
+  ASSERT_TRUE(first.socket && second.socket);
+
+  post_packets(first.sid, {R"(2["greet",1])", R"(2["other"])"});
+  post_packets(second.sid, {R"(2["greet",2])"});
+  post_packets(second.sid, {"1"});
+  EXPECT_EQ(*seen, (std::vector<std::string>{"shared [1]", "own", "own gone",
+                                             "shared gone client namespace disconnect"}));
+}
+
+TEST_F(SocketIoServerTest, NamespaceDisconnectHandlersSkipSocketsItNeverLetIn) {
+  int disconnects = 0;
+  auto& nsp = serve("/");
+  nsp.use([](Socket&, Namespace::Next next) { next(ConnectError{"no", nullptr}); });
+  nsp.on_disconnect([&](Socket&, DisconnectReason) { ++disconnects; });
+  const auto sid = open_session();
+  post_packets(sid, {"0"});
+  EXPECT_EQ(receive(sid).size(), 1u) << "the connect_error";
+  post_packets(sid, {"1"});
+  EXPECT_EQ(disconnects, 0);
+}
+
 TEST_F(SocketIoServerTest, AnEventForANamespaceNotJoinedIsIgnored) {
   int events = 0;
   serve("/", [&](Socket& socket) { socket.on("e", [&](Socket&, Event&) { ++events; }); });
