@@ -37,6 +37,23 @@ class RecordedExchange final : public net::HttpExchange {
   std::optional<net::HttpResponse> response_;
 };
 
+// Sends each message back to its session, as it came (text or binary).
+class Echo final : public engineio::SessionListener {
+ public:
+  explicit Echo(engineio::Session& session) : session_(session) {}
+  void on_session_message(std::string&& data, bool binary) override {
+    if (binary) {
+      session_.send_binary(std::move(data));
+    } else {
+      session_.send_text(data);
+    }
+  }
+  void on_session_closed(engineio::CloseReason) override {}
+
+ private:
+  engineio::Session& session_;  // which holds this listener until it closes
+};
+
 engineio::ServerOptions options() {
   engineio::ServerOptions options;
   // Small limits, so that inputs of a few KiB reach them.
@@ -51,15 +68,8 @@ struct Polling {
   engineio::Server server{ioc, options()};
 
   Polling() {
-    server.on_connection([](engineio::Session& session) {
-      session.on_message([&session](std::string&& data, bool binary) {
-        if (binary) {
-          session.send_binary(std::move(data));
-        } else {
-          session.send_text(data);
-        }
-      });
-    });
+    server.on_connection(
+        [](engineio::Session& session) { session.listen(std::make_shared<Echo>(session)); });
   }
 };
 

@@ -61,14 +61,9 @@ std::size_t live_session_count() {
   return live_sessions.load();
 }
 
-void Session::on_message(MessageHandler handler) {
+void Session::listen(std::shared_ptr<SessionListener> listener) {
   BOOST_ASSERT(strand_.running_in_this_thread());
-  message_handler_ = std::move(handler);
-}
-
-void Session::on_close(CloseHandler handler) {
-  BOOST_ASSERT(strand_.running_in_this_thread());
-  close_handler_ = std::move(handler);
+  listener_ = std::move(listener);
 }
 
 net::SendStatus Session::send(SharedPacket packet) {
@@ -194,7 +189,7 @@ ENGINEIO_NO_VPTR_CHECK void Session::report_closed(CloseReason reason) const {
 void Session::on_packet(Packet&& packet) {
   switch (packet.type) {
     case PacketType::message:
-      if (message_handler_) message_handler_(std::move(packet.data), packet.binary);
+      if (listener_) listener_->on_session_message(std::move(packet.data), packet.binary);
       return;
     case PacketType::pong:
       if (heartbeat_.awaiting_pong()) start_heartbeat(options_.ping_interval);
@@ -275,12 +270,11 @@ void Session::close_now(CloseReason reason, Initiator initiator) {
   net::log_event(net::LogLevel::debug, "engineio_session_closed",
                  {{"sid", id_}, {"reason", to_string(reason)}});
   report_closed(reason);
-  if (auto on_close = std::move(close_handler_)) on_close(reason);
-  // Dropping the handlers breaks the cycles they may hold (session -> handler -> session); it
-  // is deferred because this may run inside the message handler itself.
+  // Dropping the listener breaks the cycle it may make (session -> listener -> session); it is
+  // deferred because this may run inside the listener itself.
+  if (listener_) listener_->on_session_closed(reason);
   asio::post(strand_, [self = shared_from_this()] {
-    self->message_handler_ = nullptr;
-    self->close_handler_ = nullptr;
+    self->listener_.reset();
     self->websocket_.reset();
     self->probe_.reset();
   });

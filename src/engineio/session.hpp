@@ -20,6 +20,7 @@
 #include "engineio/options.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/poll_queue.hpp"
+#include "engineio/session_listener.hpp"
 #include "net/http_handler.hpp"
 
 namespace engineio {
@@ -31,8 +32,6 @@ class Session : public std::enable_shared_from_this<Session>,
                 public HeartbeatOwner {
  public:
   enum class Transport : std::uint8_t { polling, websocket };
-  using MessageHandler = std::function<void(std::string&& data, bool binary)>;
-  using CloseHandler = std::function<void(CloseReason reason)>;
 
   Session(std::string id, net::Strand strand, net::HttpRequest request,
           const ServerOptions& options, SessionRegistry& registry, Observer& observer,
@@ -45,9 +44,9 @@ class Session : public std::enable_shared_from_this<Session>,
   const net::RequestHead& request() const { return request_; }
   net::Strand executor() const { return strand_; }
 
-  // Strand only. Set these when the server announces the session; they run on the strand.
-  void on_message(MessageHandler handler);
-  void on_close(CloseHandler handler);
+  // Strand only. Set it when the server announces the session. It is held until the session
+  // closes, then dropped, which breaks the cycle of a listener that holds its session.
+  void listen(std::shared_ptr<SessionListener> listener);
   Transport transport() const { return transport_; }
 
   // Any thread. Sends a packet that may be shared with other sessions; it is never copied.
@@ -127,8 +126,7 @@ class Session : public std::enable_shared_from_this<Session>,
   net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
   Heartbeat heartbeat_;
   std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
-  MessageHandler message_handler_;
-  CloseHandler close_handler_;
+  std::shared_ptr<SessionListener> listener_;
 };
 
 // Session objects alive in this process, closed ones included until they are torn down (for

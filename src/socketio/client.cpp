@@ -14,12 +14,7 @@ Client::Client(Server& server, std::shared_ptr<engineio::Session> session)
       decoder_(server.options().max_attachments, server.options().max_attachment_bytes) {}
 
 void Client::start() {
-  session_->on_message([self = shared_from_this()](std::string&& data, bool binary) {
-    self->on_message(std::move(data), binary);
-  });
-  session_->on_close([self = shared_from_this()](engineio::CloseReason reason) {
-    self->on_session_closed(reason);
-  });
+  session_->listen(shared_from_this());
   connect_timer_ = std::make_unique<boost::asio::steady_timer>(session_->executor(),
                                                                server_.options().connect_timeout);
   connect_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
@@ -31,7 +26,7 @@ void Client::start() {
   });
 }
 
-void Client::on_message(std::string&& data, bool binary) {
+void Client::on_session_message(std::string&& data, bool binary) {
   auto result = binary ? decoder_.feed_binary(std::move(data)) : decoder_.feed_text(data);
   if (auto* error = std::get_if<Error>(&result)) {
     protocol_error(*error);

@@ -17,17 +17,18 @@ namespace socketio {
 
 class Server;
 
-class Client : public std::enable_shared_from_this<Client> {
+class Client : public std::enable_shared_from_this<Client>, public engineio::SessionListener {
  public:
   Client(Server& server, std::shared_ptr<engineio::Session> session);
 
-  // Installs the session handlers and the connect timeout.
+  // Listens to the session, and starts the connect timeout.
   void start();
+  void on_session_message(std::string&& data, bool binary) override;
+  void on_session_closed(engineio::CloseReason reason) override;
   // A socket that disconnected from its namespace.
   void forget(const Socket& socket);
 
  private:
-  void on_message(std::string&& data, bool binary);
   void on_packet(Packet&& packet);
   // What a CONNECT asks to resume (connection state recovery): its pid and offset.
   struct ResumeRequest {
@@ -47,7 +48,6 @@ class Client : public std::enable_shared_from_this<Client> {
   void admit_afresh(const SocketPtr& socket);
   bool holds(const SocketPtr& socket) const;
   void refuse(const std::string& nsp, ConnectError error);
-  void on_session_closed(engineio::CloseReason reason);
   void protocol_error(Error error);
   SocketPtr find(std::string_view nsp) const;
 

@@ -106,7 +106,7 @@ DecodeResult Decoder::feed_text(std::string_view text) {
   std::size_t attachments = 0;
   auto result = decode_text(text, max_attachments_, attachments);
   if (attachments == 0 || !std::holds_alternative<Packet>(result)) return result;
-  pending_ = std::move(std::get<Packet>(result));
+  pending_ = std::make_unique<Packet>(std::move(std::get<Packet>(result)));
   pending_->attachments.reserve(attachments);
   expected_attachments_ = attachments;
   return std::monostate{};

@@ -3,6 +3,7 @@
 // binary packets from the attachments that follow them. Anything malformed is an error that the
 // caller answers by closing that one connection.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +31,9 @@ class Decoder {
   std::size_t max_attachments_;
   std::size_t max_attachment_bytes_;
   std::size_t pending_bytes_ = 0;
-  std::optional<Packet> pending_;  // a binary packet waiting for its attachments
+  // A binary packet waiting for its attachments. On the heap: most connections never send one,
+  // and every idle connection has a decoder.
+  std::unique_ptr<Packet> pending_;
   std::size_t expected_attachments_ = 0;
 };
 

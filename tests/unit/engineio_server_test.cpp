@@ -50,6 +50,22 @@ std::string bytes(std::initializer_list<int> values) {
   return out;
 }
 
+// Records what a session tells its listener in a Peer.
+class PeerRecorder final : public engineio::SessionListener {
+ public:
+  explicit PeerRecorder(Peer& peer) : peer_(peer) {}
+  void on_session_message(std::string&& data, bool binary) override {
+    peer_.messages.emplace_back(std::move(data), binary);
+  }
+  void on_session_closed(engineio::CloseReason reason) override {
+    peer_.close_reasons.emplace_back(engineio::to_string(reason));
+    peer_.closed_at = Clock::now();
+  }
+
+ private:
+  Peer& peer_;  // map nodes do not move
+};
+
 long long ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
@@ -65,14 +81,7 @@ class EngineServerTest : public ::testing::Test, public harness::PollingHarness 
     server_->on_connection([this](Session& session) {
       auto& peer = peers_[session.id()];
       peer.session = session.shared_from_this();
-      Peer* p = &peer;  // map nodes do not move
-      session.on_message([p](std::string&& data, bool binary) {
-        p->messages.emplace_back(std::move(data), binary);
-      });
-      session.on_close([p](engineio::CloseReason reason) {
-        p->close_reasons.emplace_back(engineio::to_string(reason));
-        p->closed_at = Clock::now();
-      });
+      session.listen(std::make_shared<PeerRecorder>(peer));
     });
   }
 
@@ -139,13 +148,12 @@ TEST_F(EngineServerTest, ConnectionHandlerRunsBeforeTheHandshakeIsAnsweredAndIns
   int announced = 0;
   bool answered_when_announced = true;
   std::string seen_target;
-  std::vector<std::string> received;
   server().on_connection([&](Session& session) {
     ++announced;
     answered_when_announced = exchange->answered();
     seen_target = session.request().target;
     EXPECT_EQ(session.request().remote_address, "192.0.2.7");
-    session.on_message([&received](std::string&& data, bool) { received.push_back(data); });
+    session.listen(std::make_shared<PeerRecorder>(peers_[session.id()]));
   });
 
   server().handle(make_request("GET", target("EIO=4&transport=polling&t=abc")), exchange);
@@ -158,7 +166,7 @@ TEST_F(EngineServerTest, ConnectionHandlerRunsBeforeTheHandshakeIsAnsweredAndIns
       std::string(boost::json::parse(exchange->body().substr(1)).as_object().at("sid").as_string());
 
   EXPECT_TRUE(IsPayload(post(sid, "4hello"), "ok"));
-  EXPECT_EQ(received, std::vector<std::string>{"hello"});
+  EXPECT_EQ(peer(sid).messages, (std::vector<std::pair<std::string, bool>>{{"hello", false}}));
   EXPECT_EQ(announced, 1) << "later requests do not announce the session again";
 }
 
