@@ -71,31 +71,28 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     const auto key = request[http::field::sec_websocket_key];
     const bool valid =
         request[http::field::sec_websocket_version] == "13" && !key.empty() && key.size() <= 64;
-    // Held by the write's handler, not by the connection, which needs it only this once.
-    auto response = std::make_unique<const std::string>(
-        valid ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                "Connection: Upgrade\r\nServer: reportd\r\nSec-WebSocket-Accept: " +
-                    accept_key(key) + "\r\n\r\n"
-              : "HTTP/1.1 400 Bad Request\r\nServer: reportd\r\nContent-Length: 0\r\n"
-                "Connection: close\r\n\r\n");
-    const auto bytes = asio::buffer(*response);
     close_timer_ = std::make_unique<asio::steady_timer>(executor_, limits_.handshake_timeout);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->abort(Error::handshake_timeout);
     });
-    asio::async_write(
-        socket_, bytes,
-        asio::bind_executor(
-            executor_, [self = shared_from_this(), valid, response = std::move(response),
-                        on_open = std::move(on_open)](boost::system::error_code ec, std::size_t) {
-              self->close_timer_.reset();
-              if (ec || !valid || self->phase_ == Phase::closed) {
-                self->abort(Error::handshake_failed);
-                on_open(nullptr);
-                return;
-              }
-              on_open(self);
-            }));
+    if (!valid) {
+      refuse_upgrade(std::move(on_open));
+      return;
+    }
+    auto response = std::make_shared<const std::string>(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Server: reportd\r\nSec-WebSocket-Accept: " +
+        accept_key(key) + "\r\n\r\n");
+    // The 101 waits in the queue while the owner takes the socket, so that what it sends at once
+    // (an Engine.IO open packet) leaves in the same write: one send and one wake-up of the peer
+    // fewer per connection. The handshake timer runs until that first write is done.
+    asio::dispatch(executor_, [self = shared_from_this(), response = std::move(response),
+                               on_open = std::move(on_open)] {
+      self->queued_bytes_ += cost(response);
+      self->queue_.push_back({response, ws::FrameHeader{}});
+      on_open(self);
+      if (!self->writing_ && !self->queue_.empty()) self->write_queued();
+    });
   }
 
   Strand executor() const override { return executor_; }
@@ -159,6 +156,21 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     return payload->size() + kFrameOverheadBytes;
   }
 
+  // A request that is no valid upgrade gets 400, and the owner no socket.
+  void refuse_upgrade(std::function<void(WebSocketPtr)> on_open) {
+    static const std::string response =
+        "HTTP/1.1 400 Bad Request\r\nServer: reportd\r\nContent-Length: 0\r\n"
+        "Connection: close\r\n\r\n";
+    asio::async_write(
+        socket_, asio::buffer(response),
+        asio::bind_executor(executor_, [self = shared_from_this(), on_open = std::move(on_open)](
+                                           boost::system::error_code, std::size_t) {
+          self->close_timer_.reset();
+          self->abort(Error::handshake_failed);
+          on_open(nullptr);
+        }));
+  }
+
   SendStatus enqueue(SharedBytes payload, Opcode opcode) {
     if (queued_bytes_ + cost(payload) > limits_.max_queued_bytes) {
       abort(Error::send_queue_overflow);
@@ -204,6 +216,9 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   void on_written(boost::system::error_code ec) {
     writing_ = false;
+    // The first write carried the 101: the opening handshake is over. (While closing, the timer
+    // is the closing handshake's.)
+    if (phase_ == Phase::open) close_timer_.reset();
     for (const auto& out : batch_) queued_bytes_ -= cost(out.payload);
     batch_.clear();
     if (queue_.empty()) {

@@ -130,6 +130,7 @@ class WebSocketTest : public ::testing::Test, public harness::IoDriver {
     ws_ = std::move(ws);
     if (!ws_) return;
     ws_->start(std::make_shared<Recorder>(*this));
+    if (when_opened_) when_opened_(*ws_);
   }
 
   // Writes down what the WebSocket tells its listener.
@@ -219,6 +220,7 @@ class WebSocketTest : public ::testing::Test, public harness::IoDriver {
   bool client_ended_ = false;
   bool opened_ = false;
   net::WebSocketPtr ws_;
+  std::function<void(net::WebSocket&)> when_opened_;    // runs in on_open, after start()
   std::vector<std::pair<std::string, bool>> messages_;  // data, binary
   Reasons reasons_;                                     // what on_close was told
 };
@@ -234,6 +236,21 @@ TEST_F(WebSocketTest, AnUnsupportedVersionGets400AndNoWebSocket) {
   EXPECT_TRUE(opened_);
   EXPECT_EQ(ws_, nullptr);
   EXPECT_TRUE(run_until([&] { return client_ended_; })) << "the connection is closed";
+}
+
+TEST_F(WebSocketTest, WhatTheOwnerSendsOnOpeningLeavesTogetherWithThe101) {
+  std::size_t queued_on_opening = 0;
+  when_opened_ = [&](net::WebSocket& ws) {
+    queued_on_opening = ws.queued_bytes();
+    ws.send(std::make_shared<const std::string>("welcome"), false);
+  };
+  ASSERT_TRUE(open());
+  EXPECT_GT(queued_on_opening, std::string_view("HTTP/1.1 101 Switching Protocols\r\n").size())
+      << "the 101 waits for what the owner sends at once, to leave in one write";
+  const auto frame = next_frame();
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->opcode, Opcode::text);
+  EXPECT_EQ(frame->payload, "welcome");
 }
 
 TEST_F(WebSocketTest, BytesThatCameWithTheRequestAreTheFirstFrames) {
