@@ -39,6 +39,13 @@ std::string_view LocalAdapter::ById::id_of(const Membership& membership) noexcep
   return membership.socket->id();
 }
 
+std::vector<std::string> LocalAdapter::Membership::all_rooms() const {
+  if (!in_own_room) return rooms;
+  auto all = rooms;
+  all.insert(all.begin() + own_room_at, socket->id());
+  return all;
+}
+
 LocalAdapter::MembershipShard& LocalAdapter::membership_shard(const SocketId& id) const {
   return membership_shards_[std::hash<std::string_view>{}(id) % kShards];
 }
@@ -48,15 +55,14 @@ bool LocalAdapter::add_socket(const SocketPtr& socket) {
     auto& shard = membership_shard(socket->id());
     std::lock_guard lock(shard.mutex);
     // A socket added twice is added once.
-    if (!shard.by_id.insert(Membership{socket.get(), {}}).second) {
+    const Membership added{
+        .socket = socket.get(), .rooms = {}, .in_own_room = true, .own_room_at = 0};
+    if (!shard.by_id.insert(added).second) {
       return false;
     }
   }
-  {
-    std::lock_guard lock(everyone_mutex_);
-    everyone_.add(socket);
-  }
-  join(socket->id(), socket->id());
+  std::lock_guard lock(everyone_mutex_);
+  everyone_.add(socket);
   return true;
 }
 
@@ -82,6 +88,13 @@ void LocalAdapter::join(const SocketId& id, const std::string& room) {
     std::lock_guard lock(shard.mutex);
     auto it = shard.by_id.find(std::string_view(id));
     if (it == shard.by_id.end()) return;
+    if (room == id) {
+      if (!it->in_own_room) {
+        it->in_own_room = true;
+        it->own_room_at = static_cast<std::uint32_t>(it->rooms.size());
+      }
+      return;
+    }
     auto& rooms = it->rooms;
     if (std::find(rooms.begin(), rooms.end(), room) != rooms.end()) return;
     rooms.push_back(room);
@@ -99,9 +112,14 @@ void LocalAdapter::leave(const SocketId& id, const std::string& room) {
     std::lock_guard lock(shard.mutex);
     auto it = shard.by_id.find(std::string_view(id));
     if (it == shard.by_id.end()) return;
+    if (room == id) {
+      it->in_own_room = false;
+      return;
+    }
     auto& rooms = it->rooms;
     auto found = std::find(rooms.begin(), rooms.end(), room);
     if (found == rooms.end()) return;
+    if (static_cast<std::size_t>(found - rooms.begin()) < it->own_room_at) --it->own_room_at;
     rooms.erase(found);
     socket = it->socket->shared_from_this();
   }
@@ -119,15 +137,34 @@ std::vector<std::string> LocalAdapter::rooms_of(const SocketId& id) const {
   auto& shard = membership_shard(id);
   std::lock_guard lock(shard.mutex);
   auto it = shard.by_id.find(std::string_view(id));
-  return it == shard.by_id.end() ? std::vector<std::string>{} : it->rooms;
+  return it == shard.by_id.end() ? std::vector<std::string>{} : it->all_rooms();
+}
+
+SocketPtr LocalAdapter::own_room_member(const std::string& id) const {
+  auto& shard = membership_shard(id);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.by_id.find(std::string_view(id));
+  if (it == shard.by_id.end() || !it->in_own_room) return nullptr;
+  return it->socket->shared_from_this();
+}
+
+LocalAdapter::RoomMembers LocalAdapter::members_of(const std::string& room) const {
+  static const auto none = std::make_shared<const Members>();
+  RoomMembers found{none, own_room_member(room)};
+  auto& shard = room_shard(room);
+  std::lock_guard lock(shard.mutex);
+  // A socket joining the room of its own id only sets its flag, so `owner` is never in here.
+  auto it = shard.rooms.find(room);
+  if (it != shard.rooms.end()) found.joined = it->second.current();
+  return found;
 }
 
 std::shared_ptr<const LocalAdapter::Members> LocalAdapter::members(const std::string& room) const {
-  static const auto none = std::make_shared<const Members>();
-  auto& shard = room_shard(room);
-  std::lock_guard lock(shard.mutex);
-  auto it = shard.rooms.find(room);
-  return it == shard.rooms.end() ? none : it->second.current();
+  auto [joined, owner] = members_of(room);
+  if (!owner) return joined;
+  auto all = std::make_shared<Members>(*joined);
+  all->push_back(std::move(owner));
+  return all;
 }
 
 std::shared_ptr<const LocalAdapter::Members> LocalAdapter::everyone() const {
@@ -140,10 +177,14 @@ void LocalAdapter::for_each_selected(const BroadcastOptions& options, Visit visi
   // Every loop below keeps its snapshot in a named local: `for (x : *members(room))` would
   // drop the shared_ptr at once, and a room replaces its snapshot when a socket leaves it,
   // on another thread or here, since delivering can close a socket.
+  auto for_each_member = [this](const std::string& room, auto&& visit_member) {
+    const auto room_members = members_of(room);
+    for (const auto& member : *room_members.joined) visit_member(member);
+    if (room_members.owner) visit_member(room_members.owner);
+  };
   std::unordered_set<const Socket*> excluded;
   for (const auto& room : options.except) {
-    const auto room_members = members(room);
-    for (const auto& member : *room_members) excluded.insert(member.get());
+    for_each_member(room, [&](const SocketPtr& member) { excluded.insert(member.get()); });
   }
   auto visit_unless_excluded = [&](const SocketPtr& socket) {
     if (excluded.empty() || !excluded.contains(socket.get())) visit(socket);
@@ -153,16 +194,14 @@ void LocalAdapter::for_each_selected(const BroadcastOptions& options, Visit visi
     const auto targets = everyone();
     for (const auto& socket : *targets) visit_unless_excluded(socket);
   } else if (options.rooms.size() == 1) {
-    const auto targets = members(options.rooms.front());
-    for (const auto& socket : *targets) visit_unless_excluded(socket);
+    for_each_member(options.rooms.front(), visit_unless_excluded);
   } else {
     // A socket in several of the rooms is visited once.
     std::unordered_set<const Socket*> seen;
     for (const auto& room : options.rooms) {
-      const auto targets = members(room);
-      for (const auto& socket : *targets) {
+      for_each_member(room, [&](const SocketPtr& socket) {
         if (seen.insert(socket.get()).second) visit_unless_excluded(socket);
-      }
+      });
     }
   }
 }
@@ -187,6 +226,15 @@ std::vector<std::string> LocalAdapter::room_names() const {
     std::lock_guard lock(shard.mutex);
     for (const auto& [name, room] : shard.rooms) names.push_back(name);
   }
+  for (auto& shard : membership_shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& membership : shard.by_id) {
+      if (membership.in_own_room) names.push_back(membership.socket->id());
+    }
+  }
+  // A room named after a socket's id may also have been joined by others: it is listed once.
+  std::ranges::sort(names);
+  names.erase(std::ranges::unique(names).begin(), names.end());
   return names;
 }
 

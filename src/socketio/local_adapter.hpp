@@ -2,8 +2,16 @@
 // In-memory rooms. Rooms are spread over independently locked shards so that joins, leaves and
 // broadcasts on different rooms do not contend; a broadcast holds a lock only long enough to
 // take a snapshot of the member list, and delivers outside it.
+//
+// Every socket is in the room named by its id from add_socket on (Socket.IO semantics), and
+// almost always that room has it alone. So that this costs no memory per connection, that room
+// is implicit: a flag in the socket's Membership, not a Room nor an entry of its room list.
+// Everything that reads rooms (members, broadcast, rooms_of, room_names) adds it back, so the
+// behaviour is that of Node's in-memory adapter, leave(id, id) and a room named after another
+// socket's id included.
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
@@ -31,7 +39,9 @@ class LocalAdapter : public Adapter {
   std::vector<std::string> room_names() const;
 
   using Members = std::vector<SocketPtr>;
-  // The members of `room` at this instant; an empty list for an unknown room.
+  // The members of `room` at this instant (the socket whose id it is among them, if that
+  // socket is in its own room); an empty list for an unknown room. Hold the pointer in a named
+  // local to iterate: the list may have been built for this call alone.
   std::shared_ptr<const Members> members(const std::string& room) const;
 
  private:
@@ -55,7 +65,15 @@ class LocalAdapter : public Adapter {
   struct Membership {
     // Not owning: the namespace's list (everyone_) holds the socket until remove_socket.
     Socket* socket = nullptr;
-    mutable std::vector<std::string> rooms;  // not part of the key
+    // Not part of the key. The rooms joined, in the order joined, but for the socket's own
+    // room: that one is in_own_room, and its place in the order (Node's socket.rooms is a Set,
+    // so a rejoined own room comes after the rooms joined before) is own_room_at, the number
+    // of `rooms` before it: 8 bytes in all.
+    mutable std::vector<std::string> rooms;
+    mutable bool in_own_room = true;
+    mutable std::uint32_t own_room_at = 0;
+
+    std::vector<std::string> all_rooms() const;
   };
   // Hash and equality by socket id, for memberships and for ids alike (heterogeneous lookup).
   struct ById {
@@ -80,6 +98,15 @@ class LocalAdapter : public Adapter {
   RoomShard& room_shard(const std::string& room) const;
   MembershipShard& membership_shard(const SocketId& id) const;
   void remove_from_room(const Socket& socket, const std::string& room);
+  // The members of a room, as two parts that never overlap: those of the Room by that name,
+  // and the socket whose id it is, if that socket is in its own room.
+  struct RoomMembers {
+    std::shared_ptr<const Members> joined;
+    SocketPtr owner;
+  };
+  RoomMembers members_of(const std::string& room) const;
+  // The socket whose id `id` is, if it is in its own room.
+  SocketPtr own_room_member(const std::string& id) const;
   std::shared_ptr<const Members> everyone() const;
   // Calls `visit` once for every socket that `options` selects.
   template <class Visit>

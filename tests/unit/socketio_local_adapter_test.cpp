@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -51,8 +52,13 @@ class LocalAdapterTest : public harness::SocketIoHarness {
   }
   Ids members(const std::string& room) const {
     Ids ids;
-    for (const auto& socket : *adapter_.members(room)) ids.insert(socket->id());
+    const auto room_members = adapter_.members(room);  // held: it may be a list of its own
+    for (const auto& socket : *room_members) ids.insert(socket->id());
     return ids;
+  }
+  Ids room_names() const {
+    const auto names = adapter_.room_names();
+    return Ids(names.begin(), names.end());
   }
   Ids rooms_of(const ConnectedClient& client) const {
     const auto rooms = adapter_.rooms_of(id(client));
@@ -135,6 +141,106 @@ TEST_F(LocalAdapterTest, UnknownSocketsAndRoomsAreHarmless) {
   EXPECT_TRUE(adapter_.rooms_of("no such socket").empty());
   EXPECT_EQ(rooms_of(clients[0]), Ids{id(clients[0])});
   EXPECT_TRUE(fetch(in_rooms({"no such room"})).empty());
+}
+
+// A socket's own room is implicit in the adapter (a flag, no Room): these check that it still
+// behaves as in Node's in-memory adapter, where it is a room like any other.
+TEST_F(LocalAdapterTest, ASocketCanLeaveTheRoomOfItsIdAndJoinItAgain) {
+  const auto clients = add_clients(2);
+  ASSERT_TRUE(clients[0].socket && clients[1].socket);
+  const auto& a = clients[0];
+  EXPECT_EQ(delivered("before", in_rooms({id(a)}), clients), Ids{id(a)});
+
+  adapter_.leave(id(a), id(a));
+  EXPECT_TRUE(rooms_of(a).empty());
+  EXPECT_TRUE(members(id(a)).empty());
+  EXPECT_TRUE(delivered("left", in_rooms({id(a)}), clients).empty());
+  EXPECT_EQ(delivered("except", in_rooms({}, {id(a)}), clients), (Ids{id(a), id(clients[1])}))
+      << "a socket out of its own room is not excepted by it";
+  EXPECT_EQ(room_names(), Ids{id(clients[1])});
+
+  adapter_.join(id(a), id(a));
+  EXPECT_EQ(rooms_of(a), Ids{id(a)});
+  EXPECT_EQ(delivered("back", in_rooms({id(a)}), clients), Ids{id(a)});
+  EXPECT_EQ(room_names(), (Ids{id(a), id(clients[1])}));
+}
+
+TEST_F(LocalAdapterTest, ExceptingASocketsOwnRoomExcludesIt) {
+  const auto clients = add_clients(3);
+  for (const auto& client : clients) ASSERT_NE(client.socket, nullptr);
+  const auto& a = clients[0];
+  const auto& b = clients[1];
+  const auto& c = clients[2];
+  EXPECT_EQ(delivered("all but a", in_rooms({}, {id(a)}), clients), (Ids{id(b), id(c)}));
+  EXPECT_EQ(delivered("b but b", in_rooms({id(b)}, {id(b)}), clients), Ids{});
+  EXPECT_EQ(fetch(in_rooms({id(a), id(b)}, {id(c), id(a)})), Ids{id(b)});
+}
+
+// Another socket may join the room named after a socket's id: the room then has both.
+TEST_F(LocalAdapterTest, ARoomNamedAfterASocketsIdHasItAndThoseWhoJoinedIt) {
+  const auto clients = add_clients(3);
+  for (const auto& client : clients) ASSERT_NE(client.socket, nullptr);
+  const auto& a = clients[0];
+  const auto& b = clients[1];
+  adapter_.join(id(b), id(a));
+  EXPECT_EQ(adapter_.members(id(a))->size(), 2u);
+  EXPECT_EQ(members(id(a)), (Ids{id(a), id(b)}));
+  EXPECT_EQ(delivered("to a's room", in_rooms({id(a)}), clients), (Ids{id(a), id(b)}));
+  EXPECT_EQ(delivered("to both rooms", in_rooms({id(a), id(b)}), clients), (Ids{id(a), id(b)}));
+  EXPECT_EQ(fetch(in_rooms({}, {id(a)})), Ids{id(clients[2])});
+  EXPECT_EQ(adapter_.rooms_of(id(b)), (std::vector<std::string>{id(b), id(a)}));
+  const auto names = adapter_.room_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), id(a)), 1) << "listed once";
+
+  adapter_.leave(id(a), id(a));
+  EXPECT_EQ(members(id(a)), Ids{id(b)});
+  adapter_.join(id(a), id(a));
+  adapter_.remove_socket(id(a));
+  EXPECT_EQ(members(id(a)), Ids{id(b)}) << "the room outlives the socket it is named after";
+  EXPECT_EQ(room_names(), (Ids{id(a), id(b), id(clients[2])}));
+  adapter_.leave(id(b), id(a));
+  EXPECT_TRUE(members(id(a)).empty());
+  EXPECT_EQ(room_names(), (Ids{id(b), id(clients[2])}));
+}
+
+// As Node's socket.rooms, a Set: the own room first, the others in the order joined, and a
+// rejoined room (the own one too) after those joined before.
+TEST_F(LocalAdapterTest, RoomsOfListsTheRoomsInTheOrderJoined) {
+  const auto clients = add_clients(1);
+  ASSERT_NE(clients[0].socket, nullptr);
+  const auto& a = id(clients[0]);
+  using Rooms = std::vector<std::string>;
+  adapter_.join(a, "r");
+  adapter_.join(a, "s");
+  EXPECT_EQ(adapter_.rooms_of(a), (Rooms{a, "r", "s"}));
+  adapter_.leave(a, a);
+  EXPECT_EQ(adapter_.rooms_of(a), (Rooms{"r", "s"}));
+  adapter_.join(a, a);
+  adapter_.join(a, "t");
+  EXPECT_EQ(adapter_.rooms_of(a), (Rooms{"r", "s", a, "t"}));
+  adapter_.leave(a, "s");
+  EXPECT_EQ(adapter_.rooms_of(a), (Rooms{"r", a, "t"}));
+  adapter_.leave(a, "t");
+  adapter_.leave(a, "r");
+  EXPECT_EQ(adapter_.rooms_of(a), Rooms{a});
+  adapter_.join(a, "u");
+  EXPECT_EQ(adapter_.rooms_of(a), (Rooms{a, "u"}));
+}
+
+TEST_F(LocalAdapterTest, FetchSocketsTellsEachSocketsRooms) {
+  const auto clients = add_clients(2);
+  ASSERT_TRUE(clients[0].socket && clients[1].socket);
+  const auto& a = id(clients[0]);
+  const auto& b = id(clients[1]);
+  adapter_.join(a, "r");
+  adapter_.join(b, a);
+  adapter_.leave(b, b);
+  std::map<SocketId, std::vector<std::string>> rooms_by_id;
+  adapter_.fetch_sockets(in_rooms({a}), [&](std::vector<socketio::SocketInfo> infos) {
+    for (auto& info : infos) rooms_by_id[info.id] = std::move(info.rooms);
+  });
+  using Rooms = std::vector<std::string>;
+  EXPECT_EQ(rooms_by_id, (std::map<SocketId, Rooms>{{a, Rooms{a, "r"}}, {b, Rooms{a}}}));
 }
 
 // a in r; b in r and s; c in s; d in no room.
@@ -239,6 +345,7 @@ TEST_F(LocalAdapterTest, ConcurrentJoinLeaveAndBroadcastStayConsistent) {
   auto everyone_thread = [&] {
     for (int i = 0; i < kEveryoneBroadcasts; ++i) {
       adapter_.broadcast(socketio::make_event_packet("/", "all", {}, {}), {});
+      if (i % 10 == 0) adapter_.room_names();  // reads every socket's own-room flag
     }
   };
   auto churn_thread = [&] {
@@ -246,6 +353,8 @@ TEST_F(LocalAdapterTest, ConcurrentJoinLeaveAndBroadcastStayConsistent) {
       for (const auto& client : churned) {
         adapter_.add_socket(client.socket);
         adapter_.join(id(client), "churn");
+        adapter_.leave(id(client), id(client));
+        adapter_.join(id(client), id(client));
       }
       for (const auto& client : churned) adapter_.remove_socket(id(client));
     }
