@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "common/echo_listener.hpp"
 #include "engineio/payload.hpp"
 #include "engineio/server.hpp"
 
@@ -37,23 +38,6 @@ class RecordedExchange final : public net::HttpExchange {
   std::optional<net::HttpResponse> response_;
 };
 
-// Sends each message back to its session, as it came (text or binary).
-class Echo final : public engineio::SessionListener {
- public:
-  explicit Echo(engineio::Session& session) : session_(session) {}
-  void on_session_message(std::string&& data, bool binary) override {
-    if (binary) {
-      session_.send_binary(std::move(data));
-    } else {
-      session_.send_text(data);
-    }
-  }
-  void on_session_closed(engineio::CloseReason) override {}
-
- private:
-  engineio::Session& session_;  // which holds this listener until it closes
-};
-
 engineio::ServerOptions options() {
   engineio::ServerOptions options;
   // Small limits, so that inputs of a few KiB reach them.
@@ -68,8 +52,9 @@ struct Polling {
   engineio::Server server{ioc, options()};
 
   Polling() {
-    server.on_connection(
-        [](engineio::Session& session) { session.listen(std::make_shared<Echo>(session)); });
+    server.on_connection([](engineio::Session& session) {
+      session.listen(std::make_shared<examples::EchoListener>(session));
+    });
   }
 };
 

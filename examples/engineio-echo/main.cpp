@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/echo_listener.hpp"
 #include "common/env.hpp"
 #include "common/protocol_suite.hpp"
 #include "engineio/server.hpp"
@@ -21,27 +22,6 @@
 #include "net/runtime.hpp"
 #include "net/spdlog_sink.hpp"
 
-namespace {
-
-// Sends each message back to its session, as it came (text or binary).
-class Echo final : public engineio::SessionListener {
- public:
-  explicit Echo(engineio::Session& session) : session_(session) {}
-  void on_session_message(std::string&& data, bool binary) override {
-    if (binary) {
-      session_.send_binary(std::move(data));
-    } else {
-      session_.send_text(data);
-    }
-  }
-  void on_session_closed(engineio::CloseReason) override {}
-
- private:
-  engineio::Session& session_;  // which holds this listener until it closes
-};
-
-}  // namespace
-
 int main() {
   net::log_to_spdlog();
   net::raise_open_file_limit();
@@ -49,8 +29,9 @@ int main() {
 
   const auto options = examples::protocol_suite_options("/engine.io/");
   engineio::Server engine(ioc, options);
-  engine.on_connection(
-      [](engineio::Session& session) { session.listen(std::make_shared<Echo>(session)); });
+  engine.on_connection([](engineio::Session& session) {
+    session.listen(std::make_shared<examples::EchoListener>(session));
+  });
 
   net::Router router;
   router.add(options.path, engine);
