@@ -182,14 +182,19 @@ ENGINEIO_NO_VPTR_CHECK net::SendStatus Session::dropped(net::SendStatus why,
   return why;
 }
 
-ENGINEIO_NO_VPTR_CHECK void Session::report_closed(CloseReason reason) const {
+ENGINEIO_NO_VPTR_CHECK void Session::report_closed(CloseReason reason) {
   observer_.session_closed(reason);
+  if (listener_) listener_->on_session_closed(reason);
+}
+
+ENGINEIO_NO_VPTR_CHECK void Session::hand_up(std::string&& data, bool binary) {
+  if (listener_) listener_->on_session_message(std::move(data), binary);
 }
 
 void Session::on_packet(Packet&& packet) {
   switch (packet.type) {
     case PacketType::message:
-      if (listener_) listener_->on_session_message(std::move(packet.data), packet.binary);
+      hand_up(std::move(packet.data), packet.binary);
       return;
     case PacketType::pong:
       if (heartbeat_.awaiting_pong()) start_heartbeat(options_.ping_interval);
@@ -272,7 +277,6 @@ void Session::close_now(CloseReason reason, Initiator initiator) {
   report_closed(reason);
   // Dropping the listener breaks the cycle it may make (session -> listener -> session); it is
   // deferred because this may run inside the listener itself.
-  if (listener_) listener_->on_session_closed(reason);
   asio::post(strand_, [self = shared_from_this()] {
     self->listener_.reset();
     self->websocket_.reset();

@@ -90,7 +90,9 @@ class Session : public std::enable_shared_from_this<Session>,
   net::SendStatus send_now(SharedPacket packet);
   // Tells the observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;
-  void report_closed(CloseReason reason) const;
+  // Tell the observer and the listener that the session ended, and the listener a message.
+  void report_closed(CloseReason reason);
+  void hand_up(std::string&& data, bool binary);
   net::SendStatus send_volatile_now(SharedPacket packet);
   bool can_send_immediately() const;
   void schedule_flush();
