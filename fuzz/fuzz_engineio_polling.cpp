@@ -53,7 +53,9 @@ struct Polling {
 
   Polling() {
     server.on_connection([](engineio::Session& session) {
-      session.listen(std::make_shared<examples::EchoListener>(session));
+      // One listener serves every session: it keeps no state.
+      static const auto echo = std::make_shared<examples::EchoListener>();
+      session.listen(echo);
     });
   }
 };

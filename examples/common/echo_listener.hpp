@@ -1,7 +1,7 @@
 #pragma once
 // The Engine.IO echo of the public protocol test suite: each message goes back to its session
 // as it came (text or binary). Shared by the engineio-echo example and the polling fuzz target,
-// which drives the same server.
+// which drives the same server. It keeps no state, so one serves every session.
 
 #include <string>
 
@@ -11,18 +11,14 @@ namespace examples {
 
 class EchoListener final : public engineio::SessionListener {
  public:
-  explicit EchoListener(engineio::Session& session) : session_(session) {}
-  void on_session_message(std::string&& data, bool binary) override {
+  void on_session_message(engineio::Session& from, std::string&& data, bool binary) override {
     if (binary) {
-      session_.send_binary(std::move(data));
+      from.send_binary(std::move(data));
     } else {
-      session_.send_text(data);
+      from.send_text(data);
     }
   }
-  void on_session_closed(engineio::CloseReason) override {}
-
- private:
-  engineio::Session& session_;  // which holds this listener until it closes
+  void on_session_closed(engineio::Session&, engineio::CloseReason) override {}
 };
 
 }  // namespace examples

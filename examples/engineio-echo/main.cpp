@@ -29,9 +29,9 @@ int main() {
 
   const auto options = examples::protocol_suite_options("/engine.io/");
   engineio::Server engine(ioc, options);
-  engine.on_connection([](engineio::Session& session) {
-    session.listen(std::make_shared<examples::EchoListener>(session));
-  });
+  // One listener serves every session: it keeps no state.
+  const auto echo = std::make_shared<examples::EchoListener>();
+  engine.on_connection([echo](engineio::Session& session) { session.listen(echo); });
 
   net::Router router;
   router.add(options.path, engine);

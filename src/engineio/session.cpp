@@ -184,11 +184,11 @@ ENGINEIO_NO_VPTR_CHECK net::SendStatus Session::dropped(net::SendStatus why,
 
 ENGINEIO_NO_VPTR_CHECK void Session::report_closed(CloseReason reason) {
   observer_.session_closed(reason);
-  if (listener_) listener_->on_session_closed(reason);
+  if (listener_) listener_->on_session_closed(*this, reason);
 }
 
 ENGINEIO_NO_VPTR_CHECK void Session::hand_up(std::string&& data, bool binary) {
-  if (listener_) listener_->on_session_message(std::move(data), binary);
+  if (listener_) listener_->on_session_message(*this, std::move(data), binary);
 }
 
 void Session::on_packet(Packet&& packet) {

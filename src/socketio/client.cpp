@@ -26,7 +26,7 @@ void Client::start() {
   });
 }
 
-void Client::on_session_message(std::string&& data, bool binary) {
+void Client::on_session_message(engineio::Session&, std::string&& data, bool binary) {
   auto result = binary ? decoder_.feed_binary(std::move(data)) : decoder_.feed_text(data);
   if (auto* error = std::get_if<Error>(&result)) {
     protocol_error(*error);
@@ -252,7 +252,7 @@ void Client::forget(const Socket& socket) {
   std::erase_if(sockets_, [&](const SocketPtr& s) { return s.get() == &socket; });
 }
 
-void Client::on_session_closed(engineio::CloseReason reason) {
+void Client::on_session_closed(engineio::Session&, engineio::CloseReason reason) {
   connect_timer_.reset();
   auto sockets = std::move(sockets_);
   sockets_.clear();

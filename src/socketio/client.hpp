@@ -23,8 +23,8 @@ class Client : public std::enable_shared_from_this<Client>, public engineio::Ses
 
   // Listens to the session, and starts the connect timeout.
   void start();
-  void on_session_message(std::string&& data, bool binary) override;
-  void on_session_closed(engineio::CloseReason reason) override;
+  void on_session_message(engineio::Session& from, std::string&& data, bool binary) override;
+  void on_session_closed(engineio::Session& from, engineio::CloseReason reason) override;
   // A socket that disconnected from its namespace.
   void forget(const Socket& socket);
 

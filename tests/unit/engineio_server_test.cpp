@@ -54,10 +54,10 @@ std::string bytes(std::initializer_list<int> values) {
 class PeerRecorder final : public engineio::SessionListener {
  public:
   explicit PeerRecorder(Peer& peer) : peer_(peer) {}
-  void on_session_message(std::string&& data, bool binary) override {
+  void on_session_message(Session&, std::string&& data, bool binary) override {
     peer_.messages.emplace_back(std::move(data), binary);
   }
-  void on_session_closed(engineio::CloseReason reason) override {
+  void on_session_closed(Session&, engineio::CloseReason reason) override {
     peer_.close_reasons.emplace_back(engineio::to_string(reason));
     peer_.closed_at = Clock::now();
   }
