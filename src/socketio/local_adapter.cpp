@@ -233,8 +233,8 @@ std::vector<std::string> LocalAdapter::room_names() const {
     }
   }
   // A room named after a socket's id may also have been joined by others: it is listed once.
-  std::ranges::sort(names);
-  names.erase(std::ranges::unique(names).begin(), names.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
 }
 
