@@ -64,9 +64,9 @@ void Server::open_session(net::HttpRequest&& request, bool websocket,
       return;
     }
   }
-  auto session =
-      std::make_shared<Session>(generate_sid(), asio::make_strand(ioc_), std::move(request),
-                                options_, registry_, *observer_, *heartbeats_);
+  auto session = std::make_shared<Session>(
+      generate_sid(), websocket ? Session::Transport::websocket : Session::Transport::polling,
+      asio::make_strand(ioc_), std::move(request), options_, registry_, *observer_, *heartbeats_);
   if (!admit(session, *exchange)) return;
   if (!quota_) {
     start_session(session, websocket, std::move(exchange));

@@ -33,7 +33,7 @@ const SharedPacket& close_packet() {
 
 }  // namespace
 
-Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
+Session::Session(std::string id, Transport transport, net::Strand strand, net::HttpRequest request,
                  const ServerOptions& options, SessionRegistry& registry, Observer& observer,
                  HeartbeatScheduler& heartbeats)
     : id_(std::move(id)),
@@ -42,6 +42,8 @@ Session::Session(std::string id, net::Strand strand, net::HttpRequest request,
       options_(options),
       registry_(registry),
       observer_(observer),
+      transport_(transport),
+      polling_(transport == Transport::polling ? std::make_unique<Polling>() : nullptr),
       heartbeat_(heartbeats, *this) {
   ++live_sessions;
   std::erase_if(request_.headers, [this](const auto& header) {
@@ -113,7 +115,7 @@ net::SendStatus Session::send_volatile_now(SharedPacket packet) {
 bool Session::can_send_immediately() const {
   if (state_ != State::open) return false;
   if (transport_ == Transport::websocket) return websocket_->queued_bytes() == 0;
-  return polling_.has_poll();
+  return has_poll();
 }
 
 net::SendStatus Session::send_text(std::string_view text) {
@@ -136,10 +138,10 @@ void Session::end(CloseReason reason, bool discard) {
   asio::dispatch(strand_, [self = shared_from_this(), reason, discard] {
     if (self->state_ == State::closed) return;
     if (self->state_ == State::closing && !discard) return;
-    if (self->transport_ == Transport::polling && !self->polling_.has_poll() && !discard) {
+    if (self->transport_ == Transport::polling && !self->has_poll() && !discard) {
       // Nobody is listening right now: leave the close packet for the next poll, and give up
       // on that poll after a ping timeout.
-      self->polling_.push(close_packet());
+      self->polling_->queue.push(close_packet());
       self->state_ = State::closing;
       self->closing_reason_ = reason;
       self->start_heartbeat(self->options_.ping_timeout);
@@ -167,13 +169,32 @@ net::SendStatus Session::send_now(SharedPacket packet) {
     const auto status = websocket_->send(bytes_of(packet), packet->binary);
     return net::was_dropped(status) ? dropped(status) : status;
   }
-  polling_.push(std::move(packet));
-  if (polling_.cost() > options_.max_buffered_bytes) {
+  polling_->queue.push(std::move(packet));
+  if (polling_->queue.cost() > options_.max_buffered_bytes) {
     close_now(CloseReason::send_buffer_overflow, Initiator::server);
     return dropped(net::SendStatus::dropped_overflow);
   }
   schedule_flush();
   return net::SendStatus::queued;
+}
+
+// The polling side's part of close_now: the waiting poll gets what is left, and a probe ends.
+void Session::close_polling(Initiator initiator, bool was_closing) {
+  auto& polling = *polling_;
+  polling.upgrade_timer.reset();
+  if (polling.queue.has_poll()) {
+    if (initiator == Initiator::client) {
+      // The client said goodbye: a quiet noop ends its poll.
+      polling.queue.answer_noop();
+    } else {
+      // What was still waiting goes out first, then the close packet (already queued when the
+      // session was closing).
+      if (!was_closing) polling.queue.push(close_packet());
+      polling.queue.flush();
+    }
+  }
+  if (polling.probe) polling.probe->close();
+  polling.queue.clear();
 }
 
 ENGINEIO_NO_VPTR_CHECK net::SendStatus Session::dropped(net::SendStatus why,
@@ -251,26 +272,13 @@ void Session::close_now(CloseReason reason, Initiator initiator) {
   const bool was_closing = state_ == State::closing;
   state_ = State::closed;
   heartbeat_.stop();
-  upgrade_timer_.reset();
   registry_.remove(id_);
 
-  if (polling_.has_poll()) {
-    if (initiator == Initiator::client) {
-      // The client said goodbye: a quiet noop ends its poll.
-      polling_.answer_noop();
-    } else {
-      // What was still waiting goes out first, then the close packet (already queued when the
-      // session was closing).
-      if (!was_closing) polling_.push(close_packet());
-      polling_.flush();
-    }
-  }
+  if (polling_) close_polling(initiator, was_closing);
   if (websocket_) {
     if (initiator == Initiator::server) websocket_->send(bytes_of(close_packet()), false);
     websocket_->close();
   }
-  if (probe_) probe_->close();
-  polling_.clear();
 
   net::log_event(net::LogLevel::debug, "engineio_session_closed",
                  {{"sid", id_}, {"reason", to_string(reason)}});
@@ -280,7 +288,7 @@ void Session::close_now(CloseReason reason, Initiator initiator) {
   asio::post(strand_, [self = shared_from_this()] {
     self->listener_.reset();
     self->websocket_.reset();
-    self->probe_.reset();
+    self->polling_.reset();
   });
 }
 

@@ -33,7 +33,8 @@ class Session : public std::enable_shared_from_this<Session>,
  public:
   enum class Transport : std::uint8_t { polling, websocket };
 
-  Session(std::string id, net::Strand strand, net::HttpRequest request,
+  // `transport`: what the session opens on (the one it keeps, unless a polling one upgrades).
+  Session(std::string id, Transport transport, net::Strand strand, net::HttpRequest request,
           const ServerOptions& options, SessionRegistry& registry, Observer& observer,
           HeartbeatScheduler& heartbeats);
   ~Session();
@@ -74,6 +75,17 @@ class Session : public std::enable_shared_from_this<Session>,
   friend class Server;
   enum class State : std::uint8_t { open, upgrading, closing, closed };
   enum class Initiator { client, server };
+  // What only a session on long-polling needs: the waiting GET and the packets that wait for a
+  // poll or for the upgrade to end, and the WebSocket probed for an upgrade with its deadline.
+  // Made for a session that opens on polling and dropped once it has upgraded or closed, so that
+  // a session on a WebSocket carries one pointer for it.
+  struct Polling {
+    PollQueue queue;
+    net::WebSocketPtr probe;
+    std::unique_ptr<boost::asio::steady_timer> upgrade_timer;  // only while probing
+  };
+  bool has_poll() const { return polling_ && polling_->queue.has_poll(); }
+  const net::WebSocket* probe() const { return polling_ ? polling_->probe.get() : nullptr; }
 
   // Called by Server on the strand.
   void start_polling(net::HttpExchangePtr handshake, const std::function<void(Session&)>& announce);
@@ -109,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session>,
   void on_heartbeat();
   void end(CloseReason reason, bool discard);
   void close_now(CloseReason reason, Initiator initiator);
+  void close_polling(Initiator initiator, bool was_closing);
 
   const std::string id_;
   net::Strand strand_;
@@ -119,15 +132,13 @@ class Session : public std::enable_shared_from_this<Session>,
 
   // The small fields together, so that they share one word.
   State state_ = State::open;
-  Transport transport_ = Transport::polling;
+  Transport transport_;
   CloseReason closing_reason_ = CloseReason::forced_close;  // while the close packet waits
   bool flush_scheduled_ = false;
   std::atomic<bool> ended_{false};  // closed: lets other threads drop sends at once
-  PollQueue polling_;  // the waiting GET, and what waits for a poll or for the upgrade to end
+  std::unique_ptr<Polling> polling_;
   net::WebSocketPtr websocket_;  // the active transport once upgraded or opened directly
-  net::WebSocketPtr probe_;      // a WebSocket being probed for an upgrade
   Heartbeat heartbeat_;
-  std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;  // only while probing
   std::shared_ptr<SessionListener> listener_;
 };
 

@@ -16,8 +16,8 @@ namespace asio = boost::asio;
 void Session::start_polling(net::HttpExchangePtr handshake,
                             const std::function<void(Session&)>& announce) {
   BOOST_ASSERT(strand_.running_in_this_thread());
-  polling_.push(open_packet(options_.transports.websocket));
-  polling_.hold(std::move(handshake));
+  polling_->queue.push(open_packet(options_.transports.websocket));
+  polling_->queue.hold(std::move(handshake));
   start_heartbeat(options_.ping_interval);
   if (announce) announce(*this);
   flush_poll();
@@ -38,7 +38,7 @@ bool Session::refuse_polling_request(const net::HttpExchangePtr& exchange) {
 void Session::handle_poll(net::HttpExchangePtr exchange) {
   BOOST_ASSERT(strand_.running_in_this_thread());
   if (refuse_polling_request(exchange)) return;
-  if (polling_.has_poll()) {
+  if (polling_->queue.has_poll()) {
     // Two polls at once means a confused or malicious client: end the session.
     exchange->respond(error_response(Error::bad_request, "Overlapping poll"));
     close_now(CloseReason::transport_error, Initiator::server);
@@ -49,7 +49,7 @@ void Session::handle_poll(net::HttpExchangePtr exchange) {
     exchange->respond(packets_response({&noop_packet(), 1}));
     return;
   }
-  polling_.hold(std::move(exchange));
+  polling_->queue.hold(std::move(exchange));
   if (state_ == State::closing) {
     close_now(closing_reason_, Initiator::server);  // delivers the waiting close packet
     return;
@@ -86,7 +86,7 @@ void Session::handle_oversized_post(net::HttpExchangePtr exchange) {
 }
 
 void Session::schedule_flush() {
-  if (flush_scheduled_ || !polling_.has_poll() || state_ == State::upgrading) return;
+  if (flush_scheduled_ || !has_poll() || state_ == State::upgrading) return;
   // Deferred so that packets sent in one burst leave in one response.
   flush_scheduled_ = true;
   asio::post(strand_, [self = shared_from_this()] {
@@ -96,7 +96,7 @@ void Session::schedule_flush() {
 }
 
 void Session::flush_poll() {
-  if (state_ != State::upgrading) polling_.flush();
+  if (state_ != State::upgrading && polling_) polling_->queue.flush();
 }
 
 }  // namespace engineio

@@ -13,7 +13,12 @@ namespace asio = boost::asio;
 
 void Session::start_websocket(net::WebSocketPtr ws, const std::function<void(Session&)>& announce) {
   BOOST_ASSERT(strand_.running_in_this_thread());
-  transport_ = Transport::websocket;
+  BOOST_ASSERT(transport_ == Transport::websocket);
+  if (state_ == State::closed) {
+    // Ended (the server is going away) while its WebSocket handshake was still on its way.
+    ws->close();
+    return;
+  }
   attach_websocket(std::move(ws));
   websocket_->send(bytes_of(open_packet(false)), false);
   start_heartbeat(options_.ping_interval);
@@ -25,12 +30,12 @@ void Session::attach_websocket(net::WebSocketPtr ws) {
   if (transport_ == Transport::websocket && !websocket_) {
     websocket_ = std::move(ws);
   } else {
-    probe_ = std::move(ws);
+    polling_->probe = std::move(ws);
   }
 }
 
 bool Session::can_upgrade() const {
-  return state_ == State::open && transport_ == Transport::polling && !probe_;
+  return state_ == State::open && transport_ == Transport::polling && !probe();
 }
 
 void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
@@ -46,10 +51,10 @@ void Session::handle_upgrade_request(net::HttpExchangePtr exchange) {
       return;
     }
     self->attach_websocket(std::move(ws));
-    self->upgrade_timer_ = std::make_unique<asio::steady_timer>(self->strand_);
-    self->upgrade_timer_->expires_after(self->options_.upgrade_timeout);
-    self->upgrade_timer_->async_wait([self](boost::system::error_code ec) {
-      if (!ec && self->probe_) self->abandon_upgrade();
+    auto& timer = self->polling_->upgrade_timer;
+    timer = std::make_unique<asio::steady_timer>(self->strand_, self->options_.upgrade_timeout);
+    timer->async_wait([self](boost::system::error_code ec) {
+      if (!ec && self->probe()) self->abandon_upgrade();
     });
   });
 }
@@ -62,7 +67,7 @@ void Session::on_websocket_message(const net::WebSocket& from, std::string&& dat
   } else {
     packet = decode_text_packet(data);
   }
-  if (&from == probe_.get()) {
+  if (&from == probe()) {
     if (!packet) {
       abandon_upgrade();
       return;
@@ -80,9 +85,9 @@ void Session::on_websocket_message(const net::WebSocket& from, std::string&& dat
 
 void Session::on_probe_packet(Packet&& packet) {
   if (packet.type == PacketType::ping && packet.data == "probe" && state_ == State::open) {
-    probe_->send(bytes_of(encode_packet(PacketType::pong, "probe")), false);
+    polling_->probe->send(bytes_of(encode_packet(PacketType::pong, "probe")), false);
     state_ = State::upgrading;
-    polling_.answer_noop();
+    polling_->queue.answer_noop();
     return;
   }
   if (packet.type == PacketType::upgrade && state_ == State::upgrading) {
@@ -93,13 +98,14 @@ void Session::on_probe_packet(Packet&& packet) {
 }
 
 void Session::complete_upgrade() {
-  upgrade_timer_.reset();
   state_ = State::open;
   transport_ = Transport::websocket;
-  websocket_ = std::move(probe_);
-  polling_.answer_noop();
-  // Taken out first: a send that overflows closes the session, which clears the queue.
-  auto waiting = polling_.take();
+  websocket_ = std::move(polling_->probe);
+  polling_->queue.answer_noop();
+  auto waiting = polling_->queue.take();
+  // Nothing polls any more. (Dropped before the sends below: one that overflows closes the
+  // session, which would otherwise close what is left of the polling side.)
+  polling_.reset();
   for (auto& packet : waiting) {
     if (state_ == State::closed) break;
     websocket_->send(bytes_of(packet), packet->binary);
@@ -107,8 +113,8 @@ void Session::complete_upgrade() {
 }
 
 void Session::abandon_upgrade() {
-  upgrade_timer_.reset();
-  if (auto probe = std::move(probe_)) probe->close();
+  polling_->upgrade_timer.reset();
+  if (auto probe = std::move(polling_->probe)) probe->close();
   if (state_ == State::upgrading) {
     state_ = State::open;
     flush_poll();
@@ -116,7 +122,7 @@ void Session::abandon_upgrade() {
 }
 
 void Session::on_websocket_closed(const net::WebSocket& from, boost::system::error_code reason) {
-  if (&from == probe_.get()) {
+  if (&from == probe()) {
     abandon_upgrade();
     return;
   }

@@ -31,16 +31,8 @@ using ws::CloseCode;
 using ws::Opcode;
 
 constexpr std::size_t kReadChunk = 64 * 1024;
-// Bytes of an unfinished frame kept between reads; the buffer is given back when it grew
-// beyond this for one large message.
-constexpr std::size_t kIdlePartialBytes = 4 * 1024;
 
 std::atomic<std::size_t> live_websockets{0};
-
-// Empties a string and gives its memory back (assigning "" would keep the capacity).
-void release(std::string& text) {
-  std::string().swap(text);
-}
 
 std::string accept_key(std::string_view client_key) {
   static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -67,7 +59,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   // arrived after the request in the same read: the client's first frames, kept for start().
   void accept(const http::request<http::string_body>& request, std::string early_bytes,
               std::function<void(WebSocketPtr)> on_open) {
-    partial_ = std::move(early_bytes);
+    if (!early_bytes.empty()) reassembly().partial = std::move(early_bytes);
     const auto key = request[http::field::sec_websocket_key];
     const bool valid =
         request[http::field::sec_websocket_version] == "13" && !key.empty() && key.size() <= 64;
@@ -111,13 +103,15 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       return;
     }
     if (reading) return;  // close() came first and started the read loop
-    if (partial_.empty()) {
+    if (!reassembly_) {
       wait_readable();
       return;
     }
     // Deferred: the owner finishes taking this socket before its first message arrives.
     asio::post(executor_, [self = shared_from_this()] {
-      self->consume(std::exchange(self->partial_, {}));
+      const auto early =
+          self->reassembly_ ? std::exchange(self->reassembly_->partial, {}) : std::string();
+      self->consume(early);
       if (self->phase_ != Phase::closed) self->wait_readable();
     });
   }
@@ -142,6 +136,10 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   }
 
  private:
+  struct Reassembly {
+    std::string partial;  // bytes of a frame not yet complete
+    std::string message;  // a fragmented message being assembled
+  };
   struct Outgoing {
     SharedBytes payload;
     ws::FrameHeader header;
@@ -278,17 +276,20 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     wait_readable();
   }
 
+  // Frames are parsed straight from the read buffer; only the start of a frame that the next read
+  // completes is kept.
   void consume(std::string_view bytes) {
     std::string_view input = bytes;
-    if (!partial_.empty()) {
-      partial_.append(bytes);
-      input = partial_;
+    const bool continues_partial = reassembly_ && !reassembly_->partial.empty();
+    if (continues_partial) {
+      reassembly_->partial.append(bytes);
+      input = reassembly_->partial;
     }
     std::size_t used = 0;
     while (phase_ != Phase::closed) {
       // A fragment may be at most what the whole message may still grow by.
-      const auto room =
-          limits_.max_message_bytes - std::min(limits_.max_message_bytes, message_.size());
+      const auto assembled = reassembly_ ? reassembly_->message.size() : 0;
+      const auto room = limits_.max_message_bytes - std::min(limits_.max_message_bytes, assembled);
       auto parsed = ws::parse_client_frame(input.substr(used), std::max<std::size_t>(room, 125));
       if (parsed.error) {
         fail(parsed.error->code);
@@ -299,12 +300,12 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       on_frame(std::move(*parsed.frame));
     }
     if (phase_ == Phase::closed) return;
-    if (partial_.empty()) {
-      partial_.assign(input.substr(used));
-    } else {
-      partial_.erase(0, used);
-      if (partial_.empty() && partial_.capacity() > kIdlePartialBytes) release(partial_);
+    if (continues_partial) {
+      reassembly_->partial.erase(0, used);
+    } else if (used < input.size()) {
+      reassembly().partial.assign(input.substr(used));
     }
+    if (reassembly_ && reassembly_->partial.empty() && !in_message_) reassembly_.reset();
   }
 
   void on_frame(ws::Frame&& frame) {
@@ -322,26 +323,37 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       case Opcode::text:
       case Opcode::binary:
         if (in_message_) return fail(CloseCode::protocol_error);
-        in_message_ = true;
         message_binary_ = frame.opcode == Opcode::binary;
-        message_ = std::move(frame.payload);
+        if (frame.fin) return on_message(std::move(frame.payload));
+        in_message_ = true;
+        reassembly().message = std::move(frame.payload);
         break;
-      case Opcode::continuation:
+      case Opcode::continuation: {
         if (!in_message_) return fail(CloseCode::protocol_error);
-        message_ += frame.payload;
-        break;
+        auto& message = reassembly_->message;
+        message += frame.payload;
+        if (!frame.fin) break;
+        in_message_ = false;
+        return on_message(std::exchange(message, {}));
+      }
     }
-    if (message_.size() > limits_.max_message_bytes) return fail(CloseCode::too_big);
-    if (!frame.fin) return;
-    in_message_ = false;
-    if (!message_binary_ && !base::is_valid_utf8(message_)) return fail(CloseCode::invalid_data);
+    if (reassembly_->message.size() > limits_.max_message_bytes) fail(CloseCode::too_big);
+  }
+
+  // A whole message, unfragmented or assembled.
+  void on_message(std::string&& message) {
+    if (message.size() > limits_.max_message_bytes) return fail(CloseCode::too_big);
+    if (!message_binary_ && !base::is_valid_utf8(message)) return fail(CloseCode::invalid_data);
     if (phase_ != Phase::open) return;  // the peer's data after our close frame is dropped
-    auto message = std::move(message_);
-    release(message_);
     // A copy: the listener may end this connection, which drops listener_ while it runs.
     if (auto listener = listener_) {
       listener->on_websocket_message(*this, std::move(message), message_binary_);
     }
+  }
+
+  Reassembly& reassembly() {
+    if (!reassembly_) reassembly_ = std::make_unique<Reassembly>();
+    return *reassembly_;
   }
 
   void on_close_frame(const std::string& payload) {
@@ -406,8 +418,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
       if (drop) queued_bytes_ -= cost(out.payload);
       return drop;
     });
-    release(partial_);
-    release(message_);
+    reassembly_.reset();
     if (!writing_ && queue_.empty()) {
       close_socket();
     } else if (open) {
@@ -437,8 +448,9 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   Strand executor_;
   WebSocketLimits limits_;
   std::shared_ptr<WebSocketListener> listener_;
-  std::string partial_;  // bytes of a frame not yet complete
-  std::string message_;  // a fragmented message being assembled
+  // Made only while a read ended inside a frame or a message arrives in fragments, and dropped
+  // once neither is the case: an idle connection holds no buffer for either.
+  std::unique_ptr<Reassembly> reassembly_;
   bool message_binary_ = false;
   bool in_message_ = false;
   std::vector<Outgoing> queue_;  // waiting for the write in flight

@@ -22,14 +22,20 @@ Socket::Socket(Namespace& nsp, std::shared_ptr<engineio::Session> session,
       client_(std::move(client)),
       auth_(std::move(auth)) {}
 
+Socket::Extras& Socket::extras() {
+  BOOST_ASSERT(executor().running_in_this_thread());
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
 void Socket::on(std::string event, EventHandler handler) {
   BOOST_ASSERT(executor().running_in_this_thread());
-  handlers_.emplace_back(std::move(event), std::move(handler));
+  extras().handlers.emplace_back(std::move(event), std::move(handler));
 }
 
 void Socket::on_disconnect(DisconnectHandler handler) {
   BOOST_ASSERT(executor().running_in_this_thread());
-  disconnect_handlers_.push_back(std::move(handler));
+  extras().disconnect_handlers.push_back(std::move(handler));
 }
 
 net::SendStatus Socket::emit(std::string_view event, boost::json::array args,
@@ -54,12 +60,13 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
       callback(AckResult{true, {}, {}});
       return;
     }
-    const auto id = self->next_ack_id_++;
+    auto& extras = self->extras();
+    const auto id = extras.next_ack_id++;
     auto timer = std::make_unique<asio::steady_timer>(self->session_->executor(), timeout);
     timer->async_wait([weak = self->weak_from_this(), id](boost::system::error_code ec) {
       auto socket = weak.lock();
-      if (ec || !socket) return;
-      auto& pending = socket->pending_acks_;
+      if (ec || !socket || !socket->extras_) return;
+      auto& pending = socket->extras_->pending_acks;
       auto it = std::find_if(pending.begin(), pending.end(),
                              [id](const PendingAck& p) { return p.id == id; });
       if (it == pending.end()) return;
@@ -67,7 +74,7 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
       pending.erase(it);
       expired(AckResult{true, {}, {}});
     });
-    self->pending_acks_.push_back({id, std::move(callback), std::move(timer)});
+    extras.pending_acks.push_back({id, std::move(callback), std::move(timer)});
     packet.ack_id = id;
     self->send_packet(std::move(packet));
   });
@@ -152,7 +159,7 @@ void Socket::resume(const std::string& sid, std::string pid) {
 void Socket::hold(std::vector<engineio::SharedPacket> packets, std::string offset) {
   BOOST_ASSERT(executor().running_in_this_thread());
   if (replaying_) {
-    held_.push_back({std::move(packets), std::move(offset)});
+    extras().held.push_back({std::move(packets), std::move(offset)});
   } else if (connected_) {
     deliver(packets, false, offset);  // the replay ended while this was on its way
   }
@@ -162,8 +169,9 @@ void Socket::release_broadcasts(const std::vector<std::string>& replayed_offsets
   BOOST_ASSERT(executor().running_in_this_thread());
   remember_replayed(Offsets(replayed_offsets.begin(), replayed_offsets.end()));
   replaying_ = false;
-  auto held = std::move(held_);
-  held_.clear();
+  if (!extras_) return;
+  auto held = std::move(extras_->held);
+  extras_->held.clear();
   for (auto& broadcast : held) deliver(broadcast.packets, false, broadcast.offset);
 }
 
@@ -180,8 +188,9 @@ void Socket::remember_replayed(Offsets offsets) {
   if (offsets.empty()) return;
   replayed_.store(std::make_shared<const Offsets>(std::move(offsets)));
   remembers_replay_.store(true, std::memory_order_release);
-  replay_memory_ = std::make_unique<asio::steady_timer>(session_->executor(), kReplayMemory);
-  replay_memory_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+  auto& timer = extras().replay_memory;
+  timer = std::make_unique<asio::steady_timer>(session_->executor(), kReplayMemory);
+  timer->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
     if (!self || ec) return;
     self->remembers_replay_ = false;
@@ -195,7 +204,7 @@ void Socket::start_afresh() {
   pid_ = engineio::generate_sid();
   recovered_ = false;
   replaying_ = false;
-  held_.clear();
+  if (extras_) extras_->held.clear();
 }
 
 void Socket::send_connect_reply() {
@@ -216,10 +225,12 @@ void Socket::rooms_changed() {
 void Socket::dispatch_event(Packet&& packet) {
   BOOST_ASSERT(executor().running_in_this_thread());
   Event event(shared_from_this(), std::move(packet));
-  for (auto& [name, handler] : handlers_) {
-    if (name == event.name()) {
-      handler(*this, event);
-      return;
+  if (extras_) {
+    for (auto& [name, handler] : extras_->handlers) {
+      if (name == event.name()) {
+        handler(*this, event);
+        return;
+      }
     }
   }
   if (const auto* handler = nsp_.handler_for(event.name())) {
@@ -232,20 +243,24 @@ void Socket::dispatch_event(Packet&& packet) {
 
 void Socket::dispatch_ack(Packet&& packet) {
   BOOST_ASSERT(executor().running_in_this_thread());
-  auto it = std::find_if(pending_acks_.begin(), pending_acks_.end(),
+  if (!extras_) return;
+  auto& pending = extras_->pending_acks;
+  auto it = std::find_if(pending.begin(), pending.end(),
                          [&](const PendingAck& p) { return p.id == *packet.ack_id; });
-  if (it == pending_acks_.end()) return;
+  if (it == pending.end()) return;
   auto callback = std::move(it->callback);
-  pending_acks_.erase(it);
+  pending.erase(it);
   callback(AckResult{false, std::move(packet.data.as_array()), std::move(packet.attachments)});
 }
 
 void Socket::close(DisconnectReason reason) {
   BOOST_ASSERT(executor().running_in_this_thread());
   const bool was_connected = connected_.exchange(false);
-  pending_acks_.clear();
-  held_.clear();
-  replay_memory_.reset();
+  if (extras_) {
+    extras_->pending_acks.clear();
+    extras_->held.clear();
+    extras_->replay_memory.reset();
+  }
   if (!was_connected) return;
   if (auto* store = nsp_.recovery()) {
     auto rooms = nsp_.adapter().rooms_of(id_);
@@ -255,16 +270,15 @@ void Socket::close(DisconnectReason reason) {
   nsp_.disconnected(*this);
   net::log_event(net::LogLevel::debug, "socketio_disconnect",
                  {{"nsp", nsp_.name()}, {"socket", id_}, {"reason", to_string(reason)}});
-  for (auto& handler : disconnect_handlers_) handler(*this, reason);
+  if (extras_) {
+    for (auto& handler : extras_->disconnect_handlers) handler(*this, reason);
+  }
   if (welcomed_) {
     for (const auto& handler : nsp_.disconnect_handlers()) handler(*this, reason);
   }
   // Handlers may hold this socket; dropping them breaks that cycle. Deferred, since this may run
   // inside one of them.
-  asio::post(session_->executor(), [self = shared_from_this()] {
-    self->handlers_.clear();
-    self->disconnect_handlers_.clear();
-  });
+  asio::post(session_->executor(), [self = shared_from_this()] { self->extras_.reset(); });
 }
 
 }  // namespace socketio

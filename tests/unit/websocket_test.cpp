@@ -289,6 +289,19 @@ TEST_F(WebSocketTest, FragmentsAreReassembledAroundAPing) {
   EXPECT_EQ(pong->payload, "p");
 }
 
+// Each byte in a read of its own: the kept start of a frame, and a fragmented message, come and
+// go between reads.
+TEST_F(WebSocketTest, MessagesSentAByteAtATimeArriveWhole) {
+  ASSERT_TRUE(open());
+  const auto bytes = client_frame(Opcode::text, "one") + client_frame(Opcode::text, "tw", false) +
+                     client_frame(Opcode::ping, "p") + client_frame(Opcode::continuation, "o") +
+                     client_frame(Opcode::binary, "three");
+  for (const char byte : bytes) send_from_client(std::string(1, byte));
+  EXPECT_TRUE(run_until([&] { return messages_.size() == 3; }));
+  EXPECT_EQ(messages_, (Messages{{"one", false}, {"two", false}, {"three", true}}));
+  EXPECT_TRUE(reasons_.empty());
+}
+
 TEST_F(WebSocketTest, APingGetsAPongWithItsPayload) {
   ASSERT_TRUE(open());
   send_from_client(client_frame(Opcode::ping, "are you there"));
