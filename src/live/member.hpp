@@ -34,7 +34,7 @@ struct Member {
   // that lives while requests are pending: an idle member keeps none. Socket strand only.
   WorkerStrand request_strand(boost::asio::thread_pool& workers) {
     std::lock_guard lock(mutex_);
-    if (!requests_) requests_.emplace(boost::asio::make_strand(workers));
+    if (!requests_) requests_ = std::make_unique<WorkerStrand>(boost::asio::make_strand(workers));
     return *requests_;
   }
   // The requests accepted and not answered yet: counted up on the socket strand before a
@@ -70,7 +70,8 @@ struct Member {
 
  private:
   mutable std::mutex mutex_;  // requests_ and following_
-  std::optional<WorkerStrand> requests_;
+  // A pointer, not an optional: 8 bytes instead of 32 in every idle member.
+  std::unique_ptr<WorkerStrand> requests_;
   // Sorted. Mostly one or a few reports, for which a vector is half the size of a set.
   std::vector<std::int64_t> following_;
 };
