@@ -27,9 +27,9 @@ namespace engineio {
 
 class SessionRegistry;
 
-class Session : public std::enable_shared_from_this<Session>,
-                public net::WebSocketListener,
-                public HeartbeatOwner {
+class Session final : public std::enable_shared_from_this<Session>,
+                      public net::WebSocketListener,
+                      public HeartbeatOwner {
  public:
   enum class Transport : std::uint8_t { polling, websocket };
 
