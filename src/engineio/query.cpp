@@ -1,5 +1,6 @@
 #include "engineio/query.hpp"
 
+#include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -9,14 +10,17 @@ HandshakeQuery parse_query(std::string_view target) {
   HandshakeQuery query;
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return query;
-  for (const auto& param : url->params()) {
+  // The encoded view: a long-polling client sends a request per answer, and the decoded view
+  // would copy every key and value (a cache-busting "t" included) into strings of its own.
+  for (const auto& param : url->encoded_params()) {
     if (!param.has_value) continue;
-    if (param.key == "EIO" && !query.eio) {
-      query.eio = param.value;
-    } else if (param.key == "transport" && !query.transport) {
-      query.transport = param.value;
-    } else if (param.key == "sid" && !query.sid) {
-      query.sid = param.value;
+    const auto key = *param.key;
+    if (key == "EIO" && !query.eio) {
+      query.eio = param.value.decode();
+    } else if (key == "transport" && !query.transport) {
+      query.transport = param.value.decode();
+    } else if (key == "sid" && !query.sid) {
+      query.sid = param.value.decode();
     }
   }
   return query;

@@ -97,6 +97,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     parser_->body_limit(limit);
+    if (parser_->is_done()) {
+      // No body (a GET, such as every long-poll): no read to start, no timer to arm.
+      on_body({});
+      return;
+    }
     stream_.expires_after(options_.body_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
