@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -754,6 +756,59 @@ TEST_F(EngineServerTest, CloseAllEndsSessionsAtOnceEvenWithoutAPollWaiting) {
   EXPECT_TRUE(IsPayload(waiting, "1"));
   EXPECT_EQ(server().session_count(), 0u);
   EXPECT_TRUE(IsError(get(idle), 400, 1, "Session ID unknown"));
+}
+
+// A WebSocket that records what its session does with it.
+class RecordingWebSocket final : public net::WebSocket {
+ public:
+  explicit RecordingWebSocket(net::Strand strand) : strand_(strand) {}
+  net::Strand executor() const override { return strand_; }
+  void start(std::shared_ptr<net::WebSocketListener>) override { started = true; }
+  net::SendStatus send(net::SharedBytes, bool) override {
+    ++sent;
+    return net::SendStatus::queued;
+  }
+  std::size_t queued_bytes() const override { return 0; }
+  void close() override { closed = true; }
+
+  bool started = false;
+  bool closed = false;
+  int sent = 0;
+
+ private:
+  net::Strand strand_;
+};
+
+// Holds a WebSocket handshake open until the test hands the server its WebSocket.
+class PendingWebSocketExchange final : public FakeExchange {
+ public:
+  void accept_websocket(net::Strand strand, const net::WebSocketLimits&,
+                        std::function<void(net::WebSocketPtr)> on_open) override {
+    this->strand.emplace(strand);
+    this->on_open = std::move(on_open);
+  }
+
+  std::optional<net::Strand> strand;
+  std::function<void(net::WebSocketPtr)> on_open;
+};
+
+TEST_F(EngineServerTest, ASessionShutDownDuringItsWebSocketHandshakeClosesTheWebSocket) {
+  auto request = make_request("GET", target("EIO=4&transport=websocket"));
+  request.websocket_upgrade = true;
+  auto exchange = std::make_shared<PendingWebSocketExchange>();
+  server().handle(std::move(request), exchange);
+  poll();
+  ASSERT_TRUE(exchange->on_open) << "the handshake waits for its WebSocket";
+  server().close_all();
+  poll();
+  auto ws = std::make_shared<RecordingWebSocket>(*exchange->strand);
+  boost::asio::post(*exchange->strand, [&] { exchange->on_open(ws); });
+  poll();
+  EXPECT_TRUE(ws->closed);
+  EXPECT_FALSE(ws->started);
+  EXPECT_EQ(ws->sent, 0) << "no open packet for a session that has ended";
+  EXPECT_TRUE(peers_.empty()) << "the connection handler never meets it";
+  EXPECT_EQ(server().session_count(), 0u);
 }
 
 TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {
