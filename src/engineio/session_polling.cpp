@@ -16,6 +16,11 @@ namespace asio = boost::asio;
 void Session::start_polling(net::HttpExchangePtr handshake,
                             const std::function<void(Session&)>& announce) {
   BOOST_ASSERT(strand_.running_in_this_thread());
+  if (state_ == State::closed) {
+    // Ended (the server is going away) between its admission and this start, on another thread.
+    handshake->respond(error_response(Error::bad_request, "Server shutting down", 503));
+    return;
+  }
   polling_->queue.push(open_packet(options_.transports.websocket));
   polling_->queue.hold(std::move(handshake));
   start_heartbeat(options_.ping_interval);

@@ -24,6 +24,13 @@ TEST(Query, DecodesPercentEscapes) {
   EXPECT_EQ(q.sid, "a-b");
 }
 
+TEST(Query, DecodesEscapedKeysAndPlusAsASpaceInValues) {
+  auto q = parse_query("/socket.io/?%45IO=4&transport=web%73ocket&%73id=a+b");
+  EXPECT_EQ(q.eio, "4");
+  EXPECT_EQ(q.transport, "websocket");
+  EXPECT_EQ(q.sid, "a b");
+}
+
 TEST(Query, UnparsableTargetGivesEmptyQuery) {
   auto q = parse_query("http://[bad");
   EXPECT_FALSE(q.eio);
