@@ -86,6 +86,8 @@ void Session::on_websocket_message(const net::WebSocket& from, std::string&& dat
 void Session::on_probe_packet(Packet&& packet) {
   if (packet.type == PacketType::ping && packet.data == "probe" && state_ == State::open) {
     polling_->probe->send(bytes_of(encode_packet(PacketType::pong, "probe")), false);
+    // A send that failed ended the probe, and with it the upgrade, already.
+    if (!probe()) return;
     state_ = State::upgrading;
     polling_->queue.answer_noop();
     return;
