@@ -43,7 +43,7 @@ bool Session::refuse_polling_request(const net::HttpExchangePtr& exchange) {
 void Session::handle_poll(net::HttpExchangePtr exchange) {
   BOOST_ASSERT(strand_.running_in_this_thread());
   if (refuse_polling_request(exchange)) return;
-  if (polling_->queue.has_poll()) {
+  if (has_poll()) {
     // Two polls at once means a confused or malicious client: end the session.
     exchange->respond(error_response(Error::bad_request, "Overlapping poll"));
     close_now(CloseReason::transport_error, Initiator::server);

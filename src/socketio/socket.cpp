@@ -65,14 +65,8 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
     auto timer = std::make_unique<asio::steady_timer>(self->session_->executor(), timeout);
     timer->async_wait([weak = self->weak_from_this(), id](boost::system::error_code ec) {
       auto socket = weak.lock();
-      if (ec || !socket || !socket->extras_) return;
-      auto& pending = socket->extras_->pending_acks;
-      auto it = std::find_if(pending.begin(), pending.end(),
-                             [id](const PendingAck& p) { return p.id == id; });
-      if (it == pending.end()) return;
-      auto expired = std::move(it->callback);
-      pending.erase(it);
-      expired(AckResult{true, {}, {}});
+      if (ec || !socket) return;
+      if (auto expired = socket->take_pending_ack(id)) expired(AckResult{true, {}, {}});
     });
     extras.pending_acks.push_back({id, std::move(callback), std::move(timer)});
     packet.ack_id = id;
@@ -225,15 +219,9 @@ void Socket::rooms_changed() {
 void Socket::dispatch_event(Packet&& packet) {
   BOOST_ASSERT(executor().running_in_this_thread());
   Event event(shared_from_this(), std::move(packet));
-  if (extras_) {
-    for (auto& [name, handler] : extras_->handlers) {
-      if (name == event.name()) {
-        handler(*this, event);
-        return;
-      }
-    }
-  }
-  if (const auto* handler = nsp_.handler_for(event.name())) {
+  const auto* handler = own_handler_for(event.name());
+  if (!handler) handler = nsp_.handler_for(event.name());
+  if (handler) {
     (*handler)(*this, event);
     return;
   }
@@ -243,14 +231,28 @@ void Socket::dispatch_event(Packet&& packet) {
 
 void Socket::dispatch_ack(Packet&& packet) {
   BOOST_ASSERT(executor().running_in_this_thread());
-  if (!extras_) return;
+  if (auto callback = take_pending_ack(*packet.ack_id)) {
+    callback(AckResult{false, std::move(packet.data.as_array()), std::move(packet.attachments)});
+  }
+}
+
+Socket::AckCallback Socket::take_pending_ack(std::uint64_t id) {
+  if (!extras_) return {};
   auto& pending = extras_->pending_acks;
   auto it = std::find_if(pending.begin(), pending.end(),
-                         [&](const PendingAck& p) { return p.id == *packet.ack_id; });
-  if (it == pending.end()) return;
+                         [id](const PendingAck& ack) { return ack.id == id; });
+  if (it == pending.end()) return {};
   auto callback = std::move(it->callback);
   pending.erase(it);
-  callback(AckResult{false, std::move(packet.data.as_array()), std::move(packet.attachments)});
+  return callback;
+}
+
+const Socket::EventHandler* Socket::own_handler_for(std::string_view event) const {
+  if (!extras_) return nullptr;
+  for (const auto& [name, handler] : extras_->handlers) {
+    if (name == event) return &handler;
+  }
+  return nullptr;
 }
 
 void Socket::close(DisconnectReason reason) {

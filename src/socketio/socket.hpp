@@ -126,6 +126,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void release_auth() { auth_ = nullptr; }
   void dispatch_event(Packet&& packet);
   void dispatch_ack(Packet&& packet);
+  // The handler this socket registered for `event` itself, if any.
+  const EventHandler* own_handler_for(std::string_view event) const;
+  // The callback waiting for ack `id`, taken out of the pending ones; empty if none waits.
+  AckCallback take_pending_ack(std::uint64_t id);
   net::SendStatus send_packet(Packet&& packet);
   // Tells the server's observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count) const;
