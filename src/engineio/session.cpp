@@ -71,9 +71,7 @@ void Session::listen(std::shared_ptr<SessionListener> listener) {
 net::SendStatus Session::send(SharedPacket packet) {
   if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
   if (strand_.running_in_this_thread()) return send_now(std::move(packet));
-  asio::post(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
-    self->send_now(std::move(packet));
-  });
+  hand_over(outbox_.put(std::move(packet), false));
   return net::SendStatus::queued;
 }
 
@@ -81,26 +79,46 @@ net::SendStatus Session::send(std::vector<SharedPacket> packets) {
   if (ended_.load(std::memory_order_relaxed)) {
     return dropped(net::SendStatus::dropped_closed, packets.size());
   }
-  auto send_all = [self = shared_from_this(), packets = std::move(packets)]() mutable {
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-      const auto status = self->send_now(std::move(packets[i]));
-      // send_now counted this one; the rest of the group is not sent either.
-      if (net::was_dropped(status)) return self->dropped(status, packets.size() - i - 1);
-    }
+  if (!strand_.running_in_this_thread()) {
+    hand_over(outbox_.put(std::move(packets)));
     return net::SendStatus::queued;
-  };
-  if (strand_.running_in_this_thread()) return send_all();
-  asio::post(strand_, std::move(send_all));
+  }
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    const auto status = send_now(std::move(packets[i]));
+    // send_now counted this one; the rest of the group is not sent either.
+    if (net::was_dropped(status)) return dropped(status, packets.size() - i - 1);
+  }
   return net::SendStatus::queued;
 }
 
 net::SendStatus Session::send_volatile(SharedPacket packet) {
   if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
   if (strand_.running_in_this_thread()) return send_volatile_now(std::move(packet));
-  asio::post(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
-    self->send_volatile_now(std::move(packet));
-  });
+  hand_over(outbox_.put(std::move(packet), true));
   return net::SendStatus::queued;
+}
+
+void Session::hand_over(bool outbox_was_empty) {
+  if (!outbox_was_empty) return;
+  asio::post(strand_, [self = shared_from_this()] { self->send_handed_over(); });
+}
+
+void Session::send_handed_over() {
+  BOOST_ASSERT(strand_.running_in_this_thread());
+  auto taken = outbox_.take();
+  // Several packets leave a WebSocket in one write.
+  auto corked = taken.holds_several() && transport_ == Transport::websocket ? websocket_ : nullptr;
+  if (corked) corked->cork();
+  while (!taken.empty()) {
+    auto entry = taken.pop();
+    const auto status = entry.is_volatile ? send_volatile_now(std::move(entry.packet))
+                                          : send_now(std::move(entry.packet));
+    if (!net::was_dropped(status)) continue;
+    // send_now counted this one; the rest of its group is not sent either.
+    for (auto rest = entry.rest_of_group; rest > 0; --rest) taken.pop();
+    dropped(status, entry.rest_of_group);
+  }
+  if (corked) corked->uncork();
 }
 
 net::SendStatus Session::send_volatile_now(SharedPacket packet) {
@@ -135,6 +153,10 @@ void Session::discard(CloseReason reason) {
 }
 
 void Session::end(CloseReason reason, bool discard) {
+  // From now on sends are dropped at once. Sends from other threads before this one wait in the
+  // outbox, whose hand-off to the strand is on its way ahead of this close; one made after it
+  // must not join them there and leave before the close packet.
+  ended_.store(true, std::memory_order_relaxed);
   asio::dispatch(strand_, [self = shared_from_this(), reason, discard] {
     if (self->state_ == State::closed) return;
     if (self->state_ == State::closing && !discard) return;

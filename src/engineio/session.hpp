@@ -18,6 +18,7 @@
 #include "engineio/heartbeat.hpp"
 #include "engineio/observer.hpp"
 #include "engineio/options.hpp"
+#include "engineio/outbox.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/poll_queue.hpp"
 #include "engineio/session_listener.hpp"
@@ -100,6 +101,9 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   SharedPacket open_packet(bool can_upgrade) const;
   net::SendStatus send_now(SharedPacket packet);
+  // Has the strand send what other threads put in the outbox, if it was empty until now.
+  void hand_over(bool outbox_was_empty);
+  void send_handed_over();
   // Tells the observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;
   // Tell the observer and the listener that the session ended, and the listener a message.
@@ -135,7 +139,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   Transport transport_;
   CloseReason closing_reason_ = CloseReason::forced_close;  // while the close packet waits
   bool flush_scheduled_ = false;
-  std::atomic<bool> ended_{false};  // closed: lets other threads drop sends at once
+  std::atomic<bool> ended_{false};  // closed or closing: sends are dropped at once
+  Outbox outbox_;                   // what other threads sent, until the strand takes it
   std::unique_ptr<Polling> polling_;
   net::WebSocketPtr websocket_;  // the active transport once upgraded or opened directly
   Heartbeat heartbeat_;

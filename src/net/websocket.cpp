@@ -122,6 +122,17 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     return enqueue(std::move(bytes), binary ? Opcode::binary : Opcode::text);
   }
 
+  void cork() override {
+    BOOST_ASSERT(executor_.running_in_this_thread());
+    corked_ = true;
+  }
+
+  void uncork() override {
+    BOOST_ASSERT(executor_.running_in_this_thread());
+    corked_ = false;
+    if (!writing_ && !queue_.empty()) write_queued();
+  }
+
   std::size_t queued_bytes() const override { return queued_bytes_; }
 
   void close() override {
@@ -178,12 +189,50 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     return SendStatus::queued;
   }
 
+  auto written_handler() {
+    return asio::bind_executor(
+        executor_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          self->on_written(ec);
+        });
+  }
+
   // Every frame goes through here, so that queued_bytes_ counts exactly what is queued.
   void push(SharedBytes payload, Opcode opcode) {
-    queued_bytes_ += cost(payload);
     const auto header = ws::server_frame_header(opcode, payload->size());
+    if (!writing_ && !corked_ && queue_.empty() && phase_ == Phase::open) {
+      write_now(std::move(payload), header);
+      return;
+    }
+    queued_bytes_ += cost(payload);
     queue_.push_back({std::move(payload), header});
-    if (!writing_) write_queued();
+    if (!writing_ && !corked_) write_queued();
+  }
+
+  // Nothing is in flight: the frame is offered to the socket at once, without a queue entry, an
+  // asynchronous operation or a completion handler on the strand. Most frames fit the socket's
+  // send buffer whole; what does not (or an error) goes the asynchronous way, which waits for
+  // room and reports errors through on_written as every other write does.
+  void write_now(SharedBytes payload, const ws::FrameHeader& header) {
+    boost::system::error_code ec;
+    const auto written = socket_.write_some(
+        std::array<asio::const_buffer, 2>{asio::const_buffer(header.bytes.data(), header.size),
+                                          asio::const_buffer(payload->data(), payload->size())},
+        ec);
+    if (!ec && written == header.size + payload->size()) return;
+    writing_ = true;
+    queued_bytes_ += cost(payload);
+    batch_.push_back({std::move(payload), header});
+    const auto& out = batch_.front();
+    std::array<asio::const_buffer, 2> rest{
+        asio::const_buffer(out.header.bytes.data(), out.header.size),
+        asio::const_buffer(out.payload->data(), out.payload->size())};
+    auto skip = ec ? 0 : written;
+    for (auto& buffer : rest) {
+      const auto taken = std::min(skip, buffer.size());
+      buffer += taken;
+      skip -= taken;
+    }
+    asio::async_write(socket_, rest, written_handler());
   }
 
   // Everything queued goes out in one gather-write. The write keeps its own copy of the buffer
@@ -191,10 +240,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   void write_queued() {
     writing_ = true;
     batch_.swap(queue_);
-    auto on_written = asio::bind_executor(
-        executor_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-          self->on_written(ec);
-        });
+    auto on_written = written_handler();
     if (batch_.size() == 1) {
       const auto& out = batch_.front();
       const std::array<asio::const_buffer, 2> buffers{
@@ -453,6 +499,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   std::unique_ptr<Reassembly> reassembly_;
   bool message_binary_ = false;
   bool in_message_ = false;
+  bool corked_ = false;          // between cork() and uncork(): frames wait in the queue
   std::vector<Outgoing> queue_;  // waiting for the write in flight
   std::vector<Outgoing> batch_;  // being written
   std::size_t queued_bytes_ = 0;

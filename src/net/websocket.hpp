@@ -49,6 +49,10 @@ class WebSocket {
   virtual void start(std::shared_ptr<WebSocketListener> listener) = 0;
   // Queues one message. Messages are written in order, one frame each.
   virtual SendStatus send(SharedBytes bytes, bool binary) = 0;
+  // Messages sent between cork() and uncork() leave together, in as few writes as the socket
+  // allows, instead of each in a write of its own as soon as nothing else is being written.
+  virtual void cork() = 0;
+  virtual void uncork() = 0;
   // Bytes accepted by send() and not yet written to the socket.
   virtual std::size_t queued_bytes() const = 0;
   // Sends what is queued, then a close frame; on_close follows.

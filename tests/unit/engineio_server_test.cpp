@@ -768,6 +768,8 @@ class RecordingWebSocket final : public net::WebSocket {
     ++sent;
     return net::SendStatus::queued;
   }
+  void cork() override {}
+  void uncork() override {}
   std::size_t queued_bytes() const override { return 0; }
   void close() override { closed = true; }
 
