@@ -764,18 +764,25 @@ class RecordingWebSocket final : public net::WebSocket {
   explicit RecordingWebSocket(net::Strand strand) : strand_(strand) {}
   net::Strand executor() const override { return strand_; }
   void start(std::shared_ptr<net::WebSocketListener>) override { started = true; }
-  net::SendStatus send(net::SharedBytes, bool) override {
+  net::SendStatus send(net::SharedBytes bytes, bool) override {
     ++sent;
+    frames.push_back((corked ? "corked " : "") + *bytes);
     return net::SendStatus::queued;
   }
-  void cork() override {}
-  void uncork() override {}
+  void cork() override { corked = true; }
+  void uncork() override {
+    corked = false;
+    ++uncorks;
+  }
   std::size_t queued_bytes() const override { return 0; }
   void close() override { closed = true; }
 
   bool started = false;
   bool closed = false;
+  bool corked = false;
   int sent = 0;
+  int uncorks = 0;
+  std::vector<std::string> frames;  // what was sent, each marked if it was sent while corked
 
  private:
   net::Strand strand_;
@@ -811,6 +818,39 @@ TEST_F(EngineServerTest, ASessionShutDownDuringItsWebSocketHandshakeClosesTheWeb
   EXPECT_EQ(ws->sent, 0) << "no open packet for a session that has ended";
   EXPECT_TRUE(peers_.empty()) << "the connection handler never meets it";
   EXPECT_EQ(server().session_count(), 0u);
+}
+
+// Sends from other threads wait in the session's outbox; what arrived before the strand took it
+// goes to the WebSocket corked, so that it leaves in one write.
+TEST_F(EngineServerTest, SendsFromAnotherThreadThatArriveTogetherLeaveTheWebSocketTogether) {
+  auto request = make_request("GET", target("EIO=4&transport=websocket"));
+  request.websocket_upgrade = true;
+  auto exchange = std::make_shared<PendingWebSocketExchange>();
+  server().handle(std::move(request), exchange);
+  poll();
+  ASSERT_TRUE(exchange->on_open);
+  auto ws = std::make_shared<RecordingWebSocket>(*exchange->strand);
+  boost::asio::post(*exchange->strand, [&] { exchange->on_open(ws); });
+  poll();
+  ASSERT_EQ(peers_.size(), 1u);
+  ASSERT_EQ(ws->frames.size(), 1u);
+  EXPECT_TRUE(ws->frames.front().starts_with("0{")) << "the open packet, not corked";
+  auto& opened = session(peers_.begin()->first);
+
+  opened.send_text("one");  // this thread is not the session's strand
+  poll();
+  opened.send_text("two");
+  opened.send(std::vector<engineio::SharedPacket>{
+      engineio::encode_packet(engineio::PacketType::message, "three"),
+      engineio::encode_packet(engineio::PacketType::message, "four")});
+  opened.close();
+  opened.send_text("after the close");
+  poll();
+  const std::vector<std::string> expected = {"4one", "corked 4two", "corked 4three", "corked 4four",
+                                             "1"};
+  EXPECT_EQ(std::vector<std::string>(ws->frames.begin() + 1, ws->frames.end()), expected);
+  EXPECT_EQ(ws->uncorks, 1) << "one packet alone is not corked";
+  EXPECT_TRUE(ws->closed);
 }
 
 TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {

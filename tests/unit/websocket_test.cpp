@@ -330,6 +330,30 @@ TEST_F(WebSocketTest, ServerMessagesLeaveInOrderAsUnmaskedFrames) {
   EXPECT_EQ(ws_->queued_bytes(), 0u) << "everything was written";
 }
 
+TEST_F(WebSocketTest, FramesSentWhileCorkedWaitForUncorkThenLeaveInOrder) {
+  ASSERT_TRUE(open());
+  on_strand([&] {
+    ws_->cork();
+    for (const char* text : {"one", "two", "three"}) {
+      EXPECT_EQ(ws_->send(std::make_shared<const std::string>(text), false),
+                net::SendStatus::queued);
+    }
+  });
+  EXPECT_TRUE(from_server_.empty()) << "nothing leaves while corked";
+  EXPECT_GT(ws_->queued_bytes(), 0u);
+  on_strand([&] { ws_->uncork(); });
+  for (const char* text : {"one", "two", "three"}) {
+    const auto frame = next_frame();
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->payload, text);
+  }
+  EXPECT_EQ(ws_->queued_bytes(), 0u);
+  send_from_server("four", false);  // uncorked: at once again
+  const auto frame = next_frame();
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->payload, "four");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Closing
 
