@@ -22,12 +22,15 @@ Outbox::~Outbox() {
 }
 
 bool Outbox::push_chain(Node* newest, Node* oldest) {
-  oldest->next = newest_.load(std::memory_order_relaxed);
-  // Release: the taker that finds these nodes also sees what they hold.
-  while (!newest_.compare_exchange_weak(oldest->next, newest, std::memory_order_release,
-                                        std::memory_order_relaxed)) {
-  }
-  return oldest->next == nullptr;
+  // Once the exchange succeeds the nodes belong to the taker, which may turn them around or free
+  // them at once: what was in front is kept here, not read back from `oldest`.
+  Node* in_front = newest_.load(std::memory_order_relaxed);
+  do {
+    oldest->next = in_front;
+    // Release: the taker that finds these nodes also sees what they hold.
+  } while (!newest_.compare_exchange_weak(in_front, newest, std::memory_order_release,
+                                          std::memory_order_relaxed));
+  return in_front == nullptr;
 }
 
 bool Outbox::put(SharedPacket packet, bool is_volatile) {
