@@ -57,6 +57,9 @@ class Outbox {
   bool put(SharedPacket packet, bool is_volatile);
   bool put(std::vector<SharedPacket> group);
 
+  // Any thread; exact only on the strand for what was put before (happens-before) the call.
+  bool empty() const { return newest_.load(std::memory_order_relaxed) == nullptr; }
+
   // The strand only (a single taker). Everything put so far.
   Taken take();
 

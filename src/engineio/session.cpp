@@ -9,6 +9,7 @@
 #include <boost/assert.hpp>
 
 #include "engineio/errors.hpp"
+#include "engineio/hand_off_batch.hpp"
 #include "engineio/payload.hpp"
 #include "engineio/poll_queue.hpp"
 #include "engineio/session_registry.hpp"
@@ -70,7 +71,10 @@ void Session::listen(std::shared_ptr<SessionListener> listener) {
 
 net::SendStatus Session::send(SharedPacket packet) {
   if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
-  if (strand_.running_in_this_thread()) return send_now(std::move(packet));
+  if (strand_.running_in_this_thread()) {
+    send_waiting();
+    return send_now(std::move(packet));
+  }
   hand_over(outbox_.put(std::move(packet), false));
   return net::SendStatus::queued;
 }
@@ -83,6 +87,7 @@ net::SendStatus Session::send(std::vector<SharedPacket> packets) {
     hand_over(outbox_.put(std::move(packets)));
     return net::SendStatus::queued;
   }
+  send_waiting();
   for (std::size_t i = 0; i < packets.size(); ++i) {
     const auto status = send_now(std::move(packets[i]));
     // send_now counted this one; the rest of the group is not sent either.
@@ -93,13 +98,20 @@ net::SendStatus Session::send(std::vector<SharedPacket> packets) {
 
 net::SendStatus Session::send_volatile(SharedPacket packet) {
   if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
-  if (strand_.running_in_this_thread()) return send_volatile_now(std::move(packet));
+  if (strand_.running_in_this_thread()) {
+    send_waiting();
+    return send_volatile_now(std::move(packet));
+  }
   hand_over(outbox_.put(std::move(packet), true));
   return net::SendStatus::queued;
 }
 
 void Session::hand_over(bool outbox_was_empty) {
   if (!outbox_was_empty) return;
+  if (auto* batch = HandOffBatch::current()) {
+    batch->add(shared_from_this());
+    return;
+  }
   asio::post(strand_, [self = shared_from_this()] { self->send_handed_over(); });
 }
 
@@ -158,6 +170,7 @@ void Session::end(CloseReason reason, bool discard) {
   // must not join them there and leave before the close packet.
   ended_.store(true, std::memory_order_relaxed);
   asio::dispatch(strand_, [self = shared_from_this(), reason, discard] {
+    self->send_waiting();  // sent before the close, perhaps still waiting for a HandOffBatch
     if (self->state_ == State::closed) return;
     if (self->state_ == State::closing && !discard) return;
     if (self->transport_ == Transport::polling && !self->has_poll() && !discard) {

@@ -74,6 +74,7 @@ class Session final : public std::enable_shared_from_this<Session>,
 
  private:
   friend class Server;
+  friend class HandOffBatch;
   enum class State : std::uint8_t { open, upgrading, closing, closed };
   enum class Initiator { client, server };
   // What only a session on long-polling needs: the waiting GET and the packets that wait for a
@@ -101,9 +102,15 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   SharedPacket open_packet(bool can_upgrade) const;
   net::SendStatus send_now(SharedPacket packet);
-  // Has the strand send what other threads put in the outbox, if it was empty until now.
+  // Has the strand send what other threads put in the outbox, if it was empty until now: at
+  // once, or when this thread's HandOffBatch ends.
   void hand_over(bool outbox_was_empty);
+  // Strand only. Sends what waits in the outbox.
   void send_handed_over();
+  // Strand only. What other threads sent before goes first.
+  void send_waiting() {
+    if (!outbox_.empty()) send_handed_over();
+  }
   // Tells the observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;
   // Tell the observer and the listener that the session ended, and the listener a message.

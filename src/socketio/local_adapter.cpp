@@ -4,6 +4,7 @@
 #include <functional>
 #include <unordered_set>
 
+#include "engineio/hand_off_batch.hpp"
 #include "socketio/recovery.hpp"
 #include "socketio/socket.hpp"
 
@@ -209,6 +210,7 @@ void LocalAdapter::for_each_selected(const BroadcastOptions& options, Visit visi
 void LocalAdapter::broadcast(const Packet& packet, const BroadcastOptions& options) {
   const auto encoded = encode(packet);
   const auto offset = offset_of(packet);
+  engineio::HandOffBatch hand_offs;  // one posted handler per group of recipients
   for_each_selected(options, [&](const SocketPtr& socket) {
     socket->deliver(encoded, options.flags.is_volatile, offset);
   });

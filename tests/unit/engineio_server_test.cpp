@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/base64.hpp"
+#include "engineio/hand_off_batch.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/server.hpp"
 #include "engineio/session.hpp"
@@ -822,21 +823,31 @@ TEST_F(EngineServerTest, ASessionShutDownDuringItsWebSocketHandshakeClosesTheWeb
 
 // Sends from other threads wait in the session's outbox; what arrived before the strand took it
 // goes to the WebSocket corked, so that it leaves in one write.
-TEST_F(EngineServerTest, SendsFromAnotherThreadThatArriveTogetherLeaveTheWebSocketTogether) {
-  auto request = make_request("GET", target("EIO=4&transport=websocket"));
-  request.websocket_upgrade = true;
-  auto exchange = std::make_shared<PendingWebSocketExchange>();
-  server().handle(std::move(request), exchange);
-  poll();
-  ASSERT_TRUE(exchange->on_open);
-  auto ws = std::make_shared<RecordingWebSocket>(*exchange->strand);
-  boost::asio::post(*exchange->strand, [&] { exchange->on_open(ws); });
-  poll();
-  ASSERT_EQ(peers_.size(), 1u);
-  ASSERT_EQ(ws->frames.size(), 1u);
-  EXPECT_TRUE(ws->frames.front().starts_with("0{")) << "the open packet, not corked";
-  auto& opened = session(peers_.begin()->first);
+// A session opened on a RecordingWebSocket, which has sent it the open packet.
+class RecordedWebSocketTest : public EngineServerTest {
+ protected:
+  void SetUp() override {
+    auto request = make_request("GET", target("EIO=4&transport=websocket"));
+    request.websocket_upgrade = true;
+    auto exchange = std::make_shared<PendingWebSocketExchange>();
+    server().handle(std::move(request), exchange);
+    poll();
+    ASSERT_TRUE(exchange->on_open);
+    ws = std::make_shared<RecordingWebSocket>(*exchange->strand);
+    boost::asio::post(*exchange->strand, [&] { exchange->on_open(ws); });
+    poll();
+    ASSERT_EQ(peers_.size(), 1u);
+    ASSERT_EQ(ws->frames.size(), 1u);
+    ASSERT_TRUE(ws->frames.front().starts_with("0{")) << "the open packet, not corked";
+    ws->frames.clear();
+  }
+  Session& opened() { return session(peers_.begin()->first); }
 
+  std::shared_ptr<RecordingWebSocket> ws;
+};
+
+TEST_F(RecordedWebSocketTest, SendsFromAnotherThreadThatArriveTogetherLeaveTogether) {
+  auto& opened = this->opened();
   opened.send_text("one");  // this thread is not the session's strand
   poll();
   opened.send_text("two");
@@ -848,9 +859,55 @@ TEST_F(EngineServerTest, SendsFromAnotherThreadThatArriveTogetherLeaveTheWebSock
   poll();
   const std::vector<std::string> expected = {"4one", "corked 4two", "corked 4three", "corked 4four",
                                              "1"};
-  EXPECT_EQ(std::vector<std::string>(ws->frames.begin() + 1, ws->frames.end()), expected);
+  EXPECT_EQ(ws->frames, expected);
   EXPECT_EQ(ws->uncorks, 1) << "one packet alone is not corked";
   EXPECT_TRUE(ws->closed);
+}
+
+TEST_F(RecordedWebSocketTest, AHandOffBatchHandsTheSessionToItsStrandWhenItEnds) {
+  {
+    engineio::HandOffBatch batch;
+    opened().send_text("one");
+    opened().send_text("two");
+    poll();
+    EXPECT_TRUE(ws->frames.empty()) << "the hand-off waits for the end of the batch";
+  }
+  poll();
+  EXPECT_EQ(ws->frames, (std::vector<std::string>{"corked 4one", "corked 4two"}));
+}
+
+TEST_F(RecordedWebSocketTest, ACloseSendsWhatWasSentBeforeItThoughItsBatchHasNotEnded) {
+  {
+    engineio::HandOffBatch batch;
+    opened().send_text("before");
+    opened().close();
+    poll();
+    EXPECT_EQ(ws->frames, (std::vector<std::string>{"4before", "1"}));
+  }
+  poll();
+  EXPECT_EQ(ws->frames.size(), 2u);
+  EXPECT_TRUE(ws->closed);
+}
+
+TEST_F(RecordedWebSocketTest, ASendOnTheStrandFollowsWhatOtherThreadsSentBefore) {
+  {
+    engineio::HandOffBatch batch;
+    opened().send_text("from elsewhere");
+    boost::asio::post(opened().executor(), [&] { opened().send_text("on the strand"); });
+    poll();
+  }
+  poll();
+  EXPECT_EQ(ws->frames, (std::vector<std::string>{"4from elsewhere", "4on the strand"}));
+}
+
+TEST(HandOffBatch, OnlyTheOutermostBatchOfAThreadIsOpen) {
+  engineio::HandOffBatch outer;
+  EXPECT_EQ(engineio::HandOffBatch::current(), &outer);
+  {
+    engineio::HandOffBatch inner;
+    EXPECT_EQ(engineio::HandOffBatch::current(), &outer);
+  }
+  EXPECT_EQ(engineio::HandOffBatch::current(), &outer);
 }
 
 TEST_F(EngineServerTest, HandshakesBeyondMaxSessionsGet503) {
