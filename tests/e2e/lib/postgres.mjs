@@ -40,7 +40,8 @@ function asPostgres(argv) {
 
 function run(argv, { cwd, timeout = 60000 } = {}) {
   const [cmd, ...args] = asPostgres(argv);
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout });
+  // Node's default 1 MiB of output is less than a busy durability run's comment rows.
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new Error(`${argv.join(' ')}: ${r.error.message}`);
   return r;
 }
