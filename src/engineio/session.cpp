@@ -117,6 +117,19 @@ void Session::hand_over(bool outbox_was_empty) {
 
 void Session::send_handed_over() {
   BOOST_ASSERT(strand_.running_in_this_thread());
+  // A waiting poll gets what was handed over in one answer, given here rather than by a handler
+  // of its own.
+  const bool flush_here = transport_ == Transport::polling && !flush_scheduled_;
+  flush_scheduled_ = flush_scheduled_ || flush_here;
+  send_outbox();
+  if (flush_here) {
+    flush_scheduled_ = false;
+    flush_poll();
+  }
+}
+
+void Session::send_outbox() {
+  BOOST_ASSERT(strand_.running_in_this_thread());
   auto taken = outbox_.take();
   // Several packets leave a WebSocket in one write.
   auto corked = taken.holds_several() && transport_ == Transport::websocket ? websocket_ : nullptr;

@@ -105,11 +105,14 @@ class Session final : public std::enable_shared_from_this<Session>,
   // Has the strand send what other threads put in the outbox, if it was empty until now: at
   // once, or when this thread's HandOffBatch ends.
   void hand_over(bool outbox_was_empty);
-  // Strand only. Sends what waits in the outbox.
+  // Strand only: the hand-off's handler. Sends what waits in the outbox, and answers a waiting
+  // poll with it.
   void send_handed_over();
+  // Strand only. Sends what waits in the outbox (a polling answer follows as for any send).
+  void send_outbox();
   // Strand only. What other threads sent before goes first.
   void send_waiting() {
-    if (!outbox_.empty()) send_handed_over();
+    if (!outbox_.empty()) send_outbox();
   }
   // Tells the observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;

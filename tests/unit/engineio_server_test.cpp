@@ -645,10 +645,27 @@ TEST_F(EngineServerTest, ClientClosePacketAnswersPendingGetWithNoop) {
 TEST_F(EngineServerTest, MessagesSentJustBeforeCloseReachAPendingGet) {
   const auto sid = handshake();
   auto pending = get(sid);
-  session(sid).send_text("last words");
-  session(sid).close();
+  boost::asio::post(session(sid).executor(), [&] {
+    session(sid).send_text("last words");
+    session(sid).close();
+  });
   poll();
   EXPECT_TRUE(IsPayload(pending, join({"4last words", "1"})));
+}
+
+// From another thread, a send answers the waiting poll as soon as the session's strand takes it,
+// and a close that follows goes with the next poll, as the reference server does (its send
+// flushes to a writable transport at once; its close then waits for the next poll).
+TEST_F(EngineServerTest, MessagesSentFromElsewhereJustBeforeCloseGoFirst) {
+  const auto sid = handshake();
+  auto pending = get(sid);
+  session(sid).send_text("last words");
+  session(sid).close();
+  session(sid).send_text("too late");
+  poll();
+  EXPECT_TRUE(IsPayload(pending, "4last words"));
+  EXPECT_TRUE(IsPayload(get(sid), "1"));
+  EXPECT_EQ(server().session_count(), 0u);
 }
 
 TEST_F(EngineServerTest, CloseInConnectionHandlerStillDeliversTheOpenPacket) {
