@@ -6,9 +6,9 @@
 // instead; when the scope ends, the batch posts one handler per group of them, which enters each
 // session's strand in turn on the io thread that runs it (at once, when the strand is free).
 //
-// The packets themselves are in each session's outbox already, in order: a batch only delays
-// the hand-off to the end of its scope, and a send on the session's own strand, or its close,
-// first sends what waits there.
+// The packets themselves are in each session's outbox already, in order with the tasks handed
+// over by Session::run_in_order (a close among them): a batch only delays the hand-off to the
+// end of its scope.
 #include <cstddef>
 #include <memory>
 #include <vector>

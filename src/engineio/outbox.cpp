@@ -34,7 +34,12 @@ bool Outbox::push_chain(Node* newest, Node* oldest) {
 }
 
 bool Outbox::put(SharedPacket packet, bool is_volatile) {
-  auto* node = new Node{Entry{std::move(packet), is_volatile, 0}};
+  auto* node = new Node{Entry{std::move(packet), {}, is_volatile, 0}};
+  return push_chain(node, node);
+}
+
+bool Outbox::put(std::function<void()> task) {
+  auto* node = new Node{Entry{nullptr, std::move(task), false, 0}};
   return push_chain(node, node);
 }
 
@@ -44,7 +49,7 @@ bool Outbox::put(std::vector<SharedPacket> group) {
   Node* newest = nullptr;
   auto rest = static_cast<std::uint32_t>(group.size());
   for (auto& packet : group) {
-    auto* node = new Node{Entry{std::move(packet), false, --rest}, newest};
+    auto* node = new Node{Entry{std::move(packet), {}, false, --rest}, newest};
     if (oldest == nullptr) oldest = node;
     newest = node;
   }

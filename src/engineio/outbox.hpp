@@ -1,9 +1,9 @@
 #pragma once
-// The packets that other threads hand to one session, kept in the order they were handed over
-// until the session's strand takes them all at once. One hand-off to the strand then carries
-// every packet that arrived before the strand got to it (four comments broadcast in a row reach
-// a busy session as one batch, and leave in one write), and the hand-off itself holds only the
-// session.
+// The packets (and tasks) that other threads hand to one session, kept in the order they were
+// handed over until the session's strand takes them all at once. One hand-off to the strand then
+// carries every packet that arrived before the strand got to it (four comments broadcast in a row
+// reach a busy session as one batch, and leave in one write), and the hand-off itself holds only
+// the session.
 //
 // A list linked through an atomic head: any thread pushes with one compare-and-swap, the strand
 // takes the whole list with one exchange. Boost.Lockfree's stack would do the pushing, but it
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -24,7 +25,8 @@ class Outbox {
 
  public:
   struct Entry {
-    SharedPacket packet;
+    SharedPacket packet;  // or, when null, the task to run in its place
+    std::function<void()> task;
     bool is_volatile = false;
     // How many entries after this one belong to the same group (a packet and its binary
     // attachments): sent whole or not at all.
@@ -56,9 +58,7 @@ class Outbox {
   // caller then has the strand take them (an outbox that was not empty has that on its way).
   bool put(SharedPacket packet, bool is_volatile);
   bool put(std::vector<SharedPacket> group);
-
-  // Any thread; exact only on the strand for what was put before (happens-before) the call.
-  bool empty() const { return newest_.load(std::memory_order_relaxed) == nullptr; }
+  bool put(std::function<void()> task);
 
   // The strand only (a single taker). Everything put so far.
   Taken take();

@@ -71,10 +71,7 @@ void Session::listen(std::shared_ptr<SessionListener> listener) {
 
 net::SendStatus Session::send(SharedPacket packet) {
   if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
-  if (strand_.running_in_this_thread()) {
-    send_waiting();
-    return send_now(std::move(packet));
-  }
+  if (strand_.running_in_this_thread()) return send_now(std::move(packet));
   hand_over(outbox_.put(std::move(packet), false));
   return net::SendStatus::queued;
 }
@@ -87,23 +84,32 @@ net::SendStatus Session::send(std::vector<SharedPacket> packets) {
     hand_over(outbox_.put(std::move(packets)));
     return net::SendStatus::queued;
   }
-  send_waiting();
+  const auto corked = cork_for(packets.size() > 1);
+  auto status = net::SendStatus::queued;
   for (std::size_t i = 0; i < packets.size(); ++i) {
-    const auto status = send_now(std::move(packets[i]));
+    status = send_now(std::move(packets[i]));
+    if (!net::was_dropped(status)) continue;
     // send_now counted this one; the rest of the group is not sent either.
-    if (net::was_dropped(status)) return dropped(status, packets.size() - i - 1);
+    dropped(status, packets.size() - i - 1);
+    break;
   }
-  return net::SendStatus::queued;
+  if (corked) corked->uncork();
+  return status;
 }
 
 net::SendStatus Session::send_volatile(SharedPacket packet) {
   if (ended_.load(std::memory_order_relaxed)) return dropped(net::SendStatus::dropped_closed);
-  if (strand_.running_in_this_thread()) {
-    send_waiting();
-    return send_volatile_now(std::move(packet));
-  }
+  if (strand_.running_in_this_thread()) return send_volatile_now(std::move(packet));
   hand_over(outbox_.put(std::move(packet), true));
   return net::SendStatus::queued;
+}
+
+void Session::run_in_order(std::function<void()> task) {
+  if (strand_.running_in_this_thread()) {
+    task();
+    return;
+  }
+  hand_over(outbox_.put(std::move(task)));
 }
 
 void Session::hand_over(bool outbox_was_empty) {
@@ -128,14 +134,22 @@ void Session::send_handed_over() {
   }
 }
 
+net::WebSocketPtr Session::cork_for(bool several) {
+  if (!several || transport_ != Transport::websocket || !websocket_) return nullptr;
+  websocket_->cork();
+  return websocket_;
+}
+
 void Session::send_outbox() {
   BOOST_ASSERT(strand_.running_in_this_thread());
   auto taken = outbox_.take();
-  // Several packets leave a WebSocket in one write.
-  auto corked = taken.holds_several() && transport_ == Transport::websocket ? websocket_ : nullptr;
-  if (corked) corked->cork();
+  const auto corked = cork_for(taken.holds_several());
   while (!taken.empty()) {
     auto entry = taken.pop();
+    if (!entry.packet) {
+      entry.task();
+      continue;
+    }
     const auto status = entry.is_volatile ? send_volatile_now(std::move(entry.packet))
                                           : send_now(std::move(entry.packet));
     if (!net::was_dropped(status)) continue;
@@ -178,12 +192,10 @@ void Session::discard(CloseReason reason) {
 }
 
 void Session::end(CloseReason reason, bool discard) {
-  // From now on sends are dropped at once. Sends from other threads before this one wait in the
-  // outbox, whose hand-off to the strand is on its way ahead of this close; one made after it
-  // must not join them there and leave before the close packet.
+  // From now on sends are dropped at once: one made after this call must not leave before the
+  // close packet. Those made before it go first (run_in_order).
   ended_.store(true, std::memory_order_relaxed);
-  asio::dispatch(strand_, [self = shared_from_this(), reason, discard] {
-    self->send_waiting();  // sent before the close, perhaps still waiting for a HandOffBatch
+  run_in_order([self = shared_from_this(), reason, discard] {
     if (self->state_ == State::closed) return;
     if (self->state_ == State::closing && !discard) return;
     if (self->transport_ == Transport::polling && !self->has_poll() && !discard) {

@@ -64,6 +64,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   net::SendStatus send_volatile(SharedPacket packet);
   net::SendStatus send_text(std::string_view text);
   net::SendStatus send_binary(std::string bytes);
+  // Any thread. Runs `task` on the session's strand: at once when called there, otherwise after
+  // every send and task handed to this session before it, so that what one thread sends and
+  // does to a session keeps its order (a task posted to executor() has no such place).
+  void run_in_order(std::function<void()> task);
   // Any thread. Ends the session, telling the client with a close packet (a polling client
   // gets it with its next poll, or the session ends after a ping timeout).
   void close(CloseReason reason = CloseReason::forced_close);
@@ -105,15 +109,13 @@ class Session final : public std::enable_shared_from_this<Session>,
   // Has the strand send what other threads put in the outbox, if it was empty until now: at
   // once, or when this thread's HandOffBatch ends.
   void hand_over(bool outbox_was_empty);
-  // Strand only: the hand-off's handler. Sends what waits in the outbox, and answers a waiting
-  // poll with it.
+  // Strand only: the hand-off's handler. Sends what waits in the outbox and runs its tasks,
+  // and answers a waiting poll with what they sent.
   void send_handed_over();
-  // Strand only. Sends what waits in the outbox (a polling answer follows as for any send).
   void send_outbox();
-  // Strand only. What other threads sent before goes first.
-  void send_waiting() {
-    if (!outbox_.empty()) send_outbox();
-  }
+  // Strand only. Several packets about to be sent leave a WebSocket in one write: the WebSocket
+  // to uncork afterwards, or null.
+  net::WebSocketPtr cork_for(bool several);
   // Tells the observer that `count` packets were not sent, and returns `why`.
   net::SendStatus dropped(net::SendStatus why, std::size_t count = 1) const;
   // Tell the observer and the listener that the session ended, and the listener a message.

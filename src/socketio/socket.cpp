@@ -1,6 +1,5 @@
 #include "socketio/socket.hpp"
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/assert.hpp>
 
@@ -54,8 +53,8 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
                            std::chrono::milliseconds timeout, AckCallback callback,
                            std::vector<std::string> attachments) {
   auto packet = make_event_packet(nsp_.name(), event, std::move(args), std::move(attachments));
-  asio::dispatch(session_->executor(), [self = shared_from_this(), packet = std::move(packet),
-                                        timeout, callback = std::move(callback)]() mutable {
+  session_->run_in_order([self = shared_from_this(), packet = std::move(packet), timeout,
+                          callback = std::move(callback)]() mutable {
     if (!self->connected_) {
       callback(AckResult{true, {}, {}});
       return;
@@ -77,18 +76,17 @@ void Socket::emit_with_ack(std::string_view event, boost::json::array args,
 // Membership changes run on the strand, in order with close(): a join that races a disconnect
 // can then never leave a departed socket behind in a room.
 void Socket::join(const std::string& room, std::function<void()> joined) {
-  asio::dispatch(session_->executor(),
-                 [self = shared_from_this(), room, joined = std::move(joined)] {
-                   if (self->connected_) {
-                     self->nsp_.adapter().join(self->id_, room);
-                     self->rooms_changed();
-                   }
-                   if (joined) joined();
-                 });
+  session_->run_in_order([self = shared_from_this(), room, joined = std::move(joined)] {
+    if (self->connected_) {
+      self->nsp_.adapter().join(self->id_, room);
+      self->rooms_changed();
+    }
+    if (joined) joined();
+  });
 }
 
 void Socket::leave(const std::string& room) {
-  asio::dispatch(session_->executor(), [self = shared_from_this(), room] {
+  session_->run_in_order([self = shared_from_this(), room] {
     if (!self->connected_) return;
     self->nsp_.adapter().leave(self->id_, room);
     self->rooms_changed();
@@ -100,7 +98,7 @@ std::vector<std::string> Socket::rooms() const {
 }
 
 void Socket::disconnect(bool close_connection) {
-  asio::dispatch(session_->executor(), [self = shared_from_this(), close_connection] {
+  session_->run_in_order([self = shared_from_this(), close_connection] {
     if (!self->connected_) return;
     Packet packet;
     packet.type = PacketType::disconnect;
@@ -117,10 +115,10 @@ net::SendStatus Socket::deliver(const std::vector<engineio::SharedPacket>& packe
   if (!offset.empty() && was_replayed(offset)) return net::SendStatus::queued;  // sent already
   if (replaying_) {
     if (is_volatile) return dropped(net::SendStatus::dropped_not_ready, packets.size());
-    asio::dispatch(session_->executor(),
-                   [self = shared_from_this(), packets, offset = std::string(offset)]() mutable {
-                     self->hold(std::move(packets), std::move(offset));
-                   });
+    session_->run_in_order(
+        [self = shared_from_this(), packets, offset = std::string(offset)]() mutable {
+          self->hold(std::move(packets), std::move(offset));
+        });
     return net::SendStatus::queued;
   }
   if (!connected_) return dropped(net::SendStatus::dropped_closed, packets.size());

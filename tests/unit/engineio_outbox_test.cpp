@@ -64,16 +64,37 @@ TEST(Outbox, AnEmptyGroupIsNothing) {
 }
 
 TEST(Outbox, WhatNobodyTookIsReleasedWithTheOutbox) {
-  auto kept = packet("kept");
-  std::weak_ptr<const engineio::EncodedPacket> watch = kept;
+  auto taken_packet = packet("taken");
+  auto left_packet = packet("never taken");
+  std::weak_ptr<const engineio::EncodedPacket> taken_watch = taken_packet;
+  std::weak_ptr<const engineio::EncodedPacket> left_watch = left_packet;
+  bool task_ran = false;
   {
     Outbox outbox;
-    outbox.put(std::move(kept), false);
+    outbox.put(std::move(taken_packet), false);
     auto taken = outbox.take();
-    outbox.put(packet("never taken"), false);
-    EXPECT_FALSE(watch.expired()) << "held by what was taken";
+    outbox.put(std::move(left_packet), false);
+    outbox.put([&task_ran] { task_ran = true; });
+    EXPECT_FALSE(taken_watch.expired()) << "held by what was taken";
+    EXPECT_FALSE(left_watch.expired()) << "held by the outbox";
   }
-  EXPECT_TRUE(watch.expired());
+  EXPECT_TRUE(taken_watch.expired());
+  EXPECT_TRUE(left_watch.expired());
+  EXPECT_FALSE(task_ran) << "a task nobody took is dropped, not run";
+}
+
+TEST(Outbox, TasksKeepTheirPlaceAmongThePackets) {
+  Outbox outbox;
+  outbox.put(packet("a"), false);
+  outbox.put([] {});
+  outbox.put(packet("b"), false);
+  auto taken = outbox.take();
+  EXPECT_EQ(taken.pop().packet->bytes, "4a");
+  auto task = taken.pop();
+  EXPECT_EQ(task.packet, nullptr);
+  EXPECT_TRUE(task.task);
+  EXPECT_EQ(taken.pop().packet->bytes, "4b");
+  EXPECT_TRUE(taken.empty());
 }
 
 // Several threads put at once while one takes: nothing is lost, each thread's packets come out

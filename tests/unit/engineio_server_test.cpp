@@ -645,27 +645,10 @@ TEST_F(EngineServerTest, ClientClosePacketAnswersPendingGetWithNoop) {
 TEST_F(EngineServerTest, MessagesSentJustBeforeCloseReachAPendingGet) {
   const auto sid = handshake();
   auto pending = get(sid);
-  boost::asio::post(session(sid).executor(), [&] {
-    session(sid).send_text("last words");
-    session(sid).close();
-  });
-  poll();
-  EXPECT_TRUE(IsPayload(pending, join({"4last words", "1"})));
-}
-
-// From another thread, a send answers the waiting poll as soon as the session's strand takes it,
-// and a close that follows goes with the next poll, as the reference server does (its send
-// flushes to a writable transport at once; its close then waits for the next poll).
-TEST_F(EngineServerTest, MessagesSentFromElsewhereJustBeforeCloseGoFirst) {
-  const auto sid = handshake();
-  auto pending = get(sid);
   session(sid).send_text("last words");
   session(sid).close();
-  session(sid).send_text("too late");
   poll();
-  EXPECT_TRUE(IsPayload(pending, "4last words"));
-  EXPECT_TRUE(IsPayload(get(sid), "1"));
-  EXPECT_EQ(server().session_count(), 0u);
+  EXPECT_TRUE(IsPayload(pending, join({"4last words", "1"})));
 }
 
 TEST_F(EngineServerTest, CloseInConnectionHandlerStillDeliversTheOpenPacket) {
@@ -874,8 +857,9 @@ TEST_F(RecordedWebSocketTest, SendsFromAnotherThreadThatArriveTogetherLeaveToget
   opened.close();
   opened.send_text("after the close");
   poll();
+  // The close is in line with them, and its close packet leaves in the same write.
   const std::vector<std::string> expected = {"4one", "corked 4two", "corked 4three", "corked 4four",
-                                             "1"};
+                                             "corked 1"};
   EXPECT_EQ(ws->frames, expected);
   EXPECT_EQ(ws->uncorks, 1) << "one packet alone is not corked";
   EXPECT_TRUE(ws->closed);
@@ -893,28 +877,54 @@ TEST_F(RecordedWebSocketTest, AHandOffBatchHandsTheSessionToItsStrandWhenItEnds)
   EXPECT_EQ(ws->frames, (std::vector<std::string>{"corked 4one", "corked 4two"}));
 }
 
-TEST_F(RecordedWebSocketTest, ACloseSendsWhatWasSentBeforeItThoughItsBatchHasNotEnded) {
+TEST_F(RecordedWebSocketTest, ACloseFromAnotherThreadWaitsBehindWhatWasSentBeforeIt) {
   {
     engineio::HandOffBatch batch;
     opened().send_text("before");
     opened().close();
+    opened().send_text("after");  // dropped: the session is closing
     poll();
-    EXPECT_EQ(ws->frames, (std::vector<std::string>{"4before", "1"}));
+    EXPECT_TRUE(ws->frames.empty()) << "the close waits in line with the send";
   }
   poll();
-  EXPECT_EQ(ws->frames.size(), 2u);
+  EXPECT_EQ(ws->frames, (std::vector<std::string>{"corked 4before", "corked 1"}));
   EXPECT_TRUE(ws->closed);
 }
 
-TEST_F(RecordedWebSocketTest, ASendOnTheStrandFollowsWhatOtherThreadsSentBefore) {
+// A task that a thread hands over after a send runs after that send; a send made on the strand
+// by a handler that was already waiting there goes before a send handed over later.
+TEST_F(RecordedWebSocketTest, RunInOrderKeepsATasksPlaceAmongTheSends) {
+  boost::asio::post(opened().executor(), [&] { opened().send_text("queued first"); });
   {
     engineio::HandOffBatch batch;
     opened().send_text("from elsewhere");
-    boost::asio::post(opened().executor(), [&] { opened().send_text("on the strand"); });
+    opened().run_in_order([&] { opened().send_text("from the task"); });
     poll();
   }
   poll();
-  EXPECT_EQ(ws->frames, (std::vector<std::string>{"4from elsewhere", "4on the strand"}));
+  EXPECT_EQ(ws->frames, (std::vector<std::string>{"4queued first", "corked 4from elsewhere",
+                                                  "corked 4from the task"}));
+}
+
+TEST_F(RecordedWebSocketTest, RunInOrderOnTheStrandRunsAtOnce) {
+  bool ran = false;
+  boost::asio::post(opened().executor(), [&] {
+    opened().run_in_order([&] { ran = true; });
+    EXPECT_TRUE(ran);
+  });
+  poll();
+  EXPECT_TRUE(ran);
+}
+
+TEST_F(RecordedWebSocketTest, AGroupSentOnTheStrandLeavesCorked) {
+  boost::asio::post(opened().executor(), [&] {
+    opened().send(std::vector<engineio::SharedPacket>{
+        engineio::encode_packet(engineio::PacketType::message, "head"),
+        engineio::encode_packet(engineio::PacketType::message, "attachment")});
+  });
+  poll();
+  EXPECT_EQ(ws->frames, (std::vector<std::string>{"corked 4head", "corked 4attachment"}));
+  EXPECT_EQ(ws->uncorks, 1);
 }
 
 TEST(HandOffBatch, OnlyTheOutermostBatchOfAThreadIsOpen) {
