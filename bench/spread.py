@@ -94,13 +94,23 @@ def report(runs):
     return lines + [""]
 
 
+def unused_path(folder, stem):
+    """<stem>.md, or <stem>-2.md and so on if a spread of the same day is there already."""
+    n = 1
+    while True:
+        path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
+        if not path.exists():
+            return path
+        n += 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, help="raw results of run.py (<report>.json)")
     parser.add_argument("--newest", type=int, default=3,
                         help="without files: the newest N full runs in bench/results (default 3)")
     parser.add_argument("--out", type=Path,
-                        help="where to write the table (default bench/results/spread-<date>.md)")
+                        help="where to write the table (default bench/results/spread-<date>.md, or -2, -3 …)")
     args = parser.parse_args()
     try:
         runs = [read_run(path) for path in args.files] if args.files else newest_runs(RESULTS, args.newest)
@@ -111,7 +121,7 @@ def main():
     if not args.files and len(runs) < args.newest:
         print(f"only {len(runs)} full runs in {RESULTS}", file=sys.stderr)
     text = "\n".join(report(runs))
-    out = args.out or RESULTS / f"spread-{datetime.date.today().isoformat()}.md"
+    out = args.out or unused_path(RESULTS, f"spread-{datetime.date.today().isoformat()}")
     out.write_text(text)
     print(text)
     print(f"wrote {out}", file=sys.stderr)
