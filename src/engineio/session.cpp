@@ -134,6 +134,14 @@ void Session::send_handed_over() {
   }
 }
 
+Session::Corked::Corked(Session& session) : websocket_(session.cork_for(true)) {
+  BOOST_ASSERT(session.strand_.running_in_this_thread());
+}
+
+Session::Corked::~Corked() {
+  if (websocket_) websocket_->uncork();
+}
+
 net::WebSocketPtr Session::cork_for(bool several) {
   if (!several || transport_ != Transport::websocket || !websocket_) return nullptr;
   websocket_->cork();

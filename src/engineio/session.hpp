@@ -64,6 +64,19 @@ class Session final : public std::enable_shared_from_this<Session>,
   net::SendStatus send_volatile(SharedPacket packet);
   net::SendStatus send_text(std::string_view text);
   net::SendStatus send_binary(std::string bytes);
+  // Strand only. While one lives, what is sent on the strand waits, and leaves a WebSocket in one
+  // write when it ends (e.g. a recovering client's missed packets).
+  class Corked {
+   public:
+    explicit Corked(Session& session);
+    Corked(const Corked&) = delete;
+    Corked& operator=(const Corked&) = delete;
+    ~Corked();
+
+   private:
+    net::WebSocketPtr websocket_;  // null when the session is not on a WebSocket
+  };
+
   // Any thread. Runs `task` on the session's strand: at once when called there, otherwise after
   // every send and task handed to this session before it, so that what one thread sends and
   // does to a session keeps its order (a task posted to executor() has no such place).

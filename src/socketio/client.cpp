@@ -198,9 +198,13 @@ void Client::replay(const SocketPtr& socket, std::optional<std::vector<Packet>> 
     admit_afresh(renewed(socket));
     return;
   }
-  socket->send_connect_reply();
-  for (auto& packets : replay.packets) session_->send(std::move(packets));
-  socket->release_broadcasts(replay.offsets);
+  {
+    // The reply, the missed packets and the held broadcasts leave in one write.
+    const engineio::Session::Corked corked(*session_);
+    socket->send_connect_reply();
+    for (auto& packets : replay.packets) session_->send(std::move(packets));
+    socket->release_broadcasts(replay.offsets);
+  }
   net::log_event(net::LogLevel::debug, "socketio_session_recovered",
                  {{"nsp", nsp.name()},
                   {"socket", socket->id()},

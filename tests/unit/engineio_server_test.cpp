@@ -927,6 +927,20 @@ TEST_F(RecordedWebSocketTest, AGroupSentOnTheStrandLeavesCorked) {
   EXPECT_EQ(ws->uncorks, 1);
 }
 
+TEST_F(RecordedWebSocketTest, WhatIsSentOnTheStrandWhileCorkedLeavesTogether) {
+  boost::asio::post(opened().executor(), [&] {
+    {
+      const Session::Corked corked(opened());
+      opened().send_text("one");
+      opened().send_text("two");
+    }
+    opened().send_text("three");
+  });
+  poll();
+  EXPECT_EQ(ws->frames, (std::vector<std::string>{"corked 4one", "corked 4two", "4three"}));
+  EXPECT_EQ(ws->uncorks, 1);
+}
+
 TEST(HandOffBatch, OnlyTheOutermostBatchOfAThreadIsOpen) {
   engineio::HandOffBatch outer;
   EXPECT_EQ(engineio::HandOffBatch::current(), &outer);
