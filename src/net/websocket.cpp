@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/assert.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <vector>
 
 #include "base/base64.hpp"
@@ -124,13 +125,13 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
 
   void cork() override {
     BOOST_ASSERT(executor_.running_in_this_thread());
-    corked_ = true;
+    ++corks_;
   }
 
   void uncork() override {
     BOOST_ASSERT(executor_.running_in_this_thread());
-    corked_ = false;
-    if (!writing_ && !queue_.empty()) write_queued();
+    BOOST_ASSERT(corks_ > 0);
+    if (--corks_ == 0 && !writing_ && !queue_.empty()) write_queued();
   }
 
   std::size_t queued_bytes() const override { return queued_bytes_; }
@@ -199,13 +200,13 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   // Every frame goes through here, so that queued_bytes_ counts exactly what is queued.
   void push(SharedBytes payload, Opcode opcode) {
     const auto header = ws::server_frame_header(opcode, payload->size());
-    if (!writing_ && !corked_ && queue_.empty() && phase_ == Phase::open) {
+    if (!writing_ && corks_ == 0 && queue_.empty() && phase_ == Phase::open) {
       write_now(std::move(payload), header);
       return;
     }
     queued_bytes_ += cost(payload);
     queue_.push_back({std::move(payload), header});
-    if (!writing_ && !corked_) write_queued();
+    if (!writing_ && corks_ == 0) write_queued();
   }
 
   // Nothing is in flight: the frame is offered to the socket at once, without a queue entry, an
@@ -213,26 +214,23 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   // send buffer whole; what does not (or an error) goes the asynchronous way, which waits for
   // room and reports errors through on_written as every other write does.
   void write_now(SharedBytes payload, const ws::FrameHeader& header) {
+    Outgoing out{std::move(payload), header};
     boost::system::error_code ec;
-    const auto written = socket_.write_some(
-        std::array<asio::const_buffer, 2>{asio::const_buffer(header.bytes.data(), header.size),
-                                          asio::const_buffer(payload->data(), payload->size())},
-        ec);
-    if (!ec && written == header.size + payload->size()) return;
+    const auto written = socket_.write_some(buffers_of(out), ec);
+    if (!ec && written == header.size + out.payload->size()) return;
     writing_ = true;
-    queued_bytes_ += cost(payload);
-    batch_.push_back({std::move(payload), header});
-    const auto& out = batch_.front();
-    std::array<asio::const_buffer, 2> rest{
-        asio::const_buffer(out.header.bytes.data(), out.header.size),
-        asio::const_buffer(out.payload->data(), out.payload->size())};
-    auto skip = ec ? 0 : written;
-    for (auto& buffer : rest) {
-      const auto taken = std::min(skip, buffer.size());
-      buffer += taken;
-      skip -= taken;
-    }
+    queued_bytes_ += cost(out.payload);
+    batch_.push_back(std::move(out));
+    boost::beast::buffers_suffix<FrameBuffers> rest(buffers_of(batch_.front()));
+    rest.consume(ec ? 0 : written);
     asio::async_write(socket_, rest, written_handler());
+  }
+
+  // A frame's header and payload, as the two buffers of one write (they stay where `out` is).
+  using FrameBuffers = std::array<asio::const_buffer, 2>;
+  static FrameBuffers buffers_of(const Outgoing& out) {
+    return {asio::const_buffer(out.header.bytes.data(), out.header.size),
+            asio::const_buffer(out.payload->data(), out.payload->size())};
   }
 
   // Everything queued goes out in one gather-write. The write keeps its own copy of the buffer
@@ -242,11 +240,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
     batch_.swap(queue_);
     auto on_written = written_handler();
     if (batch_.size() == 1) {
-      const auto& out = batch_.front();
-      const std::array<asio::const_buffer, 2> buffers{
-          asio::const_buffer(out.header.bytes.data(), out.header.size),
-          asio::const_buffer(out.payload->data(), out.payload->size())};
-      asio::async_write(socket_, buffers, std::move(on_written));
+      asio::async_write(socket_, buffers_of(batch_.front()), std::move(on_written));
       return;
     }
     std::vector<asio::const_buffer> buffers;
@@ -499,7 +493,7 @@ class LeanWebSocket final : public WebSocket, public std::enable_shared_from_thi
   std::unique_ptr<Reassembly> reassembly_;
   bool message_binary_ = false;
   bool in_message_ = false;
-  bool corked_ = false;          // between cork() and uncork(): frames wait in the queue
+  std::uint8_t corks_ = 0;  // cork() calls not yet uncorked: while any, frames wait in the queue
   std::vector<Outgoing> queue_;  // waiting for the write in flight
   std::vector<Outgoing> batch_;  // being written
   std::size_t queued_bytes_ = 0;

@@ -51,6 +51,7 @@ class WebSocket {
   virtual SendStatus send(SharedBytes bytes, bool binary) = 0;
   // Messages sent between cork() and uncork() leave together, in as few writes as the socket
   // allows, instead of each in a write of its own as soon as nothing else is being written.
+  // Corks nest: the last uncork() sends.
   virtual void cork() = 0;
   virtual void uncork() = 0;
   // Bytes accepted by send() and not yet written to the socket.

@@ -341,6 +341,11 @@ TEST_F(WebSocketTest, FramesSentWhileCorkedWaitForUncorkThenLeaveInOrder) {
   });
   EXPECT_TRUE(from_server_.empty()) << "nothing leaves while corked";
   EXPECT_GT(ws_->queued_bytes(), 0u);
+  on_strand([&] {
+    ws_->cork();  // nested
+    ws_->uncork();
+  });
+  EXPECT_TRUE(from_server_.empty()) << "the outer cork still holds";
   on_strand([&] { ws_->uncork(); });
   for (const char* text : {"one", "two", "three"}) {
     const auto frame = next_frame();
