@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "net/log.hpp"
-#include "net/response_body.hpp"
+#include "net/response_wire.hpp"
 #include "net/websocket_accept.hpp"
 
 namespace net {
@@ -28,7 +28,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       : stream_(std::move(socket)),
         buffer_(options.max_header_bytes + kFramingSlackBytes),
         options_(options),
-        handler_(handler) {}
+        handler_(handler) {
+    // write() offers each answer to the socket at once; a full send buffer must not block.
+    beast::error_code ignored;
+    stream_.socket().non_blocking(true, ignored);
+  }
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -258,26 +262,50 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt,
                            response);
-    auto res = std::make_shared<http::response<ResponseBody>>(
-        static_cast<http::status>(response.status), 11);
-    res->set(http::field::server, "reportd");
-    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) res->insert(name, value);
-    res->body().owned = std::move(response.body);
-    res->body().shared = std::move(response.shared_body);
-    res->keep_alive(keep_alive_);
-    res->prepare_payload();
-    // RFC 9110 §9.3.2: the answer to HEAD is that of GET, Content-Length included, without the
-    // content.
-    if (answering_head_) res->body() = {};
+    auto outgoing = std::make_unique<Outgoing>(std::move(response), keep_alive_, answering_head_);
+    if (outgoing->head.dropped_fields > 0) {
+      log_event(LogLevel::warn, "response_field_dropped",
+                {{"status", std::to_string(outgoing->response.status)},
+                 {"fields", std::to_string(outgoing->head.dropped_fields)}});
+    }
+    // Most answers fit the socket's send buffer whole: offered at once, without an asynchronous
+    // operation, a timer or a completion handler. What does not fit (or an error) goes the
+    // asynchronous way, which waits for room under the write timeout and reports errors.
+    beast::error_code ec;
+    const auto written = stream_.socket().write_some(outgoing->buffers, ec);
+    if (!ec && written == outgoing->size()) {
+      if (on_sent) on_sent();
+      on_write({});
+      return;
+    }
+    beast::buffers_suffix<std::vector<asio::const_buffer>> rest(outgoing->buffers);
+    rest.consume(ec ? 0 : written);
     stream_.expires_after(options_.write_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, on_sent = std::move(on_sent)](
-                          beast::error_code ec, std::size_t) {
-                        if (on_sent) on_sent();
-                        self->on_write(ec);
-                      });
+    asio::async_write(
+        stream_, rest,
+        [self = shared_from_this(), outgoing = std::shared_ptr<Outgoing>(std::move(outgoing)),
+         on_sent = std::move(on_sent)](beast::error_code ec, std::size_t) {
+          if (on_sent) on_sent();
+          self->on_write(ec);
+        });
   }
+
+  // A response on its way: its head, and the buffers of head and body, which point into it.
+  struct Outgoing {
+    Outgoing(HttpResponse&& answer, bool keep_alive, bool head_only)
+        : response(std::move(answer)), head(response_head(response, keep_alive)) {
+      buffers.reserve(response.shared_body.size() + 2);
+      buffers.emplace_back(asio::buffer(head.text));
+      // RFC 9110 §9.3.2: the answer to HEAD is that of GET, Content-Length included, without
+      // the content.
+      if (!head_only) append_body_buffers(response, buffers);
+    }
+    std::size_t size() const { return asio::buffer_size(buffers); }
+
+    HttpResponse response;
+    ResponseHead head;
+    std::vector<asio::const_buffer> buffers;
+  };
 
   void on_write(beast::error_code ec) {
     if (ec) {

@@ -1,0 +1,93 @@
+#include "net/response_wire.hpp"
+
+#include <boost/beast/http/status.hpp>
+#include <charconv>
+#include <string_view>
+
+namespace net {
+namespace {
+
+bool is_token_char(unsigned char c) {
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         kSymbols.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// RFC 9110 §6.4.1, §15.3.5, §15.4.5: these answers never have content, so no length either.
+bool has_no_content(unsigned status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+std::size_t body_size(const HttpResponse& response) {
+  std::size_t total = response.body.size();
+  for (const auto& piece : response.shared_body) total += piece->size();
+  return total;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+void append_number(std::string& out, std::size_t value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
+
+bool is_valid_field_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (!is_token_char(c)) return false;
+  }
+  return true;
+}
+
+bool is_valid_field_value(std::string_view value) {
+  for (unsigned char c : value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+ResponseHead response_head(const HttpResponse& response, bool keep_alive) {
+  namespace http = boost::beast::http;
+  ResponseHead head{{}, 0};
+  auto& out = head.text;
+  out.reserve(160);
+  out.append("HTTP/1.1 ");
+  append_number(out, response.status);
+  out.push_back(' ');
+  out.append(http::obsolete_reason(static_cast<http::status>(response.status)));
+  out.append("\r\n");
+  append_field(out, "Server", "reportd");
+  auto add = [&](std::string_view name, std::string_view value) {
+    if (is_valid_field_name(name) && is_valid_field_value(value)) {
+      append_field(out, name, value);
+    } else {
+      ++head.dropped_fields;
+    }
+  };
+  if (!response.content_type.empty()) add("Content-Type", response.content_type);
+  for (const auto& [name, value] : response.headers) add(name, value);
+  if (!has_no_content(response.status)) {
+    out.append("Content-Length: ");
+    append_number(out, body_size(response));
+    out.append("\r\n");
+  }
+  if (!keep_alive) append_field(out, "Connection", "close");
+  out.append("\r\n");
+  return head;
+}
+
+void append_body_buffers(const HttpResponse& response,
+                         std::vector<boost::asio::const_buffer>& buffers) {
+  if (has_no_content(response.status)) return;
+  if (!response.body.empty()) buffers.emplace_back(boost::asio::buffer(response.body));
+  for (const auto& piece : response.shared_body) {
+    if (!piece->empty()) buffers.emplace_back(boost::asio::buffer(*piece));
+  }
+}
+
+}  // namespace net
