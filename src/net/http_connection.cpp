@@ -275,7 +275,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto written = stream_.socket().write_some(outgoing->buffers, ec);
     if (!ec && written == outgoing->size()) {
       if (on_sent) on_sent();
-      on_write({});
+      // The next read is armed from the queue, not here: a broadcast answers many polls in one
+      // handler, and arming a read (a timer, a parser, a composed operation) is as dear as the
+      // rest of an answer. Later, the client's next request has often arrived and is read at once.
+      asio::post(stream_.get_executor(), [self = shared_from_this()] { self->on_write({}); });
       return;
     }
     beast::buffers_suffix<std::vector<asio::const_buffer>> rest(outgoing->buffers);
