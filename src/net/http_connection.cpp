@@ -24,7 +24,7 @@ using BeastRequest = http::request<http::string_body>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const HttpServerOptions& options, HttpHandler& handler)
+  Connection(HttpSocket socket, const HttpServerOptions& options, HttpHandler& handler)
       : stream_(std::move(socket)),
         buffer_(options.max_header_bytes + kFramingSlackBytes),
         options_(options),
@@ -383,7 +383,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.close();
   }
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<tcp, Strand> stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest head_;
@@ -429,7 +429,7 @@ HttpExchangePtr Connection::make_exchange() {
 
 }  // namespace
 
-void serve_http_connection(tcp::socket socket, const HttpServerOptions& options,
+void serve_http_connection(HttpSocket socket, const HttpServerOptions& options,
                            HttpHandler& handler) {
   std::make_shared<Connection>(std::move(socket), options, handler)->start();
 }

@@ -22,12 +22,12 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
   void accept() {
     acceptor.async_accept(
         asio::make_strand(ioc),
-        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+        [self = shared_from_this()](boost::system::error_code ec, HttpSocket socket) {
           self->on_accept(ec, std::move(socket));
         });
   }
 
-  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+  void on_accept(boost::system::error_code ec, HttpSocket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     if (ec) {
       if (is_resource_exhaustion(ec)) {
