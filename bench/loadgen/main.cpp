@@ -17,6 +17,8 @@
 //
 // Every run is bounded by --deadline-ms.
 
+#include <sys/socket.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -27,10 +29,12 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "histogram.hpp"
@@ -60,6 +64,7 @@ struct Options {
   double stalled_fraction = 0;
   double churn = 0;  // fraction of the clients that reconnect per second
   int concurrency = 200;
+  std::string arrival = "client";  // polling: when a delivery counts as arrived (see --arrival)
   int deadline_ms = 120'000;
   // post
   int count = 10;
@@ -313,14 +318,52 @@ awaitable<std::string> http_call(beast::tcp_stream& stream, const Options& o, ht
   co_return std::move(res.body());
 }
 
-// Reads more of a connection's input onto the end of `in`.
-awaitable<void> read_more(tcp::socket& socket, std::string& in) {
+// A poll connection's input, and when the kernel received the latest of it.
+struct PollInput {
+  std::string bytes;
+  std::int64_t arrived_us = 0;  // unix µs, from SO_TIMESTAMPNS
+};
+
+// The kernel's receive time of what a recvmsg read (TCP gives the last segment's), in unix µs.
+std::optional<std::int64_t> receive_time(msghdr& msg) {
+  for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads more of a poll connection's input onto the end of `in`, with its receive time. recvmsg
+// is called directly (Asio's reads drop control messages); the socket is waited for only after
+// it said EAGAIN, so that the readiness edge (Asio's epoll is edge-triggered) is never one that
+// this single-threaded process already consumed.
+awaitable<void> read_more(tcp::socket& socket, PollInput& in) {
   constexpr std::size_t kChunk = 16 * 1024;
-  const auto had = in.size();
-  in.resize(had + kChunk);
-  const auto n =
-      co_await socket.async_read_some(asio::buffer(in.data() + had, kChunk), use_awaitable);
-  in.resize(had + n);
+  for (;;) {
+    const auto had = in.bytes.size();
+    in.bytes.resize(had + kChunk);
+    iovec iov{in.bytes.data() + had, kChunk};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const auto n = ::recvmsg(socket.native_handle(), &msg, MSG_DONTWAIT);
+    in.bytes.resize(had + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    if (n > 0) {
+      if (auto at = receive_time(msg)) in.arrived_us = *at;
+      co_return;
+    }
+    if (n == 0) throw std::runtime_error("connection closed");
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "recvmsg");
+    }
+    co_await socket.async_wait(tcp::socket::wait_read, use_awaitable);
+  }
 }
 
 // The value of Content-Length in a response head, matched without regard to case.
@@ -342,16 +385,22 @@ std::size_t content_length(std::string_view head) {
 // servers answer a poll with a Content-Length body. A poll is the hot path of (d): Beast's
 // parser, fields and composed operations here cost the client side about as much as the server
 // spends on its answer, and a load generator slower than the server measures itself.
-awaitable<std::string> poll(tcp::socket& socket, const std::string& request, std::string& in) {
+//
+// The next poll waits behind whatever else is ready in this process: a broadcast's answers reach
+// the clients together, and each one's arrival is recorded before any of them polls again (a
+// poll costs the client a send through the loopback, the server's receiving side included).
+awaitable<std::string> poll(tcp::socket& socket, const std::string& request, PollInput& input) {
+  co_await asio::post(socket.get_executor(), use_awaitable);
   co_await asio::async_write(socket, asio::buffer(request), use_awaitable);
+  auto& in = input.bytes;
   std::size_t head_end;
-  while ((head_end = in.find("\r\n\r\n")) == std::string::npos) co_await read_more(socket, in);
+  while ((head_end = in.find("\r\n\r\n")) == std::string::npos) co_await read_more(socket, input);
   const std::string_view head(in.data(), head_end);
   if (!head.starts_with("HTTP/1.1 200 ")) {
     throw std::runtime_error("poll answered " + std::string(head.substr(0, head.find('\r'))));
   }
   const auto body_at = head_end + 4, length = content_length(head);
-  while (in.size() < body_at + length) co_await read_more(socket, in);
+  while (in.size() < body_at + length) co_await read_more(socket, input);
   std::string body = in.substr(body_at, length);
   in.erase(0, body_at + length);
   co_return body;
@@ -379,9 +428,14 @@ awaitable<void> polling_client(const Options& o, int index, std::int64_t report,
     const std::string event_prefix = "42" + o.nsp + ",[\"comment.created\"";
     bool connected = false;
     const std::string poll_request = "GET " + target + " HTTP/1.1\r\nHost: " + o.host + "\r\n\r\n";
-    std::string input;
+    PollInput input;
+    if (o.arrival == "kernel") {
+      const int on = 1;
+      ::setsockopt(p.get.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    }
     for (;;) {
       auto payload = co_await poll(p.get.socket(), poll_request, input);
+      const auto arrived = o.arrival == "kernel" ? input.arrived_us : now_micros();
       std::string_view rest = payload;
       while (!rest.empty()) {
         auto end = rest.find('\x1e');
@@ -400,7 +454,7 @@ awaitable<void> polling_client(const Options& o, int index, std::int64_t report,
             co_await forever.async_wait(use_awaitable);
           }
         } else if (packet.starts_with(event_prefix)) {
-          if (auto sent = stamp_of(packet)) results.record(now_micros() - *sent);
+          if (auto sent = stamp_of(packet)) results.record(arrived - *sent);
         } else if (packet.starts_with("44") || packet == "1") {
           throw std::runtime_error("refused or closed");
         }
@@ -586,6 +640,11 @@ int main(int argc, char** argv) {
   auto* clients = app.get_subcommand("clients");
   clients->add_option("--protocol", o.protocol)
       ->check(CLI::IsMember({"socketio-ws", "socketio-polling", "raw-ws"}));
+  clients
+      ->add_option("--arrival", o.arrival,
+                   "socketio-polling: a delivery arrives when the kernel received it (kernel) "
+                   "or when this process has read it (client)")
+      ->check(CLI::IsMember({"client", "kernel"}));
   clients->add_option("--clients", o.clients)->check(CLI::Range(1, 19'000));
   clients->add_option("--room-size", o.room_size)->check(CLI::Range(0, 19'000));
   clients->add_option("--stalled-fraction", o.stalled_fraction)->check(CLI::Range(0.0, 1.0));
