@@ -29,9 +29,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         buffer_(options.max_header_bytes + kFramingSlackBytes),
         options_(options),
         handler_(handler) {
-    // write() offers each answer to the socket at once; a full send buffer must not block.
-    beast::error_code ignored;
-    stream_.socket().non_blocking(true, ignored);
+    // write() offers each answer to the socket at once; a full send buffer must not block (and
+    // a socket that cannot say so is only ever written asynchronously).
+    beast::error_code ec;
+    stream_.socket().non_blocking(true, ec);
+    write_at_once_ = !ec;
   }
 
   void start() {
@@ -263,16 +265,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     options_.cors.decorate(origin_ ? std::optional<std::string_view>(*origin_) : std::nullopt,
                            response);
     auto outgoing = std::make_unique<Outgoing>(std::move(response), keep_alive_, answering_head_);
-    if (outgoing->head.dropped_fields > 0) {
-      log_event(LogLevel::warn, "response_field_dropped",
+    if (outgoing->head.dropped_fields > 0 || outgoing->head.dropped_body) {
+      log_event(LogLevel::warn, "response_part_dropped",
                 {{"status", std::to_string(outgoing->response.status)},
-                 {"fields", std::to_string(outgoing->head.dropped_fields)}});
+                 {"fields", std::to_string(outgoing->head.dropped_fields)},
+                 {"body", outgoing->head.dropped_body ? "dropped" : "kept"}});
     }
     // Most answers fit the socket's send buffer whole: offered at once, without an asynchronous
     // operation, a timer or a completion handler. What does not fit (or an error) goes the
     // asynchronous way, which waits for room under the write timeout and reports errors.
-    beast::error_code ec;
-    const auto written = stream_.socket().write_some(outgoing->buffers, ec);
+    beast::error_code ec = asio::error::would_block;
+    const auto written = write_at_once_ ? stream_.socket().write_some(outgoing->buffers, ec) : 0;
     if (!ec && written == outgoing->size()) {
       if (on_sent) on_sent();
       // The next read is armed from the queue, not here: a broadcast answers many polls in one
@@ -392,6 +395,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const HttpServerOptions& options_;
   HttpHandler& handler_;
   std::size_t drained_ = 0;
+  bool write_at_once_ = false;  // the socket is non-blocking: write() may try it at once
   bool first_request_ = true;
   bool keep_alive_ = false;
   bool answering_head_ = false;

@@ -1,5 +1,6 @@
 #include "net/response_wire.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
 #include <string_view>
@@ -16,6 +17,15 @@ bool is_token_char(unsigned char c) {
 // RFC 9110 §6.4.1, §15.3.5, §15.4.5: these answers never have content, so no length either.
 bool has_no_content(unsigned status) {
   return status < 200 || status == 204 || status == 304;
+}
+
+// Fields that say where the answer ends or what becomes of the connection: written only from
+// the connection's own knowledge.
+bool is_framing_field(std::string_view name) {
+  for (std::string_view framing : {"content-length", "transfer-encoding", "connection"}) {
+    if (boost::beast::iequals(name, framing)) return true;
+  }
+  return false;
 }
 
 std::size_t body_size(const HttpResponse& response) {
@@ -53,7 +63,7 @@ bool is_valid_field_value(std::string_view value) {
 
 ResponseHead response_head(const HttpResponse& response, bool keep_alive) {
   namespace http = boost::beast::http;
-  ResponseHead head{{}, 0};
+  ResponseHead head{{}, 0, has_no_content(response.status) && body_size(response) > 0};
   auto& out = head.text;
   out.reserve(160);
   out.append("HTTP/1.1 ");
@@ -63,7 +73,7 @@ ResponseHead response_head(const HttpResponse& response, bool keep_alive) {
   out.append("\r\n");
   append_field(out, "Server", "reportd");
   auto add = [&](std::string_view name, std::string_view value) {
-    if (is_valid_field_name(name) && is_valid_field_value(value)) {
+    if (is_valid_field_name(name) && is_valid_field_value(value) && !is_framing_field(name)) {
       append_field(out, name, value);
     } else {
       ++head.dropped_fields;

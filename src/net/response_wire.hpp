@@ -21,16 +21,20 @@ namespace net {
 
 struct ResponseHead {
   std::string text;            // status line and fields, through the empty line
-  std::size_t dropped_fields;  // fields left out because their name or value was not valid
+  std::size_t dropped_fields;  // fields left out: not valid, or framing that is ours to write
+  bool dropped_body;           // a 1xx, 204 or 304 answer came with content, which is left out
 };
 
 // The head of `response` on an HTTP/1.1 connection: "Connection: close" when it will not be kept
 // alive, and a Content-Length of the whole body, except where RFC 9110 §8.6 forbids one (1xx,
-// 204, 304). The answer to HEAD uses the head of the GET answer as it is.
+// 204, 304). The framing is the connection's alone: a handler's Content-Length,
+// Transfer-Encoding or Connection field is left out, since a second, different length would let
+// a proxy read the answer's end elsewhere. The answer to HEAD uses the head of the GET answer as
+// it is.
 ResponseHead response_head(const HttpResponse& response, bool keep_alive);
 
-// `body`, then every non-empty shared piece: the bytes to write after the head, in order. They
-// stay in `response`, which must outlive the write.
+// `body`, then every non-empty shared piece: the bytes to write after the head, in order (none
+// for a 1xx, 204 or 304 answer). They stay in `response`, which must outlive the write.
 void append_body_buffers(const HttpResponse& response,
                          std::vector<boost::asio::const_buffer>& buffers);
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -939,6 +940,32 @@ TEST_F(RecordedWebSocketTest, WhatIsSentOnTheStrandWhileCorkedLeavesTogether) {
   poll();
   EXPECT_EQ(ws->frames, (std::vector<std::string>{"corked 4one", "corked 4two", "4three"}));
   EXPECT_EQ(ws->uncorks, 1);
+}
+
+// A broadcast to more sessions than a handler takes posts a handler for each full group at once,
+// and the rest when the batch ends: a large broadcast is shared out as it is made.
+TEST_F(EngineServerTest, AHandOffBatchHandsOverEachFullGroupOfSessionsAtOnce) {
+  constexpr std::size_t kGroup = engineio::HandOffBatch::kSessionsPerHandler;
+  std::vector<std::string> sids;
+  std::vector<ExchangePtr> polls;
+  for (std::size_t i = 0; i < kGroup + 2; ++i) {
+    sids.push_back(handshake());
+    polls.push_back(get(sids.back()));
+    ASSERT_FALSE(polls.back()->answered()) << "the poll waits for something to carry";
+  }
+  const auto answered = [&] {
+    return std::count_if(polls.begin(), polls.end(), [](const auto& ex) { return ex->answered(); });
+  };
+  {
+    engineio::HandOffBatch batch;
+    for (const auto& sid : sids) session(sid).send_text("news");
+    poll();
+    EXPECT_EQ(answered(), static_cast<std::ptrdiff_t>(kGroup)) << "the first full group";
+    EXPECT_FALSE(polls.back()->answered());
+  }
+  poll();
+  EXPECT_EQ(answered(), static_cast<std::ptrdiff_t>(kGroup + 2));
+  for (const auto& ex : polls) EXPECT_TRUE(IsPayload(ex, "4news"));
 }
 
 TEST(HandOffBatch, OnlyTheOutermostBatchOfAThreadIsOpen) {

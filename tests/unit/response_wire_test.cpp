@@ -83,3 +83,21 @@ TEST(ResponseWire, FieldRulesFollowRfc9110) {
   EXPECT_FALSE(net::is_valid_field_value("a\rb"));
   EXPECT_FALSE(net::is_valid_field_value("a\x7f"));
 }
+
+TEST(ResponseWire, FramingIsTheConnectionsAloneWhateverTheHandlerSet) {
+  auto response = net::HttpResponse::text(200, "abc");
+  response.headers.emplace_back("content-length", "1");
+  response.headers.emplace_back("Transfer-Encoding", "chunked");
+  response.headers.emplace_back("CONNECTION", "keep-alive");
+  const auto head = net::response_head(response, false);
+  EXPECT_EQ(head.dropped_fields, 3u);
+  EXPECT_EQ(head.text,
+            "HTTP/1.1 200 OK\r\nServer: reportd\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+            "Content-Length: 3\r\nConnection: close\r\n\r\n");
+}
+
+TEST(ResponseWire, ContentOnAnAnswerThatHasNoneIsReportedAsDropped) {
+  EXPECT_TRUE(net::response_head(net::HttpResponse::text(204, "x"), true).dropped_body);
+  EXPECT_FALSE(net::response_head(net::HttpResponse::text(204, ""), true).dropped_body);
+  EXPECT_FALSE(net::response_head(net::HttpResponse::text(200, "x"), true).dropped_body);
+}
