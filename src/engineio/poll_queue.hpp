@@ -15,6 +15,7 @@ namespace engineio {
 class PollQueue {
  public:
   bool has_poll() const { return poll_ != nullptr; }
+  bool holds(const net::HttpExchange* poll) const { return poll != nullptr && poll_.get() == poll; }
   bool empty() const { return packets_.empty(); }
   std::size_t cost() const { return cost_; }
 

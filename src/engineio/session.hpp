@@ -112,6 +112,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   // Answers a polling request that this session cannot take (closed, or upgraded); true if so.
   bool refuse_polling_request(const net::HttpExchangePtr& exchange);
   void handle_poll(net::HttpExchangePtr exchange);
+  // The client closed the connection of `poll`, which this session held: as the reference
+  // server does ("poll connection closed prematurely"), the session ends with a transport error
+  // then, not at the heartbeat's timeout.
+  void poll_abandoned(const std::weak_ptr<net::HttpExchange>& poll);
   void handle_post(std::string body, net::HttpExchangePtr exchange);
   void handle_oversized_post(net::HttpExchangePtr exchange);
   void handle_upgrade_request(net::HttpExchangePtr exchange);

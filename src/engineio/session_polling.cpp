@@ -54,12 +54,25 @@ void Session::handle_poll(net::HttpExchangePtr exchange) {
     exchange->respond(packets_response({&noop_packet(), 1}));
     return;
   }
+  exchange->on_client_gone([weak = weak_from_this(), poll = std::weak_ptr(exchange)] {
+    // Posted: the call may come from inside on_client_gone, on this strand.
+    if (auto self = weak.lock()) {
+      asio::post(self->strand_, [self, poll] { self->poll_abandoned(poll); });
+    }
+  });
   polling_->queue.hold(std::move(exchange));
   if (state_ == State::closing) {
     close_now(closing_reason_, Initiator::server);  // delivers the waiting close packet
     return;
   }
   flush_poll();
+}
+
+void Session::poll_abandoned(const std::weak_ptr<net::HttpExchange>& poll) {
+  BOOST_ASSERT(strand_.running_in_this_thread());
+  const auto held = poll.lock();  // answered and gone: nothing to do (and no other poll's twin)
+  if (!held || state_ == State::closed || !polling_ || !polling_->queue.holds(held.get())) return;
+  close_now(CloseReason::transport_error, Initiator::client);
 }
 
 void Session::handle_post(std::string body, net::HttpExchangePtr exchange) {

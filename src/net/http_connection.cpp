@@ -1,5 +1,6 @@
 #include "net/http_connection.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <cerrno>
+#include <cstdint>
 #include <optional>
 
 #include "net/log.hpp"
@@ -40,11 +43,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
-  // Both are called through Exchange, from any thread.
+  // All three are called through Exchange, from any thread; `held` is the exchange's number.
   void respond(HttpResponse response, std::function<void()> on_sent = {}) {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this(), response = std::move(response),
                     on_sent = std::move(on_sent)]() mutable {
+                     self->held_ = 0;
                      self->write(std::move(response), std::move(on_sent));
                    });
   }
@@ -53,8 +57,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         std::function<void(WebSocketPtr)> on_open) {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this(), executor, limits,
                                             on_open = std::move(on_open)]() mutable {
+      self->held_ = 0;
       self->hand_over_websocket(executor, limits, std::move(on_open));
     });
+  }
+
+  void watch_for_close(std::uint64_t held, std::function<void()> on_gone) {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this(), held, on_gone = std::move(on_gone)]() mutable {
+                     if (held != self->held_) return;  // answered already
+                     self->on_gone_ = std::move(on_gone);
+                     self->wait_for_close(held);
+                   });
   }
 
  private:
@@ -257,6 +271,41 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   HttpExchangePtr make_exchange();
 
+  // While a handler holds a request the connection reads nothing (HTTP/1.1 without pipelining),
+  // so the client's leaving would go unseen until the answer. When the holder asks, the socket is
+  // watched instead: a wait for it to become readable, then a look (MSG_PEEK) at what came. The
+  // look runs once before any wait too, since Asio's waits are edge-triggered and an end that
+  // came before the wait was armed would raise no edge.
+  void wait_for_close(std::uint64_t held) {
+    if (held != held_) return;
+    switch (peer_state()) {
+      case PeerState::gone:
+        held_ = 0;
+        std::exchange(on_gone_, nullptr)();
+        return;
+      case PeerState::sent_more:  // a pipelined request: read once the answer is out
+        on_gone_ = nullptr;
+        return;
+      case PeerState::quiet:
+        break;
+    }
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                [self = shared_from_this(), held](beast::error_code ec) {
+                                  if (!ec) self->wait_for_close(held);
+                                });
+  }
+
+  enum class PeerState { quiet, sent_more, gone };
+  PeerState peer_state() {
+    char byte;
+    const auto n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return PeerState::sent_more;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      return PeerState::quiet;
+    }
+    return PeerState::gone;  // the end of its stream (0), or a reset
+  }
+
   void write(HttpResponse&& response, std::function<void()> on_sent = {}) {
     if (!stream_.socket().is_open()) {
       if (on_sent) on_sent();
@@ -395,7 +444,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const HttpServerOptions& options_;
   HttpHandler& handler_;
   std::size_t drained_ = 0;
-  bool write_at_once_ = false;  // the socket is non-blocking: write() may try it at once
+  std::uint64_t exchanges_ = 0;    // requests handed to the handler so far
+  std::uint64_t held_ = 0;         // the number of the one it holds now; 0: none
+  std::function<void()> on_gone_;  // for held_, if its holder watches for the client's end
+  bool write_at_once_ = false;     // the socket is non-blocking: write() may try it at once
   bool first_request_ = true;
   bool keep_alive_ = false;
   bool answering_head_ = false;
@@ -404,7 +456,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // Holds the connection until the handler answers; only the first answer counts.
 class Exchange final : public HttpExchange {
  public:
-  explicit Exchange(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+  Exchange(std::shared_ptr<Connection> connection, std::uint64_t number)
+      : connection_(std::move(connection)), number_(number) {}
 
   void respond(HttpResponse response) override {
     if (answered_.exchange(true)) return;
@@ -422,13 +475,20 @@ class Exchange final : public HttpExchange {
     connection_->accept_websocket(executor, limits, std::move(on_open));
   }
 
+  void on_client_gone(std::function<void()> callback) override {
+    if (answered_.load()) return;
+    connection_->watch_for_close(number_, std::move(callback));
+  }
+
  private:
   std::shared_ptr<Connection> connection_;
+  const std::uint64_t number_;  // the connection's count of its requests, for this one
   std::atomic<bool> answered_{false};
 };
 
 HttpExchangePtr Connection::make_exchange() {
-  return std::make_shared<Exchange>(shared_from_this());
+  held_ = ++exchanges_;
+  return std::make_shared<Exchange>(shared_from_this(), held_);
 }
 
 }  // namespace

@@ -26,6 +26,11 @@ class HttpExchange {
   // moved onto `executor`, then calls on_open there (with nullptr if the handshake failed).
   virtual void accept_websocket(Strand executor, const WebSocketLimits& limits,
                                 std::function<void(WebSocketPtr)> on_open) = 0;
+  // Calls `callback` once, on any thread, if the client closes its connection (or it fails)
+  // before this request is answered: for a handler that holds a request long (a long-poll),
+  // which otherwise learns of the client's leaving only when its answer fails. The default
+  // never calls it.
+  virtual void on_client_gone(std::function<void()> /*callback*/) {}
 };
 
 using HttpExchangePtr = std::shared_ptr<HttpExchange>;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { printLogIfFailed, sleep, waitFor, withTimeout } from './lib/server.mjs';
 import { openSioWs, sendSio, sioConnect, nextSioText } from './lib/sio.mjs';
+import { RawHttpConnection, parseOpenPacket } from './lib/eio.mjs';
 import {
   stopCleanly,
   checkJoinAck,
@@ -586,5 +587,48 @@ describe('token expiry', () => {
     assert.equal(lasting.connected, true, 'the socket with an hour left is still connected');
     assert.deepEqual((await emitAck(lasting, 'join_report', { reportId: (await createReport()).id })).ok, true);
     closeLive(lasting);
+  });
+});
+
+describe('polling clients that leave', () => {
+  // Engine.IO's reference server ends such a session at once ("poll connection closed
+  // prematurely"); left to the heartbeat, it would stay in its rooms and presence for 45 s.
+  test('a session whose client closes the connection of its waiting poll ends at once, not at the heartbeat timeout', T, async () => {
+    const port = Number(new URL(url).port);
+    const base = '/socket.io/?EIO=4&transport=polling';
+    const request = (method, target, body = '') =>
+      `${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+    const control = new RawHttpConnection(port);
+    const poll = new RawHttpConnection(port);
+    try {
+      await control.connected;
+      await control.write(request('GET', base));
+      const opened = await control.readResponse(3000);
+      assert.equal(opened.status, 200);
+      const { sid } = parseOpenPacket(opened.body.toString('utf8'));
+
+      await poll.connected;
+      await poll.write(request('GET', `${base}&sid=${sid}`));
+      await sleep(QUIET_MS);
+      assert.equal(poll.buf.length, 0, 'the poll waits: nothing to send for 25 s');
+      await control.write(request('POST', `${base}&sid=${sid}`, '6'));
+      assert.equal((await control.readResponse(3000)).body.toString('utf8'), 'ok', 'the session is there');
+
+      poll.destroy();
+      // A noop POSTed on the other connection finds the session until it has ended.
+      let answer;
+      const deadline = Date.now() + 3000;
+      do {
+        await sleep(50);
+        await control.write(request('POST', `${base}&sid=${sid}`, '6'));
+        answer = await control.readResponse(3000);
+      } while (answer.status === 200 && Date.now() < deadline);
+      assert.equal(answer.status, 400, `the session ended: ${answer.body.toString('utf8')}`);
+      assert.deepEqual(JSON.parse(answer.body.toString('utf8')), { code: 1, message: 'Session ID unknown' });
+    } finally {
+      control.destroy();
+      poll.destroy();
+    }
   });
 });

@@ -39,12 +39,17 @@ class FakeExchange : public net::HttpExchange {
   }
   void accept_websocket(net::Strand, const net::WebSocketLimits&,
                         std::function<void(net::WebSocketPtr)>) override;
+  // Kept for the test to call: "the client closed this request's connection".
+  void on_client_gone(std::function<void()> callback) override {
+    client_gone = std::move(callback);
+  }
 
   bool answered() const { return !responses.empty(); }
   unsigned status() const { return answered() ? responses.front().status : 0; }
   std::string body() const { return answered() ? responses.front().body : "<no response>"; }
 
   std::vector<net::HttpResponse> responses;
+  std::function<void()> client_gone;
 };
 
 using ExchangePtr = std::shared_ptr<FakeExchange>;

@@ -942,6 +942,31 @@ TEST_F(RecordedWebSocketTest, WhatIsSentOnTheStrandWhileCorkedLeavesTogether) {
   EXPECT_EQ(ws->uncorks, 1);
 }
 
+TEST_F(EngineServerTest, ASessionWhosePollsClientLeftEndsWithATransportError) {
+  const auto sid = handshake();
+  auto waiting = get(sid);
+  ASSERT_FALSE(waiting->answered());
+  ASSERT_TRUE(waiting->client_gone) << "the session watches the poll it holds";
+  waiting->client_gone();
+  poll();
+  EXPECT_EQ(peer(sid).close_reasons, std::vector<std::string>{"transport error"});
+  EXPECT_EQ(server().session_count(), 0u);
+}
+
+TEST_F(EngineServerTest, AClientLeavingAfterItsPollWasAnsweredChangesNothing) {
+  const auto sid = handshake();
+  auto answered = get(sid);
+  ASSERT_TRUE(answered->client_gone);
+  session(sid).send_text("news");
+  poll();
+  ASSERT_TRUE(IsPayload(answered, "4news"));
+  auto next = get(sid);
+  answered->client_gone();
+  poll();
+  EXPECT_FALSE(peer(sid).closed()) << "the next poll, on another connection, is what counts";
+  EXPECT_FALSE(next->answered());
+}
+
 // A broadcast to more sessions than a handler takes posts a handler for each full group at once,
 // and the rest when the batch ends: a large broadcast is shared out as it is made.
 TEST_F(EngineServerTest, AHandOffBatchHandsOverEachFullGroupOfSessionsAtOnce) {
