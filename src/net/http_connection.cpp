@@ -296,6 +296,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   enum class PeerState { quiet, sent_more, gone };
+  // recv(2) itself, not Asio's receive: MSG_DONTWAIT never blocks, whatever the socket's mode.
   PeerState peer_state() {
     char byte;
     const auto n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
