@@ -43,7 +43,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
-  // All three are called through Exchange, from any thread; `held` is the exchange's number.
+  // All four are called through Exchange, from any thread; `held` is the exchange's number.
   void respond(HttpResponse response, std::function<void()> on_sent = {}) {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this(), response = std::move(response),
@@ -66,9 +66,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this(), held, on_gone = std::move(on_gone)]() mutable {
                      if (held != self->held_) return;  // answered already
+                     const bool watching = static_cast<bool>(self->on_gone_);
                      self->on_gone_ = std::move(on_gone);
-                     self->wait_for_close(held);
+                     if (!watching) self->wait_for_close(held);
                    });
+  }
+
+  // The holder dropped the request unanswered: nothing will be written, and the watch must not
+  // keep the connection open.
+  void forget(std::uint64_t held) {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), held] {
+      if (held == self->held_ && self->on_gone_) self->stop_watching();
+    });
   }
 
  private:
@@ -274,25 +283,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // While a handler holds a request the connection reads nothing (HTTP/1.1 without pipelining),
   // so the client's leaving would go unseen until the answer. When the holder asks, the socket is
   // watched instead: a wait for it to become readable, then a look (MSG_PEEK) at what came. The
-  // look runs once before any wait too, since Asio's waits are edge-triggered and an end that
-  // came before the wait was armed would raise no edge.
+  // wait is armed before each look: Asio's waits are edge-triggered (another io thread may take
+  // an edge that comes while no wait is armed), so an end that came before the wait is seen by
+  // the look, and one after it raises the wait's edge.
   void wait_for_close(std::uint64_t held) {
-    if (held != held_) return;
-    switch (peer_state()) {
-      case PeerState::gone:
-        held_ = 0;
-        std::exchange(on_gone_, nullptr)();
-        return;
-      case PeerState::sent_more:  // a pipelined request: read once the answer is out
-        on_gone_ = nullptr;
-        return;
-      case PeerState::quiet:
-        break;
-    }
+    if (held != held_ || !on_gone_) return;
     stream_.socket().async_wait(tcp::socket::wait_read,
                                 [self = shared_from_this(), held](beast::error_code ec) {
                                   if (!ec) self->wait_for_close(held);
                                 });
+    switch (peer_state()) {
+      case PeerState::quiet:
+        return;
+      case PeerState::sent_more:  // a pipelined request: read once the answer is out
+        stop_watching();
+        return;
+      case PeerState::gone: {
+        auto on_gone = std::move(on_gone_);
+        stop_watching();
+        held_ = 0;
+        on_gone();
+        return;
+      }
+    }
+  }
+
+  // Ends the watch of the held request. The wait is the socket's only operation while a handler
+  // holds a request, so cancelling the socket's operations cancels just the wait (and releases
+  // the connection that it keeps alive).
+  void stop_watching() {
+    on_gone_ = nullptr;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
   }
 
   enum class PeerState { quiet, sent_more, gone };
@@ -459,6 +481,11 @@ class Exchange final : public HttpExchange {
  public:
   Exchange(std::shared_ptr<Connection> connection, std::uint64_t number)
       : connection_(std::move(connection)), number_(number) {}
+  ~Exchange() override {
+    if (!answered_.load()) connection_->forget(number_);
+  }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
 
   void respond(HttpResponse response) override {
     if (answered_.exchange(true)) return;
