@@ -341,7 +341,9 @@ std::optional<std::int64_t> receive_time(msghdr& msg) {
 // it said EAGAIN, so that the readiness edge (Asio's epoll is edge-triggered) is never one that
 // this single-threaded process already consumed.
 awaitable<void> read_more(tcp::socket& socket, PollInput& in) {
-  constexpr std::size_t kChunk = 16 * 1024;
+  // An answer is a few hundred bytes; a larger one takes more reads. (resize() zeroes the chunk
+  // on every read, so it is kept small.)
+  constexpr std::size_t kChunk = 4 * 1024;
   for (;;) {
     const auto had = in.bytes.size();
     in.bytes.resize(had + kChunk);
@@ -431,7 +433,10 @@ awaitable<void> polling_client(const Options& o, int index, std::int64_t report,
     PollInput input;
     if (o.arrival == "kernel") {
       const int on = 1;
-      ::setsockopt(p.get.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+      if (::setsockopt(p.get.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on,
+                       sizeof on) != 0) {
+        throw std::system_error(errno, std::generic_category(), "SO_TIMESTAMPNS");
+      }
     }
     for (;;) {
       auto payload = co_await poll(p.get.socket(), poll_request, input);

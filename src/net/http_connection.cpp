@@ -341,7 +341,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       log_event(LogLevel::warn, "response_part_dropped",
                 {{"status", std::to_string(outgoing->response.status)},
                  {"fields", std::to_string(outgoing->head.dropped_fields)},
-                 {"body", outgoing->head.dropped_body ? "dropped" : "kept"}});
+                 {"content", outgoing->head.dropped_body ? "dropped" : "intact"}});
     }
     // Most answers fit the socket's send buffer whole: offered at once, without an asynchronous
     // operation, a timer or a completion handler. What does not fit (or an error) goes the

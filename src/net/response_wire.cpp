@@ -1,5 +1,6 @@
 #include "net/response_wire.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
@@ -47,23 +48,19 @@ void append_number(std::string& out, std::size_t value) {
 }  // namespace
 
 bool is_valid_field_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (unsigned char c : name) {
-    if (!is_token_char(c)) return false;
-  }
-  return true;
+  return !name.empty() &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); });
 }
 
 bool is_valid_field_value(std::string_view value) {
-  for (unsigned char c : value) {
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
-  return true;
+  return std::none_of(value.begin(), value.end(),
+                      [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
 }
 
 ResponseHead response_head(const HttpResponse& response, bool keep_alive) {
   namespace http = boost::beast::http;
-  ResponseHead head{{}, 0, has_no_content(response.status) && body_size(response) > 0};
+  const std::size_t content_length = body_size(response);
+  ResponseHead head{{}, 0, has_no_content(response.status) && content_length > 0};
   auto& out = head.text;
   out.reserve(160);
   out.append("HTTP/1.1 ");
@@ -83,7 +80,7 @@ ResponseHead response_head(const HttpResponse& response, bool keep_alive) {
   for (const auto& [name, value] : response.headers) add(name, value);
   if (!has_no_content(response.status)) {
     out.append("Content-Length: ");
-    append_number(out, body_size(response));
+    append_number(out, content_length);
     out.append("\r\n");
   }
   if (!keep_alive) append_field(out, "Connection", "close");

@@ -7,7 +7,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { printLogIfFailed, sleep, waitFor, withTimeout } from './lib/server.mjs';
+import { eventually, printLogIfFailed, sleep, waitFor, withTimeout } from './lib/server.mjs';
 import { openSioWs, sendSio, sioConnect, nextSioText } from './lib/sio.mjs';
 import { RawHttpConnection, parseOpenPacket } from './lib/eio.mjs';
 import {
@@ -617,13 +617,11 @@ describe('polling clients that leave', () => {
 
       poll.destroy();
       // A noop POSTed on the other connection finds the session until it has ended.
-      let answer;
-      const deadline = Date.now() + 3000;
-      do {
-        await sleep(50);
+      const answer = await eventually(async () => {
         await control.write(request('POST', `${base}&sid=${sid}`, '6'));
-        answer = await control.readResponse(3000);
-      } while (answer.status === 200 && Date.now() < deadline);
+        const res = await control.readResponse(3000);
+        return res.status === 200 ? null : res;
+      }, 'end of the session whose poll lost its connection', 3000);
       assert.equal(answer.status, 400, `the session ended: ${answer.body.toString('utf8')}`);
       assert.deepEqual(JSON.parse(answer.body.toString('utf8')), { code: 1, message: 'Session ID unknown' });
     } finally {

@@ -79,14 +79,14 @@ export function sleep(ms) {
 }
 
 /**
- * Resolves the first truthy value of `read()`, called again every 20 ms until it gives one;
- * rejects after `timeoutMs`, naming `what`. For state that changes without an event to wait on
- * (a log line, a file).
+ * Resolves the first truthy value of `read()` (which may be async), called again every 20 ms
+ * until it gives one; rejects after `timeoutMs`, naming `what`. For state that changes without an
+ * event to wait on (a log line, a file, the server's answer to a probe).
  */
 export async function eventually(read, what, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = read();
+    const value = await read();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
     await sleep(20);
