@@ -78,6 +78,7 @@ json::array Presence::tallied(std::int64_t report_id) const {
 }
 
 void Presence::follow(std::int64_t report_id, const Viewer& user, bool following) {
+  bool users_changed = false;
   {
     std::lock_guard lock(mutex_);
     auto& audience = audiences_[report_id];
@@ -85,6 +86,9 @@ void Presence::follow(std::int64_t report_id, const Viewer& user, bool following
     const int change = following ? 1 : -1;
     follower.sockets += change;
     audience.sockets += change;
+    // Only a user's first socket in, or last out, changes the list; on every node, since the
+    // cluster's list is the union of the nodes' lists.
+    users_changed = follower.sockets == (following ? 1 : 0);
     if (follower.sockets > 0) {
       follower.username = user.username;
     } else {
@@ -92,7 +96,7 @@ void Presence::follow(std::int64_t report_id, const Viewer& user, bool following
       if (audience.followers.empty()) audiences_.erase(report_id);
     }
   }
-  changed(report_id);
+  if (users_changed) changed(report_id);
 }
 
 std::chrono::milliseconds Presence::debounce_interval(std::size_t sockets, const Options& options) {

@@ -1,7 +1,9 @@
 #pragma once
 // Who follows a report (an extension of the spec): join_report's ack lists the internal users in
 // the report's room, on every node, and the room hears report.viewers {reportId, viewers} when
-// someone joins, leaves or goes away. Announcements are debounced per report, so that a storm of
+// that list changes: a user's first socket joins, or their last leaves or goes away (a second tab
+// changes nothing anyone could see, and a room of one user's many sockets hears nothing more than
+// its first join and last leave). Announcements are debounced per report, so that a storm of
 // reconnections costs the room one event per interval, not one per client; the interval grows
 // with the room (per_listener for each of its sockets on this node), so that telling a crowd who
 // is there costs a bounded number of deliveries a second (about 1 / per_listener), however many
@@ -60,7 +62,8 @@ class Presence {
   // interval ago; `done` runs once, on any thread.
   void viewers(std::int64_t report_id, ViewersHandler done);
   // A socket of `user` on this node started or stopped following `report_id` (each socket once
-  // per report): the room hears the list once the debounce interval ends, if it changed.
+  // per report). When that adds or removes the user, the room hears the list once the debounce
+  // interval ends.
   void follow(std::int64_t report_id, const Viewer& user, bool following);
   // Cancels the announcements not made yet (before the worker pool stops).
   void stop();

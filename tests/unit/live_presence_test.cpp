@@ -1,6 +1,6 @@
 // live::Presence on one node: the viewers list comes from its own tally of the sockets that
 // follow a report (users once each, by id), the room hears report.viewers once per debounce
-// interval, and that interval grows with the room.
+// interval when a user came or went, and that interval grows with the room.
 
 #include <gtest/gtest.h>
 
@@ -70,6 +70,29 @@ TEST_F(PresenceTest, TheRoomHearsOneAnnouncementPerIntervalWithTheLatestList) {
             0u)
       << packets[0];
   EXPECT_NE(packets[0].find(R"({"id":5,"username":"user5"})"), std::string::npos) << packets[0];
+  presence.stop();
+}
+
+TEST_F(PresenceTest, AUsersOtherSocketsComingAndGoingAnnounceNothing) {
+  auto& nsp = serve("/ws/internal");
+  live::Presence presence(nsp, workers_, {.debounce = 50ms});
+  auto client = connect_client("/ws/internal");
+  client.socket->join(live::report_room(1));
+  const auto anna = user(7, "anna");
+  presence.follow(1, anna, true);
+  ASSERT_EQ(receive(client.sid).size(), 1u) << "anna's first socket joined";
+
+  presence.follow(1, anna, true);   // her second tab
+  presence.follow(1, anna, false);  // and it closes
+  run_for(200ms);  // four debounce intervals
+  EXPECT_EQ(received_now(client.sid), std::vector<std::string>{}) << "the list never changed";
+
+  presence.follow(1, anna, false);
+  presence.follow(1, user(3, "bruno"), true);
+  const auto packets = receive(client.sid);
+  ASSERT_EQ(packets.size(), 1u) << "anna's last socket left, bruno joined";
+  EXPECT_NE(packets[0].find(R"("viewers":[{"id":3,"username":"bruno"}])"), std::string::npos)
+      << packets[0];
   presence.stop();
 }
 
