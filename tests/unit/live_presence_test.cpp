@@ -84,7 +84,7 @@ TEST_F(PresenceTest, AUsersOtherSocketsComingAndGoingAnnounceNothing) {
 
   presence.follow(1, anna, true);   // her second tab
   presence.follow(1, anna, false);  // and it closes
-  run_for(200ms);  // four debounce intervals
+  run_for(200ms);                   // four debounce intervals
   EXPECT_EQ(received_now(client.sid), std::vector<std::string>{}) << "the list never changed";
 
   presence.follow(1, anna, false);
