@@ -1,6 +1,6 @@
-// ceiling: the hardware ceiling for broadcast. A bare WebSocket broadcaster on Beast, with no
-// Engine.IO or Socket.IO on top, so reportd's broadcast numbers can be read against the best this
-// machine does with the same libraries. Usage: ceiling [--port 3200] [--threads N]
+// ceiling: the hardware ceiling for broadcast. A bare WebSocket and long-polling broadcaster on
+// Beast, with no Engine.IO or Socket.IO on top, so reportd's broadcast numbers can be read against
+// the best this machine does with the same libraries. Usage: ceiling [--port 3200] [--threads N]
 
 #include <sys/resource.h>
 
@@ -34,22 +34,34 @@ constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;  // a socket queuing mo
 constexpr std::size_t kMaxClientMessageBytes = 64 * 1024;
 
 using Message = std::shared_ptr<const std::string>;
-class Session;
+
+// What a broadcast reaches: a WebSocket session or a long-polling connection. Its shard and slot
+// are where the registry keeps it, guarded by that shard's mutex.
+class Recipient {
+ public:
+  virtual ~Recipient() = default;
+  virtual asio::any_io_executor executor() = 0;
+  // On the recipient's executor.
+  virtual void deliver(const Message& message) = 0;
+
+  std::size_t shard = 0;
+  std::size_t slot = 0;
+};
 
 // The open sockets, spread over shards so that connects and closes on different threads rarely
 // contend with each other; a broadcast walks every shard.
 class Registry {
  public:
   explicit Registry(std::size_t shards) : shards_(shards) {}
-  void add(const std::shared_ptr<Session>& session);
-  void remove(Session& session);
+  void add(const std::shared_ptr<Recipient>& recipient);
+  void remove(Recipient& recipient);
   std::size_t broadcast(const Message& message);
   std::size_t size() const { return count_.load(std::memory_order_relaxed); }
 
  private:
   struct alignas(64) Shard {
     std::mutex mutex;
-    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<Recipient>> recipients;
   };
   std::deque<Shard> shards_;  // a Shard holds a mutex, so it cannot live in a vector
   std::atomic<std::size_t> next_{0};
@@ -57,7 +69,7 @@ class Registry {
 };
 
 // One WebSocket connection. Everything but the registry bookkeeping runs on its strand.
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public Recipient, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Registry& registry) : ws_(std::move(socket)), registry_(registry) {
     ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
@@ -67,7 +79,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.read_message_max(kMaxClientMessageBytes);
   }
 
-  asio::any_io_executor executor() { return ws_.get_executor(); }
+  asio::any_io_executor executor() override { return ws_.get_executor(); }
 
   void accept(http::request<http::string_body> request) {
     request_ = std::move(request);
@@ -80,7 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void deliver(const Message& message) {
+  void deliver(const Message& message) override {
     if (!open_) return;
     queued_bytes_ += message->size();
     if (queued_bytes_ > kMaxQueuedBytes) {
@@ -90,10 +102,6 @@ class Session : public std::enable_shared_from_this<Session> {
     queue_.push_back(message);
     if (queue_.size() == 1) write_next();
   }
-
-  // Where the registry keeps this session; guarded by that shard's mutex.
-  std::size_t shard = 0;
-  std::size_t slot = 0;
 
  private:
   // Only to notice the close: whatever a client sends is dropped.
@@ -143,40 +151,86 @@ class Session : public std::enable_shared_from_this<Session> {
   bool open_ = false;
 };
 
-void Registry::add(const std::shared_ptr<Session>& session) {
+void Registry::add(const std::shared_ptr<Recipient>& recipient) {
   const std::size_t index = next_.fetch_add(1, std::memory_order_relaxed) % shards_.size();
   auto& shard = shards_[index];
   std::lock_guard lock(shard.mutex);
-  session->shard = index;
-  session->slot = shard.sessions.size();
-  shard.sessions.push_back(session);
+  recipient->shard = index;
+  recipient->slot = shard.recipients.size();
+  shard.recipients.push_back(recipient);
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Registry::remove(Session& session) {
-  auto& shard = shards_[session.shard];  // set in add() on the same strand
+void Registry::remove(Recipient& recipient) {
+  auto& shard = shards_[recipient.shard];  // set in add() on the same executor
   std::lock_guard lock(shard.mutex);
-  auto& sessions = shard.sessions;
-  const std::size_t slot = session.slot;
-  if (slot + 1 != sessions.size()) {
-    sessions[slot] = std::move(sessions.back());
-    sessions[slot]->slot = slot;
+  auto& recipients = shard.recipients;
+  const std::size_t slot = recipient.slot;
+  if (slot + 1 != recipients.size()) {
+    recipients[slot] = std::move(recipients.back());
+    recipients[slot]->slot = slot;
   }
-  sessions.pop_back();
+  recipients.pop_back();
   count_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-// Hands the one shared message to every socket's strand; the bytes are never copied.
+// Hands the one shared message to every recipient's executor; the bytes are never copied.
 std::size_t Registry::broadcast(const Message& message) {
   std::size_t recipients = 0;
   for (auto& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    for (const auto& session : shard.sessions) {
-      asio::post(session->executor(), [session, message] { session->deliver(message); });
+    for (const auto& recipient : shard.recipients) {
+      asio::post(recipient->executor(), [recipient, message] { recipient->deliver(message); });
     }
-    recipients += shard.sessions.size();
+    recipients += shard.recipients.size();
   }
   return recipients;
+}
+
+// One long-polling connection: the messages broadcast since its last answer, and its held GET,
+// if any. All of it runs on the connection's strand, as does the coroutine serving it.
+class Poller : public Recipient {
+ public:
+  explicit Poller(asio::any_io_executor strand) : strand_(strand), wake_(strand) {}
+  asio::any_io_executor executor() override { return strand_; }
+
+  void deliver(const Message& message) override {
+    pending_.push_back(message);
+    if (pending_.size() == 1) wake_.cancel();
+  }
+
+  // Until something is pending; then takes it.
+  asio::awaitable<std::vector<Message>> next() {
+    while (pending_.empty()) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      beast::error_code cancelled;
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+    }
+    co_return std::exchange(pending_, {});
+  }
+
+ private:
+  asio::any_io_executor strand_;
+  asio::steady_timer wake_;  // never expires: a delivery cancels it to wake the held GET
+  std::vector<Message> pending_;
+};
+
+// Answers a poll with `messages` joined by the record separator, as Engine.IO does, written from
+// where they are.
+asio::awaitable<void> answer_poll(tcp::socket& socket, const std::vector<Message>& messages,
+                                  beast::error_code& ec) {
+  static constexpr char kSeparator = '\x1e';
+  std::size_t length = messages.size() - 1;
+  for (const auto& message : messages) length += message->size();
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: " +
+      std::to_string(length) + "\r\n\r\n";
+  std::vector<asio::const_buffer> buffers{asio::buffer(head)};
+  for (const auto& message : messages) {
+    if (buffers.size() > 1) buffers.push_back(asio::buffer(&kSeparator, 1));
+    buffers.push_back(asio::buffer(*message));
+  }
+  co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
 }
 
 std::string_view path_of(std::string_view target) {
@@ -186,9 +240,20 @@ std::string_view path_of(std::string_view target) {
 // Plain HTTP requests on a connection until it upgrades to WebSocket (on any path) or goes away.
 // POST /broadcast sends the body as one text message to every socket and answers
 // {"recipients":N} once the writes are queued; GET /stats answers {"connections":N}.
+// GET /poll?open makes the connection a long-polling recipient (answered "ok" at once); then each
+// GET /poll is held until a broadcast comes and answered with what came. A long-polling
+// connection is forgotten when an answer cannot be written.
 asio::awaitable<void> serve(tcp::socket socket, Registry& registry) {
   beast::flat_buffer buffer;
   beast::error_code ec;
+  std::shared_ptr<Poller> poller;
+  struct Forget {
+    Registry& registry;
+    std::shared_ptr<Poller>& poller;
+    ~Forget() {
+      if (poller) registry.remove(*poller);
+    }
+  } forget{registry, poller};
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxQueuedBytes);
@@ -204,7 +269,17 @@ asio::awaitable<void> serve(tcp::socket socket, Registry& registry) {
     response.keep_alive(request.keep_alive());
     response.set(http::field::content_type, "application/json");
     const auto path = path_of(request.target());
-    if (request.method() == http::verb::post && path == "/broadcast") {
+    if (request.method() == http::verb::get && path == "/poll" && poller) {
+      co_await answer_poll(socket, co_await poller->next(), ec);
+      if (ec) co_return;
+      continue;
+    }
+    if (request.method() == http::verb::get && request.target() == "/poll?open") {
+      poller = std::make_shared<Poller>(socket.get_executor());
+      registry.add(poller);
+      response.set(http::field::content_type, "text/plain");
+      response.body() = "ok";
+    } else if (request.method() == http::verb::post && path == "/broadcast") {
       const auto message = std::make_shared<const std::string>(std::move(request.body()));
       response.body() = "{\"recipients\":" + std::to_string(registry.broadcast(message)) + "}";
     } else if (request.method() == http::verb::get && path == "/stats") {

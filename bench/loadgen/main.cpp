@@ -1,7 +1,8 @@
 // loadgen: drives the benchmarks of bench/run. It speaks Engine.IO v4 / Socket.IO v5 itself
 // (no client library, so that the generator stays cheap next to the server it measures).
 //
-//   loadgen clients --port P --token T --clients N [--protocol socketio-ws|socketio-polling|raw-ws]
+//   loadgen clients --port P --token T --clients N
+//                   [--protocol socketio-ws|socketio-polling|raw-ws|raw-polling]
 //                   [--reports 1,2,...] [--room-size K] [--stalled-fraction F] [--sources a,b]
 //                   [--churn C]
 //       Opens N clients, signs them in to /ws/internal, has client i join report
@@ -408,6 +409,61 @@ awaitable<std::string> poll(tcp::socket& socket, const std::string& request, Pol
   co_return body;
 }
 
+// The packets of a polling answer, which the record separator joins.
+std::vector<std::string_view> packets_of(std::string_view payload) {
+  std::vector<std::string_view> packets;
+  while (!payload.empty()) {
+    const auto end = payload.find('\x1e');
+    packets.push_back(payload.substr(0, end));
+    payload = end == std::string_view::npos ? "" : payload.substr(end + 1);
+  }
+  return packets;
+}
+
+// With --arrival kernel, has the kernel stamp what `socket` receives (see PollInput).
+void stamp_arrivals(const Options& o, tcp::socket& socket) {
+  if (o.arrival != "kernel") return;
+  const int on = 1;
+  if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+    throw std::system_error(errno, std::generic_category(), "SO_TIMESTAMPNS");
+  }
+}
+
+std::int64_t arrival_of(const Options& o, const PollInput& input) {
+  return o.arrival == "kernel" ? input.arrived_us : now_micros();
+}
+
+// A long-polling client of the ceiling: GET /poll?open makes it a recipient, then each GET /poll
+// is held until a broadcast and answered with the messages that came, each one a delivery.
+awaitable<void> raw_polling_client(const Options& o, int index, Results& results,
+                                   Counters& counters) {
+  beast::tcp_stream stream(co_await asio::this_coro::executor);
+  bool joined = false;
+  try {
+    co_await connect_from(stream, o, o.sources[index % o.sources.size()]);
+    const std::string open_target = "/poll?open";
+    if (co_await http_call(stream, o, http::verb::get, open_target) != "ok") {
+      throw std::runtime_error("not a long-polling server");
+    }
+    stamp_arrivals(o, stream.socket());
+    joined = true;
+    ++counters.joined;
+    const std::string poll_request = "GET /poll HTTP/1.1\r\nHost: " + o.host + "\r\n\r\n";
+    PollInput input;
+    for (;;) {
+      const auto payload = co_await poll(stream.socket(), poll_request, input);
+      const auto arrived = arrival_of(o, input);
+      const auto packets = packets_of(payload);  // named: GCC 12 and temporaries across co_await
+      for (const auto packet : packets) {
+        if (auto sent = stamp_of(packet)) results.record(arrived - *sent);
+      }
+    }
+  } catch (const std::exception&) {
+    if (!joined) ++counters.failed;
+    ++counters.closed;
+  }
+}
+
 awaitable<void> polling_client(const Options& o, int index, std::int64_t report, bool stalled,
                                Results& results, Counters& counters) {
   auto executor = co_await asio::this_coro::executor;
@@ -431,21 +487,12 @@ awaitable<void> polling_client(const Options& o, int index, std::int64_t report,
     bool connected = false;
     const std::string poll_request = "GET " + target + " HTTP/1.1\r\nHost: " + o.host + "\r\n\r\n";
     PollInput input;
-    if (o.arrival == "kernel") {
-      const int on = 1;
-      if (::setsockopt(p.get.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on,
-                       sizeof on) != 0) {
-        throw std::system_error(errno, std::generic_category(), "SO_TIMESTAMPNS");
-      }
-    }
+    stamp_arrivals(o, p.get.socket());
     for (;;) {
-      auto payload = co_await poll(p.get.socket(), poll_request, input);
-      const auto arrived = o.arrival == "kernel" ? input.arrived_us : now_micros();
-      std::string_view rest = payload;
-      while (!rest.empty()) {
-        auto end = rest.find('\x1e');
-        auto packet = rest.substr(0, end);
-        rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
+      const auto payload = co_await poll(p.get.socket(), poll_request, input);
+      const auto arrived = arrival_of(o, input);
+      const auto packets = packets_of(payload);  // named: GCC 12 and temporaries across co_await
+      for (const auto packet : packets) {
         if (packet == "2") {
           co_await http_call(p.post, o, http::verb::post, target, kPong);
         } else if (!connected && packet.starts_with(connected_prefix)) {
@@ -508,6 +555,8 @@ int run_clients(const Options& o) {
           if (o.protocol == "socketio-polling") {
             asio::co_spawn(ioc, polling_client(o, i, report, stalled, results, counters),
                            asio::detached);
+          } else if (o.protocol == "raw-polling") {
+            asio::co_spawn(ioc, raw_polling_client(o, i, results, counters), asio::detached);
           } else {
             asio::co_spawn(ioc, ws_client(o, i, report, stalled, results, counters, churn),
                            asio::detached);
@@ -644,10 +693,10 @@ int main(int argc, char** argv) {
   }
   auto* clients = app.get_subcommand("clients");
   clients->add_option("--protocol", o.protocol)
-      ->check(CLI::IsMember({"socketio-ws", "socketio-polling", "raw-ws"}));
+      ->check(CLI::IsMember({"socketio-ws", "socketio-polling", "raw-ws", "raw-polling"}));
   clients
       ->add_option("--arrival", o.arrival,
-                   "socketio-polling: a delivery arrives when the kernel received it (kernel) "
+                   "polling: a delivery arrives when the kernel received it (kernel) "
                    "or when this process has read it (client)")
       ->check(CLI::IsMember({"client", "kernel"}));
   clients->add_option("--clients", o.clients)->check(CLI::Range(1, 19'000));
