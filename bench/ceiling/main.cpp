@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -187,51 +188,107 @@ std::size_t Registry::broadcast(const Message& message) {
   return recipients;
 }
 
-// One long-polling connection: the messages broadcast since its last answer, and its held GET,
-// if any. All of it runs on the connection's strand, as does the coroutine serving it.
-class Poller : public Recipient {
+// One long-polling connection, served without Beast or coroutines so that it costs what the
+// kernel and Asio's reactor cost and little more: each GET /poll is held until a broadcast comes
+// and answered with what came, joined by the record separator as Engine.IO does, in one
+// non-blocking gather write from where the messages are. Everything runs on its strand.
+class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
  public:
-  explicit Poller(asio::any_io_executor strand) : strand_(strand), wake_(strand) {}
-  asio::any_io_executor executor() override { return strand_; }
+  Poller(tcp::socket socket, Registry& registry)
+      : socket_(std::move(socket)), registry_(registry) {}
 
-  void deliver(const Message& message) override {
-    pending_.push_back(message);
-    if (pending_.size() == 1) wake_.cancel();
+  asio::any_io_executor executor() override { return socket_.get_executor(); }
+
+  void start() {
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) return;
+    open_ = true;
+    registry_.add(shared_from_this());
+    read();
   }
 
-  // Until something is pending; then takes it.
-  asio::awaitable<std::vector<Message>> next() {
-    while (pending_.empty()) {
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      beast::error_code cancelled;
-      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
-    }
-    co_return std::exchange(pending_, {});
+  void deliver(const Message& message) override {
+    if (!open_) return;
+    pending_.push_back(message);
+    if (holding_) answer();
   }
 
  private:
-  asio::any_io_executor strand_;
-  asio::steady_timer wake_;  // never expires: a delivery cancels it to wake the held GET
-  std::vector<Message> pending_;
-};
+  static constexpr std::size_t kMaxRequestBytes = 2048;
 
-// Answers a poll with `messages` joined by the record separator, as Engine.IO does, written from
-// where they are.
-asio::awaitable<void> answer_poll(tcp::socket& socket, const std::vector<Message>& messages,
-                                  beast::error_code& ec) {
-  static constexpr char kSeparator = '\x1e';
-  std::size_t length = messages.size() - 1;
-  for (const auto& message : messages) length += message->size();
-  const std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: " +
-      std::to_string(length) + "\r\n\r\n";
-  std::vector<asio::const_buffer> buffers{asio::buffer(head)};
-  for (const auto& message : messages) {
-    if (buffers.size() > 1) buffers.push_back(asio::buffer(&kSeparator, 1));
-    buffers.push_back(asio::buffer(*message));
+  void read() {
+    socket_.async_read_some(
+        asio::buffer(in_.data() + used_, in_.size() - used_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
-  co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
-}
+
+  // A request is only its head: it ends with an empty line.
+  void on_read(beast::error_code ec, std::size_t n) {
+    if (ec || !open_) return finish();
+    used_ += n;
+    const std::string_view input(in_.data(), used_);
+    const auto end = input.find("\r\n\r\n");
+    if (end == std::string_view::npos) {
+      if (used_ == in_.size()) return finish();
+      return read();
+    }
+    if (!input.starts_with("GET /poll ")) return finish();
+    used_ = 0;  // a client polls again only once answered: nothing follows the head
+    holding_ = true;
+    if (!pending_.empty()) answer();
+  }
+
+  void answer() {
+    static constexpr char kSeparator = '\x1e';
+    holding_ = false;
+    std::size_t length = pending_.size() - 1;
+    for (const auto& message : pending_) length += message->size();
+    head_ = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: " +
+            std::to_string(length) + "\r\n\r\n";
+    std::vector<asio::const_buffer> buffers{asio::buffer(head_)};
+    for (const auto& message : pending_) {
+      if (buffers.size() > 1) buffers.push_back(asio::buffer(&kSeparator, 1));
+      buffers.push_back(asio::buffer(*message));
+    }
+    beast::error_code ec;
+    const auto written = socket_.write_some(buffers, ec);
+    if (ec && ec != asio::error::would_block) return finish();
+    if (written == head_.size() + length) {
+      pending_.clear();
+      // Armed from the queue, so that a broadcast's answers leave back to back.
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read(); });
+      return;
+    }
+    // Rare: the socket took part of it; the rest is written as one piece.
+    std::string rest;
+    for (auto buffer : buffers) rest.append(static_cast<const char*>(buffer.data()), buffer.size());
+    pending_.clear();
+    auto remainder = std::make_shared<std::string>(rest.substr(written));
+    asio::async_write(socket_, asio::buffer(*remainder),
+                      [self = shared_from_this(), remainder](beast::error_code ec, std::size_t) {
+                        if (ec) return self->finish();
+                        self->read();
+                      });
+  }
+
+  void finish() {
+    if (!open_) return;
+    open_ = false;
+    registry_.remove(*this);
+    beast::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  tcp::socket socket_;
+  Registry& registry_;
+  std::array<char, kMaxRequestBytes> in_{};
+  std::size_t used_ = 0;
+  std::vector<Message> pending_;
+  std::string head_;
+  bool holding_ = false;
+  bool open_ = false;
+};
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -240,20 +297,10 @@ std::string_view path_of(std::string_view target) {
 // Plain HTTP requests on a connection until it upgrades to WebSocket (on any path) or goes away.
 // POST /broadcast sends the body as one text message to every socket and answers
 // {"recipients":N} once the writes are queued; GET /stats answers {"connections":N}.
-// GET /poll?open makes the connection a long-polling recipient (answered "ok" at once); then each
-// GET /poll is held until a broadcast comes and answered with what came. A long-polling
-// connection is forgotten when an answer cannot be written.
+// GET /poll?open is answered "ok" and makes the connection a long-polling recipient (Poller).
 asio::awaitable<void> serve(tcp::socket socket, Registry& registry) {
   beast::flat_buffer buffer;
   beast::error_code ec;
-  std::shared_ptr<Poller> poller;
-  struct Forget {
-    Registry& registry;
-    std::shared_ptr<Poller>& poller;
-    ~Forget() {
-      if (poller) registry.remove(*poller);
-    }
-  } forget{registry, poller};
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxQueuedBytes);
@@ -269,14 +316,9 @@ asio::awaitable<void> serve(tcp::socket socket, Registry& registry) {
     response.keep_alive(request.keep_alive());
     response.set(http::field::content_type, "application/json");
     const auto path = path_of(request.target());
-    if (request.method() == http::verb::get && path == "/poll" && poller) {
-      co_await answer_poll(socket, co_await poller->next(), ec);
-      if (ec) co_return;
-      continue;
-    }
-    if (request.method() == http::verb::get && request.target() == "/poll?open") {
-      poller = std::make_shared<Poller>(socket.get_executor());
-      registry.add(poller);
+    const bool opens_poller =
+        request.method() == http::verb::get && request.target() == "/poll?open";
+    if (opens_poller) {
       response.set(http::field::content_type, "text/plain");
       response.body() = "ok";
     } else if (request.method() == http::verb::post && path == "/broadcast") {
@@ -291,6 +333,10 @@ asio::awaitable<void> serve(tcp::socket socket, Registry& registry) {
     response.prepare_payload();
     co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !response.keep_alive()) break;
+    if (opens_poller) {  // the client polls only once it has the answer: the buffer is empty
+      std::make_shared<Poller>(std::move(socket), registry)->start();
+      co_return;
+    }
   }
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }
