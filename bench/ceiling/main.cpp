@@ -191,7 +191,8 @@ std::size_t Registry::broadcast(const Message& message) {
 // One long-polling connection, served without Beast or coroutines so that it costs what the
 // kernel and Asio's reactor cost and little more: each GET /poll is held until a broadcast comes
 // and answered with what came, joined by the record separator as Engine.IO does, in one
-// non-blocking gather write from where the messages are. Everything runs on its strand.
+// non-blocking gather write from where the messages are. Everything runs on its strand. Like a
+// WebSocket session, a client that lets more than kMaxQueuedBytes wait is dropped.
 class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
  public:
   Poller(tcp::socket socket, Registry& registry)
@@ -210,20 +211,25 @@ class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
 
   void deliver(const Message& message) override {
     if (!open_) return;
+    pending_bytes_ += message->size();
+    if (pending_bytes_ > kMaxQueuedBytes) return finish();  // it stopped polling
     pending_.push_back(message);
-    if (holding_) answer();
+    if (holding_ && !writing_) answer();
   }
 
  private:
   static constexpr std::size_t kMaxRequestBytes = 2048;
 
+  // One read is always armed, so that a client that goes away while its poll is held is
+  // forgotten at once, not at the next broadcast.
   void read() {
     socket_.async_read_some(
         asio::buffer(in_.data() + used_, in_.size() - used_),
         [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
 
-  // A request is only its head: it ends with an empty line.
+  // A request is only its head: it ends with an empty line. A client polls again only once
+  // answered, so nothing follows a head, and a second poll while one is held is refused.
   void on_read(beast::error_code ec, std::size_t n) {
     if (ec || !open_) return finish();
     used_ += n;
@@ -233,10 +239,11 @@ class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
       if (used_ == in_.size()) return finish();
       return read();
     }
-    if (!input.starts_with("GET /poll ")) return finish();
-    used_ = 0;  // a client polls again only once answered: nothing follows the head
+    if (holding_ || end + 4 != used_ || !input.starts_with("GET /poll ")) return finish();
+    used_ = 0;
     holding_ = true;
-    if (!pending_.empty()) answer();
+    read();
+    if (!pending_.empty() && !writing_) answer();
   }
 
   void answer() {
@@ -254,21 +261,25 @@ class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
     beast::error_code ec;
     const auto written = socket_.write_some(buffers, ec);
     if (ec && ec != asio::error::would_block) return finish();
-    if (written == head_.size() + length) {
-      pending_.clear();
-      // Armed from the queue, so that a broadcast's answers leave back to back.
-      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read(); });
-      return;
+    const bool whole = written == head_.size() + length;
+    // Unless the socket took it all (it takes at most 64 pieces at once: more than 32 messages
+    // never go whole), the rest is copied and written as one piece.
+    std::shared_ptr<std::string> rest;
+    if (!whole) {
+      std::string all;
+      for (auto buffer : buffers)
+        all.append(static_cast<const char*>(buffer.data()), buffer.size());
+      rest = std::make_shared<std::string>(all.substr(written));
     }
-    // Rare: the socket took part of it; the rest is written as one piece.
-    std::string rest;
-    for (auto buffer : buffers) rest.append(static_cast<const char*>(buffer.data()), buffer.size());
     pending_.clear();
-    auto remainder = std::make_shared<std::string>(rest.substr(written));
-    asio::async_write(socket_, asio::buffer(*remainder),
-                      [self = shared_from_this(), remainder](beast::error_code ec, std::size_t) {
+    pending_bytes_ = 0;
+    if (whole) return;
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(*rest),
+                      [self = shared_from_this(), rest](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
                         if (ec) return self->finish();
-                        self->read();
+                        if (self->holding_ && !self->pending_.empty()) self->answer();
                       });
   }
 
@@ -285,8 +296,10 @@ class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
   std::array<char, kMaxRequestBytes> in_{};
   std::size_t used_ = 0;
   std::vector<Message> pending_;
+  std::size_t pending_bytes_ = 0;
   std::string head_;
   bool holding_ = false;
+  bool writing_ = false;  // the rest of an answer is being written
   bool open_ = false;
 };
 

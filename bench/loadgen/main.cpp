@@ -442,7 +442,8 @@ awaitable<void> raw_polling_client(const Options& o, int index, Results& results
   try {
     co_await connect_from(stream, o, o.sources[index % o.sources.size()]);
     const std::string open_target = "/poll?open";
-    if (co_await http_call(stream, o, http::verb::get, open_target) != "ok") {
+    const auto opened = co_await http_call(stream, o, http::verb::get, open_target);
+    if (opened != "ok") {
       throw std::runtime_error("not a long-polling server");
     }
     stamp_arrivals(o, stream.socket());
