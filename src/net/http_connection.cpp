@@ -48,7 +48,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this(), response = std::move(response),
                     on_sent = std::move(on_sent)]() mutable {
-                     self->held_ = 0;
+                     self->release_held();
                      self->write(std::move(response), std::move(on_sent));
                    });
   }
@@ -57,7 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         std::function<void(WebSocketPtr)> on_open) {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this(), executor, limits,
                                             on_open = std::move(on_open)]() mutable {
-      self->held_ = 0;
+      self->release_held();
       self->hand_over_websocket(executor, limits, std::move(on_open));
     });
   }
@@ -306,6 +306,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return;
       }
     }
+  }
+
+  // The held request is answered: its watch, if any, ends with it, so that the next request's
+  // holder finds none and arms a wait of its own.
+  void release_held() {
+    held_ = 0;
+    if (on_gone_) stop_watching();
   }
 
   // Ends the watch of the held request. The wait is the socket's only operation while a handler

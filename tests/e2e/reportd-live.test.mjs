@@ -593,12 +593,15 @@ describe('token expiry', () => {
 describe('polling clients that leave', () => {
   // Engine.IO's reference server ends such a session at once ("poll connection closed
   // prematurely"); left to the heartbeat, it would stay in its rooms and presence for 45 s.
-  test('a session whose client closes the connection of its waiting poll ends at once, not at the heartbeat timeout', T, async () => {
-    const port = Number(new URL(url).port);
-    const base = '/socket.io/?EIO=4&transport=polling';
-    const request = (method, target, body = '') =>
-      `${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const base = '/socket.io/?EIO=4&transport=polling';
+  const request = (method, target, body = '') =>
+    `${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
+  // Holds a poll on `poll` after `answered` earlier polls on the same keep-alive connection were
+  // answered (a CONNECT to an unknown namespace gives each one a CONNECT_ERROR to carry), then
+  // destroys that connection: the session must end within 3 s.
+  async function leaveWhilePolling(answered) {
+    const port = Number(new URL(url).port);
     const control = new RawHttpConnection(port);
     const poll = new RawHttpConnection(port);
     try {
@@ -609,6 +612,13 @@ describe('polling clients that leave', () => {
       const { sid } = parseOpenPacket(opened.body.toString('utf8'));
 
       await poll.connected;
+      for (let i = 0; i < answered; i++) {
+        await poll.write(request('GET', `${base}&sid=${sid}`));
+        await control.write(request('POST', `${base}&sid=${sid}`, '40/nowhere,'));
+        assert.equal((await control.readResponse(3000)).body.toString('utf8'), 'ok');
+        const answer = await poll.readResponse(3000);
+        assert.match(answer.body.toString('utf8'), /^44\/nowhere,/, `poll ${i + 1} answered on the same connection`);
+      }
       await poll.write(request('GET', `${base}&sid=${sid}`));
       await sleep(QUIET_MS);
       assert.equal(poll.buf.length, 0, 'the poll waits: nothing to send for 25 s');
@@ -628,5 +638,13 @@ describe('polling clients that leave', () => {
       control.destroy();
       poll.destroy();
     }
+  }
+
+  test('a session whose client closes the connection of its waiting poll ends at once, not at the heartbeat timeout', T, async () => {
+    await leaveWhilePolling(0);
+  });
+
+  test('the same when the waiting poll came after two answered ones on that keep-alive connection', T, async () => {
+    await leaveWhilePolling(2);
   });
 });
