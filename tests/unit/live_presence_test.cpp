@@ -88,9 +88,13 @@ TEST_F(PresenceTest, AUsersOtherSocketsComingAndGoingAnnounceNothing) {
   EXPECT_EQ(received_now(client.sid), std::vector<std::string>{}) << "the list never changed";
 
   presence.follow(1, anna, false);
+  auto packets = receive(client.sid);
+  ASSERT_EQ(packets.size(), 1u) << "anna's last socket left";
+  EXPECT_NE(packets[0].find(R"("viewers":[])"), std::string::npos) << packets[0];
+
   presence.follow(1, user(3, "bruno"), true);
-  const auto packets = receive(client.sid);
-  ASSERT_EQ(packets.size(), 1u) << "anna's last socket left, bruno joined";
+  packets = receive(client.sid);
+  ASSERT_EQ(packets.size(), 1u) << "bruno joined";
   EXPECT_NE(packets[0].find(R"("viewers":[{"id":3,"username":"bruno"}])"), std::string::npos)
       << packets[0];
   presence.stop();
