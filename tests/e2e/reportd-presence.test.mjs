@@ -489,4 +489,32 @@ describe('presence across two nodes on one PostgreSQL and one Redis', () => {
     a.checkArgs();
     b.checkArgs();
   });
+
+  test("anna's second tab on node 1 announces nothing on either node; her last one leaving does", T, async () => {
+    const report = await createReport('second tab across', one.url, ctok.anna);
+    const B = viewersOf(['bruno'], one);
+    const AB = viewersOf(['anna', 'bruno'], one);
+
+    const annaS = await live(ctok.anna, one.url);
+    const a = watchViewers(annaS);
+    assert.deepEqual(await join(annaS, report.id, one.users.anna.id), viewersOf(['anna'], one), "anna's join on node 1");
+    await a.expectNth(1, report.id, viewersOf(['anna'], one), "anna's own join");
+    const brunoS = await live(ctok.bruno, two.url);
+    const b = watchViewers(brunoS);
+    assert.deepEqual(await join(brunoS, report.id, one.users.bruno.id), AB, "bruno's join on node 2");
+    await a.expectNth(2, report.id, AB, 'anna hears bruno join on node 2');
+    await b.expectNth(1, report.id, AB, 'bruno hears his join');
+
+    const anna2 = await live(ctok.anna, one.url);
+    assert.deepEqual(await join(anna2, report.id, one.users.anna.id), AB, "anna's second tab: anna once");
+    closeLive(anna2);
+    await sleep(QUIET_MS);
+    assert.deepEqual(a.items.map((e) => e.viewers), [viewersOf(['anna'], one), AB], 'anna heard nothing of her second tab');
+    assert.deepEqual(b.items.map((e) => e.viewers), [AB], 'bruno (node 2) heard nothing of it');
+
+    closeLive(annaS);
+    await b.expectNth(2, report.id, B, "bruno (node 2) hears anna's last tab go away from node 1");
+    b.checkArgs();
+    a.checkArgs();
+  });
 });
