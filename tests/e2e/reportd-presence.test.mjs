@@ -466,8 +466,10 @@ describe('presence across two nodes on one PostgreSQL and one Redis', () => {
     postgres?.stop();
   });
 
-  test("bruno joining on node 2 sees anna of node 1 in his ack; anna hears both, then herself alone when bruno disconnects", T, async () => {
-    const report = await createReport('across', one.url, ctok.anna);
+  // anna joins a new report on node 1, then bruno on node 2; each hears what the other's join
+  // did, and bruno's ack lists anna of node 1.
+  async function annaThenBruno(title) {
+    const report = await createReport(title, one.url, ctok.anna);
     const A = viewersOf(['anna'], one);
     const AB = viewersOf(['anna', 'bruno'], one);
 
@@ -481,7 +483,11 @@ describe('presence across two nodes on one PostgreSQL and one Redis', () => {
     assert.deepEqual(await join(brunoS, report.id, one.users.bruno.id), AB, "bruno's ack on node 2 lists anna of node 1");
     await a.expectNth(2, report.id, AB, 'anna (node 1) hears bruno join on node 2');
     await b.expectNth(1, report.id, AB, 'bruno (node 2) hears his join');
+    return { report, A, AB, annaS, a, brunoS, b };
+  }
 
+  test("bruno joining on node 2 sees anna of node 1 in his ack; anna hears both, then herself alone when bruno disconnects", T, async () => {
+    const { report, A, AB, a, brunoS, b } = await annaThenBruno('across');
     closeLive(brunoS);
     await a.expectNth(3, report.id, A, 'anna (node 1) hears bruno go away from node 2');
     await sleep(QUIET_MS);
@@ -491,29 +497,16 @@ describe('presence across two nodes on one PostgreSQL and one Redis', () => {
   });
 
   test("anna's second tab on node 1 announces nothing on either node; her last one leaving does", T, async () => {
-    const report = await createReport('second tab across', one.url, ctok.anna);
-    const B = viewersOf(['bruno'], one);
-    const AB = viewersOf(['anna', 'bruno'], one);
-
-    const annaS = await live(ctok.anna, one.url);
-    const a = watchViewers(annaS);
-    assert.deepEqual(await join(annaS, report.id, one.users.anna.id), viewersOf(['anna'], one), "anna's join on node 1");
-    await a.expectNth(1, report.id, viewersOf(['anna'], one), "anna's own join");
-    const brunoS = await live(ctok.bruno, two.url);
-    const b = watchViewers(brunoS);
-    assert.deepEqual(await join(brunoS, report.id, one.users.bruno.id), AB, "bruno's join on node 2");
-    await a.expectNth(2, report.id, AB, 'anna hears bruno join on node 2');
-    await b.expectNth(1, report.id, AB, 'bruno hears his join');
-
+    const { report, A, AB, annaS, a, b } = await annaThenBruno('second tab across');
     const anna2 = await live(ctok.anna, one.url);
     assert.deepEqual(await join(anna2, report.id, one.users.anna.id), AB, "anna's second tab: anna once");
     closeLive(anna2);
     await sleep(QUIET_MS);
-    assert.deepEqual(a.items.map((e) => e.viewers), [viewersOf(['anna'], one), AB], 'anna heard nothing of her second tab');
+    assert.deepEqual(a.items.map((e) => e.viewers), [A, AB], 'anna heard nothing of her second tab');
     assert.deepEqual(b.items.map((e) => e.viewers), [AB], 'bruno (node 2) heard nothing of it');
 
     closeLive(annaS);
-    await b.expectNth(2, report.id, B, "bruno (node 2) hears anna's last tab go away from node 1");
+    await b.expectNth(2, report.id, viewersOf(['bruno'], one), "bruno (node 2) hears anna's last tab go away from node 1");
     b.checkArgs();
     a.checkArgs();
   });
