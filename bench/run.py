@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Runs the benchmark scenarios against reportd, the Node.js socket.io baseline and the bare
-WebSocket and long-polling ceiling in one invocation, and writes a side-by-side report with ratios and charts.
+WebSocket and long-polling ceiling in one invocation, and writes a side-by-side report with
+ratios and charts.
 
     /usr/bin/python3 bench/run.py            # the short full run (under 10 minutes)
     /usr/bin/python3 bench/run.py --smoke    # tiny sizes: checks that the harness works

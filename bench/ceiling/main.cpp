@@ -264,16 +264,15 @@ class Poller : public Recipient, public std::enable_shared_from_this<Poller> {
     const bool whole = written == head_.size() + length;
     // Unless the socket took it all (it takes at most 64 pieces at once: more than 32 messages
     // never go whole), the rest is copied and written as one piece.
-    std::shared_ptr<std::string> rest;
-    if (!whole) {
-      std::string all;
-      for (auto buffer : buffers)
-        all.append(static_cast<const char*>(buffer.data()), buffer.size());
-      rest = std::make_shared<std::string>(all.substr(written));
-    }
-    pending_.clear();
     pending_bytes_ = 0;
-    if (whole) return;
+    if (whole) {
+      pending_.clear();
+      return;
+    }
+    auto rest = std::make_shared<std::string>(head_.size() + length, '\0');
+    asio::buffer_copy(asio::buffer(*rest), buffers);
+    rest->erase(0, written);
+    pending_.clear();
     writing_ = true;
     asio::async_write(socket_, asio::buffer(*rest),
                       [self = shared_from_this(), rest](beast::error_code ec, std::size_t) {
